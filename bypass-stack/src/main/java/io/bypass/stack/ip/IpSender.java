@@ -1,0 +1,38 @@
+package io.bypass.stack.ip;
+
+import io.bypass.stack.buffer.Frame;
+
+/**
+ * What a transport (TCP, UDP, ICMP) uses to send: a frame to write its header and payload
+ * into at {@link #TRANSPORT_OFFSET}, and a call that completes the IPv4 and Ethernet
+ * headers, resolves the next hop and queues the frame in the stack's transmit burst.
+ */
+public interface IpSender {
+    /** Where the transport header starts in a frame from {@link #allocate()}: Ethernet + IPv4 (no options). */
+    int TRANSPORT_OFFSET = 14 + 20;
+
+    /**
+     * @return a frame to build a packet in, or {@code null} when none is free (counted as
+     *         {@link io.bypass.stack.Counter#TX_DROP_NO_FRAME}); the caller treats that as a loss
+     */
+    Frame allocate();
+
+    /**
+     * Completes and queues a packet. Takes ownership of {@code frame} whatever happens
+     * (no route, ARP pending or failed: the frame is queued or released and counted).
+     *
+     * @param frame           a frame from {@link #allocate()} with the transport header and
+     *                        payload written from {@link #TRANSPORT_OFFSET}
+     * @param dstIp           destination address
+     * @param protocol        IP protocol number, e.g. {@link io.bypass.stack.wire.IpProtocol#TCP}
+     * @param transportLength bytes of transport header and payload
+     * @param nowNs           the caller's current time (ARP timers)
+     */
+    void send(Frame frame, int dstIp, int protocol, int transportLength, long nowNs);
+
+    /** @return our IPv4 address, the source of everything we send */
+    int localIp();
+
+    /** @return the largest IP packet we may send towards {@code dstIp} (the link MTU, or a smaller path MTU) */
+    int mtu(int dstIp);
+}

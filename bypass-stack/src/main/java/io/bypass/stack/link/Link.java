@@ -1,0 +1,44 @@
+package io.bypass.stack.link;
+
+import io.bypass.stack.buffer.Frame;
+
+/**
+ * One NIC queue (or a model of one), seen as bursts of Ethernet frames.
+ *
+ * <p>Ownership rules: frames returned by {@link #receive} belong to the caller until it
+ * releases them (a received payload may stay in its frame until the application reads
+ * it); frames from {@link #allocate} belong to the caller until it passes them to
+ * {@link #transmit}, which takes all of them, sent or not. A link is used by one thread
+ * at a time (the holder of the stack lock).
+ */
+public interface Link {
+    /**
+     * Takes up to {@code max} received frames. Each frame's window covers exactly one
+     * Ethernet frame (no FCS).
+     *
+     * @param burst where to put them, from index 0
+     * @param max   at most this many ({@code <= burst.length})
+     * @return how many frames were put into {@code burst}
+     */
+    int receive(Frame[] burst, int max);
+
+    /**
+     * A frame to build an outgoing packet in, with an empty window at offset 0.
+     *
+     * @return the frame, or {@code null} when the link has none free now
+     */
+    Frame allocate();
+
+    /**
+     * Queues frames for transmission. The link takes ownership of all {@code count}
+     * frames: those it cannot queue it releases and counts as dropped.
+     *
+     * @param burst frames whose windows hold complete Ethernet frames
+     * @param count how many, from index 0
+     * @return how many were queued
+     */
+    int transmit(Frame[] burst, int count);
+
+    /** @return the largest IP packet (Ethernet payload) this link carries, e.g. 1500 */
+    int mtu();
+}

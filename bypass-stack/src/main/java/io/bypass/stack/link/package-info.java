@@ -1,0 +1,8 @@
+/**
+ * The link SPI: how the stack meets a NIC queue, in bursts of off-heap frames, and the
+ * decorators that wrap any link (fault injection; later capture and tracing).
+ *
+ * <p>Links know frames, not TCP. Implementations of real devices live in the
+ * {@code native} module; this package depends on nothing but the JDK.
+ */
+package io.bypass.stack.link;

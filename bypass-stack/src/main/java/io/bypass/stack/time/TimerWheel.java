@@ -1,0 +1,202 @@
+package io.bypass.stack.time;
+
+/**
+ * A hashed timer wheel (Varghese and Lauck): timers hash by deadline tick into a
+ * power-of-two number of slots, each an intrusive doubly linked list.
+ *
+ * <p>{@link #schedule} and {@link #cancel} are O(1). {@link #advance} visits the slots of
+ * the ticks that passed and fires each timer whose deadline is due; timers more than one
+ * revolution away stay in their slot until their round comes (their deadline is checked,
+ * not their slot). Precision is not lost to the tick: a timer fires at the first
+ * {@code advance(nowNs)} with {@code nowNs >= deadlineNs}.
+ *
+ * <p>A bitmap of occupied slots lets {@link #nextDeadlineNs} find the first occupied slot
+ * in O(slots / 64). Not thread-safe: one wheel per stack, used under the stack lock.
+ */
+public final class TimerWheel {
+    private final long tickNs;
+    private final int mask;
+    private final Timer[] heads;
+    private final long[] occupied;
+    /** Index in {@link #heads} of the list being expired (not a slot of the wheel). */
+    private final int pending;
+    /** Index in {@link #heads} of the not-yet-due timers of the slot being expired. */
+    private final int kept;
+    /** The tick the wheel has processed up to, inclusive of timers due by {@link #lastNowNs}. */
+    private long cursorTick;
+    private long lastNowNs;
+    private int scheduled;
+
+    /**
+     * @param tickNs    width of one slot in nanoseconds
+     * @param slotCount number of slots, a power of two (span = tickNs * slotCount)
+     * @param startNs   the caller's time now
+     */
+    public TimerWheel(long tickNs, int slotCount, long startNs) {
+        if (tickNs <= 0 || slotCount < 64 || Integer.bitCount(slotCount) != 1) {
+            throw new IllegalArgumentException("tickNs=" + tickNs + " slotCount=" + slotCount
+                    + " (need tickNs > 0 and a power of two >= 64)");
+        }
+        this.tickNs = tickNs;
+        this.mask = slotCount - 1;
+        this.heads = new Timer[slotCount + 2];
+        this.pending = slotCount;
+        this.kept = slotCount + 1;
+        this.occupied = new long[slotCount / 64];
+        this.cursorTick = Math.floorDiv(startNs, tickNs);
+        this.lastNowNs = startNs;
+    }
+
+    /**
+     * Schedules {@code timer} for {@code deadlineNs}, moving it if it was already
+     * scheduled. A deadline in the past fires at the next {@link #advance}.
+     */
+    public void schedule(Timer timer, long deadlineNs) {
+        if (timer.isScheduled()) {
+            unlink(timer);
+        }
+        timer.deadlineNs = deadlineNs;
+        long tick = Math.max(Math.floorDiv(deadlineNs, tickNs), cursorTick);
+        link(timer, (int) (tick & mask));
+    }
+
+    /** Cancels {@code timer}; nothing happens if it is not scheduled. */
+    public void cancel(Timer timer) {
+        if (timer.isScheduled()) {
+            unlink(timer);
+        }
+    }
+
+    /** @return how many timers are scheduled */
+    public int size() {
+        return scheduled;
+    }
+
+    /**
+     * Fires every timer due at {@code nowNs}. Handlers may schedule and cancel timers,
+     * including themselves; a timer they schedule that is already due fires in this call.
+     *
+     * @param nowNs the caller's current time; time never goes back (a smaller value is
+     *              treated as the last one)
+     * @return how many timers fired
+     */
+    public int advance(long nowNs) {
+        if (nowNs < lastNowNs) {
+            nowNs = lastNowNs;
+        }
+        lastNowNs = nowNs;
+        long nowTick = Math.floorDiv(nowNs, tickNs);
+        long lastTick = Math.min(nowTick, cursorTick + mask);
+        int fired = 0;
+        for (long tick = cursorTick; tick <= lastTick; tick++) {
+            // Moving the cursor with the walk makes a due timer scheduled by a handler land
+            // in this slot or one still ahead, so it fires in this call.
+            cursorTick = tick;
+            fired += expireSlot((int) (tick & mask), nowNs);
+        }
+        cursorTick = nowTick;
+        return fired;
+    }
+
+    /**
+     * When the wheel next needs {@link #advance}: the earliest deadline, or a lower bound
+     * of it when the first occupied slot holds only timers of a later revolution (the
+     * caller then wakes early and finds nothing to do, which is harmless).
+     *
+     * @return that time, or {@link Long#MAX_VALUE} when nothing is scheduled
+     */
+    public long nextDeadlineNs() {
+        if (scheduled == 0) {
+            return Long.MAX_VALUE;
+        }
+        int start = (int) (cursorTick & mask);
+        int slot = nextOccupied(start);
+        int distance = (slot - start) & mask;
+        long slotTick = cursorTick + distance;
+        long earliest = Long.MAX_VALUE;
+        for (Timer t = heads[slot]; t != null; t = t.next) {
+            earliest = Math.min(earliest, t.deadlineNs);
+        }
+        return Math.floorDiv(earliest, tickNs) <= slotTick ? earliest : slotTick * tickNs;
+    }
+
+    /**
+     * Fires the due timers of one slot. The slot's list is moved to {@link #pending} first,
+     * so handlers can schedule into the slot or cancel any timer (pending or kept) while we
+     * walk; timers not yet due wait in {@link #kept} and go back when the slot is done.
+     */
+    private int expireSlot(int slot, long nowNs) {
+        int fired = 0;
+        while (heads[slot] != null) {
+            moveAll(slot, pending);
+            while (heads[pending] != null) {
+                Timer t = heads[pending];
+                unlink(t);
+                if (t.deadlineNs - nowNs <= 0) {
+                    t.handler.onTimer(nowNs);
+                    fired++;
+                } else {
+                    link(t, kept);
+                }
+            }
+        }
+        moveAll(kept, slot);
+        return fired;
+    }
+
+    private void moveAll(int from, int to) {
+        while (heads[from] != null) {
+            Timer t = heads[from];
+            unlink(t);
+            link(t, to);
+        }
+    }
+
+    private int nextOccupied(int start) {
+        int words = occupied.length;
+        int word = start >>> 6;
+        long bits = occupied[word] & (-1L << (start & 63));
+        for (int i = 0; i <= words; i++) {
+            if (bits != 0) {
+                return (word << 6) + Long.numberOfTrailingZeros(bits);
+            }
+            word = (word + 1) % words;
+            bits = occupied[word];
+        }
+        throw new IllegalStateException("scheduled=" + scheduled + " but no slot occupied");
+    }
+
+    private void link(Timer timer, int slot) {
+        Timer head = heads[slot];
+        timer.previous = null;
+        timer.next = head;
+        if (head != null) {
+            head.previous = timer;
+        }
+        heads[slot] = timer;
+        timer.slot = slot;
+        if (slot < pending) {
+            occupied[slot >>> 6] |= 1L << (slot & 63);
+        }
+        scheduled++;
+    }
+
+    private void unlink(Timer timer) {
+        int slot = timer.slot;
+        if (timer.previous != null) {
+            timer.previous.next = timer.next;
+        } else {
+            heads[slot] = timer.next;
+        }
+        if (timer.next != null) {
+            timer.next.previous = timer.previous;
+        }
+        if (heads[slot] == null && slot < pending) {
+            occupied[slot >>> 6] &= ~(1L << (slot & 63));
+        }
+        timer.previous = null;
+        timer.next = null;
+        timer.slot = -1;
+        scheduled--;
+    }
+}

@@ -144,7 +144,11 @@ public final class ArpLayer {
                 frame.release();
                 return;
             }
-            cache.enqueue(slot, frame);
+            if (!cache.enqueue(slot, frame)) {
+                // The total limit is reached; the resolution still starts for later packets.
+                counters.increment(Counter.ARP_DROP_QUEUE_FULL);
+                frame.release();
+            }
             cache.requestsSent(slot, 1);
             cache.deadlineNs(slot, nowNs + retryIntervalNs);
             sendRequest(MacAddress.BROADCAST, nextHopIp);

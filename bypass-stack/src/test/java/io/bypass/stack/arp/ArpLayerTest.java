@@ -201,6 +201,8 @@ class ArpLayerTest {
             socket.send(ByteBuffer.wrap(new byte[] {1}), OTHER_IP, 9, small.nowNs);
         }
         assertEquals(2, small.count(Counter.ARP_DROP_QUEUE_FULL), "total limit of 3");
+        socket.send(ByteBuffer.wrap(new byte[] {1}), 0x0a000004, 9, small.nowNs);
+        assertEquals(3, small.count(Counter.ARP_DROP_QUEUE_FULL), "total limit for a new neighbour");
         assertEquals(3, small.stack.arpCache().queuedPackets());
         small.stack.poll(small.nowNs);
         small.link.clearSent();

@@ -41,6 +41,10 @@ public enum Counter {
     ARP_DROP_QUEUE_FULL,
     /** Packets dropped because their neighbour's resolution failed. */
     ARP_DROP_UNRESOLVED,
+    /** ARP packets whose target is our address: requests we answer and replies we learn from. */
+    ARP_RX_ACCEPTED,
+    /** ARP packets from our own MAC (looped back) or claiming our IP (an address conflict). */
+    ARP_RX_DROP_OWN,
 
     // IPv4 (RFC 791, RFC 1122)
     /** Packets with a bad version, header length or total length. */
@@ -59,6 +63,8 @@ public enum Counter {
     IP_RX_DROP_BAD_SOURCE,
     /** Packets not sent because there is no route (no gateway for an off-subnet address). */
     IP_TX_DROP_NO_ROUTE,
+    /** Packets not sent because they exceed the MTU (fragmentation is not supported). */
+    IP_TX_DROP_TOO_BIG,
 
     // ICMP (RFC 792)
     /** ICMP messages that were truncated or had a bad checksum. */
@@ -69,8 +75,12 @@ public enum Counter {
     ICMP_UNREACHABLE_SENT,
     /** Destination-unreachable messages we received. */
     ICMP_UNREACHABLE_RECEIVED,
-    /** ICMP messages we ignore (types we do not handle). */
+    /** ICMP messages we ignore (types we do not handle, echo requests to a broadcast, RFC 1122 3.2.2.6). */
     ICMP_RX_IGNORED,
+    /** Echo requests addressed to us (each answered unless no frame was free). */
+    ICMP_ECHO_REQUESTS_RECEIVED,
+    /** ICMP errors not sent because of the rate limit (RFC 1812 section 4.3.2.8). */
+    ICMP_TX_RATE_LIMITED,
 
     // UDP (RFC 768)
     /** Datagrams that were truncated or had a bad length. */

@@ -1,6 +1,7 @@
 /**
  * The link SPI: how the stack meets a NIC queue, in bursts of off-heap frames, and the
- * decorators that wrap any link (fault injection; later capture and tracing).
+ * decorators that wrap any link (fault injection; later capture and tracing), and the
+ * stack's transmit burst that batches frames into one {@link io.bypass.stack.link.Link#transmit} call.
  *
  * <p>Links know frames, not TCP. Implementations of real devices live in the
  * {@code native} module; this package depends on nothing but the JDK.

@@ -1,0 +1,222 @@
+package io.bypass.stack.ip;
+
+import io.bypass.stack.Counter;
+import io.bypass.stack.StackConfig;
+import io.bypass.stack.StackCounters;
+import io.bypass.stack.arp.ArpLayer;
+import io.bypass.stack.buffer.Frame;
+import io.bypass.stack.link.Link;
+import io.bypass.stack.link.TransmitBurst;
+import io.bypass.stack.wire.EtherType;
+import io.bypass.stack.wire.EthernetHeader;
+import io.bypass.stack.wire.IpProtocol;
+import io.bypass.stack.wire.Ipv4Address;
+import io.bypass.stack.wire.Ipv4Header;
+import io.bypass.stack.wire.MacAddress;
+
+/**
+ * IPv4 for a host with one address on one link (RFC 791, RFC 1122 section 3).
+ *
+ * <p>Receive: validates the header, drops and counts what a host must not accept, and
+ * hands the packet to the transport registered for its protocol with the frame's window
+ * narrowed to the IP packet (Ethernet padding trimmed). Send: writes the header, picks
+ * the next hop (the destination when on-link, else the gateway), resolves it with ARP
+ * and queues the frame for transmission.
+ *
+ * <p>Not supported (counted when met): fragmentation and reassembly, IP options (skipped
+ * on receive, never sent), forwarding, loopback to our own address.
+ */
+public final class Ipv4Layer implements IpSender {
+    private static final int IP_OFFSET = EthernetHeader.LENGTH;
+    private static final int LOOPBACK_NET = 127;
+
+    private final StackConfig config;
+    private final int ourIp;
+    private final long ourMac;
+    private final int subnetBroadcast;
+    private final int gateway;
+    private final int ttl;
+    private final Link link;
+    private final ArpLayer arp;
+    private final TransmitBurst tx;
+    private final StackCounters counters;
+    private final TransportProtocol[] transports = new TransportProtocol[256];
+    private final Ipv4Header header = new Ipv4Header();
+    private final EthernetHeader ethernet = new EthernetHeader();
+    private int nextIdentification;
+
+    /**
+     * @param config   our address, prefix, gateway and TTL
+     * @param link     where transmit frames come from, and its MTU
+     * @param arp      resolves next hops
+     * @param tx       the transmit burst, for broadcasts that need no resolution
+     * @param counters the stack's counters
+     */
+    public Ipv4Layer(StackConfig config, Link link, ArpLayer arp, TransmitBurst tx, StackCounters counters) {
+        this.config = config;
+        this.ourIp = config.ip();
+        this.ourMac = config.mac();
+        this.subnetBroadcast = config.subnetBroadcast();
+        this.gateway = config.gateway();
+        this.ttl = config.ttl();
+        this.link = link;
+        this.arp = arp;
+        this.tx = tx;
+        this.counters = counters;
+    }
+
+    /**
+     * Registers the transport for an IP protocol number; done once while the stack is built.
+     *
+     * @param protocol  e.g. {@link IpProtocol#UDP}
+     * @param transport who receives those packets and the ICMP errors about them
+     */
+    public void register(int protocol, TransportProtocol transport) {
+        transports[protocol] = transport;
+    }
+
+    /** @return the transport registered for {@code protocol}, or null */
+    public TransportProtocol transport(int protocol) {
+        return transports[protocol & 0xff];
+    }
+
+    /**
+     * Handles a received IPv4 packet. Takes ownership of the frame.
+     *
+     * @param frame     a frame whose window is the Ethernet payload
+     * @param linkGroup whether it came to the Ethernet broadcast or a multicast group
+     * @param nowNs     the caller's current time
+     */
+    public void receive(Frame frame, boolean linkGroup, long nowNs) {
+        if (!header.wrap(frame.memory(), frame.offset(), frame.length())) {
+            drop(frame, Counter.IP_RX_DROP_MALFORMED);
+            return;
+        }
+        if (!header.checksumValid()) {
+            drop(frame, Counter.IP_RX_DROP_BAD_CHECKSUM);
+            return;
+        }
+        int src = header.source();
+        int dst = header.destination();
+        int protocol = header.protocol();
+        boolean toGroup = dst == Ipv4Address.BROADCAST || dst == subnetBroadcast || Ipv4Address.isMulticast(dst);
+        if (dst != ourIp && !toGroup) {
+            drop(frame, Counter.IP_RX_DROP_NOT_FOR_US);
+            return;
+        }
+        // RFC 1122 section 3.3.6: a link-layer broadcast must carry an IP broadcast or multicast.
+        // Only UDP and ICMP make sense to a group; TCP is unicast by nature.
+        if ((linkGroup && !toGroup) || (toGroup && protocol == IpProtocol.TCP)) {
+            drop(frame, Counter.IP_RX_DROP_NOT_FOR_US);
+            return;
+        }
+        if (!validSource(src, dst, protocol)) {
+            drop(frame, Counter.IP_RX_DROP_BAD_SOURCE);
+            return;
+        }
+        if (header.isFragment()) {
+            drop(frame, Counter.IP_RX_DROP_FRAGMENT);
+            return;
+        }
+        TransportProtocol transport = transports[protocol];
+        if (transport == null) {
+            drop(frame, Counter.IP_RX_DROP_UNKNOWN_PROTOCOL);
+            return;
+        }
+        int headerLength = header.headerLength();
+        if (headerLength > Ipv4Header.MIN_LENGTH) {
+            // RFC 1122 section 3.2.1.8: options we do not implement are ignored.
+            counters.increment(Counter.IP_RX_OPTIONS_IGNORED);
+        }
+        int totalLength = header.totalLength();
+        // Trims Ethernet padding: the frame may be longer than the packet (RFC 894 minimum size).
+        frame.window(frame.offset(), totalLength);
+        transport.receive(frame, frame.offset() + headerLength, totalLength - headerLength, src, dst, nowNs);
+    }
+
+    /**
+     * RFC 1122 section 3.2.1.3: a host discards datagrams whose source is a broadcast,
+     * multicast or loopback address, and 0.0.0.0 except from a host still learning its
+     * address (which broadcasts, over UDP, e.g. DHCP). Our own address coming from the
+     * wire is a loop or a spoof.
+     */
+    private boolean validSource(int src, int dst, int protocol) {
+        if (src == Ipv4Address.ANY) {
+            return dst == Ipv4Address.BROADCAST && protocol == IpProtocol.UDP;
+        }
+        return src != Ipv4Address.BROADCAST && src != subnetBroadcast && !Ipv4Address.isMulticast(src)
+                && (src >>> 24) != LOOPBACK_NET && src != ourIp;
+    }
+
+    private void drop(Frame frame, Counter reason) {
+        counters.increment(reason);
+        frame.release();
+    }
+
+    @Override
+    public Frame allocate() {
+        Frame frame = link.allocate();
+        if (frame == null) {
+            counters.increment(Counter.TX_DROP_NO_FRAME);
+        }
+        return frame;
+    }
+
+    @Override
+    public void send(Frame frame, int dstIp, int protocol, int transportLength, long nowNs) {
+        int totalLength = Ipv4Header.MIN_LENGTH + transportLength;
+        if (totalLength > link.mtu()) {
+            drop(frame, Counter.IP_TX_DROP_TOO_BIG);
+            return;
+        }
+        long destinationMac = -1;
+        int nextHop;
+        if (dstIp == Ipv4Address.BROADCAST || dstIp == subnetBroadcast) {
+            destinationMac = MacAddress.BROADCAST;
+            nextHop = dstIp;
+        } else if (Ipv4Address.isMulticast(dstIp)) {
+            destinationMac = multicastMac(dstIp);
+            nextHop = dstIp;
+        } else if (dstIp == ourIp || dstIp == Ipv4Address.ANY || (dstIp >>> 24) == LOOPBACK_NET) {
+            drop(frame, Counter.IP_TX_DROP_NO_ROUTE);
+            return;
+        } else if (config.onLink(dstIp)) {
+            nextHop = dstIp;
+        } else if (gateway != Ipv4Address.ANY) {
+            nextHop = gateway;
+        } else {
+            drop(frame, Counter.IP_TX_DROP_NO_ROUTE);
+            return;
+        }
+        frame.window(0, IP_OFFSET + totalLength);
+        header.wrapUnchecked(frame.memory(), IP_OFFSET);
+        // RFC 6864 section 4.1: the identification of an atomic (DF) datagram has no meaning,
+        // so a plain counter serves.
+        header.write(totalLength, nextIdentification, true, ttl, protocol, ourIp, dstIp);
+        nextIdentification = (nextIdentification + 1) & 0xffff;
+        ethernet.wrapUnchecked(frame.memory(), 0, frame.length());
+        if (destinationMac != -1) {
+            ethernet.write(destinationMac, ourMac, EtherType.IPV4);
+            tx.add(frame);
+        } else {
+            ethernet.write(MacAddress.ZERO, ourMac, EtherType.IPV4);
+            arp.transmit(frame, nextHop, nowNs);
+        }
+    }
+
+    /** RFC 1112 section 6.4: 01:00:5e followed by the low 23 bits of the group address. */
+    private static long multicastMac(int group) {
+        return 0x01005e000000L | (group & 0x7fffff);
+    }
+
+    @Override
+    public int localIp() {
+        return ourIp;
+    }
+
+    /** The link MTU for every destination: path MTU discovery (RFC 1191) is a later issue. */
+    @Override
+    public int mtu(int dstIp) {
+        return link.mtu();
+    }
+}

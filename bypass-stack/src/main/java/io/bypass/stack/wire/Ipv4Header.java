@@ -1,0 +1,220 @@
+package io.bypass.stack.wire;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * IPv4 header flyweight (RFC 791 section 3.1).
+ *
+ * <pre>
+ *  0                   1                   2                   3
+ *  0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ * |Version|  IHL  |   DSCP    |ECN|          Total Length         |  0
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ * |         Identification        |0|D|M|     Fragment Offset     |  4
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ * |  Time to Live |    Protocol   |         Header Checksum       |  8
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ * |                       Source Address                          | 12
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ * |                    Destination Address                        | 16
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ * |                    Options (IHL > 5)          |    Padding    | 20
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ * </pre>
+ *
+ * <p>{@link #wrap} checks everything a receiver must before trusting a length: version 4,
+ * IHL at least 5, and {@code IHL * 4 <= total length <= available bytes}. It does not
+ * verify the checksum ({@link #checksumValid()}), so that the caller can count that
+ * reason separately.
+ */
+public final class Ipv4Header {
+    /** Length of a header without options. */
+    public static final int MIN_LENGTH = 20;
+    /** Don't Fragment flag in the flags/fragment-offset word. */
+    public static final int FLAG_DF = 0x4000;
+    /** More Fragments flag in the flags/fragment-offset word. */
+    public static final int FLAG_MF = 0x2000;
+    private static final int FRAGMENT_OFFSET_MASK = 0x1fff;
+
+    private static final int VERSION_IHL = 0;
+    private static final int DSCP_ECN = 1;
+    private static final int TOTAL_LENGTH = 2;
+    private static final int IDENTIFICATION = 4;
+    private static final int FLAGS_FRAGMENT = 6;
+    private static final int TTL = 8;
+    private static final int PROTOCOL = 9;
+    private static final int CHECKSUM = 10;
+    private static final int SOURCE = 12;
+    private static final int DESTINATION = 16;
+
+    private MemorySegment memory;
+    private long offset;
+
+    /**
+     * Views a received packet.
+     *
+     * @param available bytes from {@code offset} to the end of the frame (may include padding)
+     * @return whether the header is well-formed (see the class comment); if not, the view is unusable
+     */
+    public boolean wrap(MemorySegment memory, long offset, int available) {
+        if (!wrapQuoted(memory, offset, available)) {
+            return false;
+        }
+        int total = totalLength();
+        return total >= headerLength() && total <= available;
+    }
+
+    /**
+     * Views the header quoted in an ICMP error (RFC 792): the quoted datagram is cut short,
+     * so its total length is not checked against {@code available}.
+     *
+     * @return whether version is 4, IHL is at least 5 and the header fits in {@code available}
+     */
+    public boolean wrapQuoted(MemorySegment memory, long offset, int available) {
+        if (available < MIN_LENGTH) {
+            return false;
+        }
+        wrapUnchecked(memory, offset);
+        int versionIhl = NetworkOrder.getU8(memory, offset + VERSION_IHL);
+        int ihl = versionIhl & 0xf;
+        return (versionIhl >>> 4) == 4 && ihl >= 5 && ihl * 4 <= available;
+    }
+
+    /** Views a header being written; the caller guarantees room for it. */
+    public void wrapUnchecked(MemorySegment memory, long offset) {
+        this.memory = memory;
+        this.offset = offset;
+    }
+
+    /** @return the version field (4 for a wrapped packet) */
+    public int version() {
+        return NetworkOrder.getU8(memory, offset + VERSION_IHL) >>> 4;
+    }
+
+    /** @return the header length in bytes (IHL * 4), options included */
+    public int headerLength() {
+        return (NetworkOrder.getU8(memory, offset + VERSION_IHL) & 0xf) * 4;
+    }
+
+    /** @return the DSCP and ECN byte (former type of service) */
+    public int dscpEcn() {
+        return NetworkOrder.getU8(memory, offset + DSCP_ECN);
+    }
+
+    /** @return header plus payload bytes, as the sender declared */
+    public int totalLength() {
+        return NetworkOrder.getU16(memory, offset + TOTAL_LENGTH);
+    }
+
+    /** @return the identification field */
+    public int identification() {
+        return NetworkOrder.getU16(memory, offset + IDENTIFICATION);
+    }
+
+    /** @return whether Don't Fragment is set */
+    public boolean dontFragment() {
+        return (NetworkOrder.getU16(memory, offset + FLAGS_FRAGMENT) & FLAG_DF) != 0;
+    }
+
+    /** @return whether More Fragments is set */
+    public boolean moreFragments() {
+        return (NetworkOrder.getU16(memory, offset + FLAGS_FRAGMENT) & FLAG_MF) != 0;
+    }
+
+    /** @return the fragment offset in bytes (the field counts 8-byte units) */
+    public int fragmentOffset() {
+        return (NetworkOrder.getU16(memory, offset + FLAGS_FRAGMENT) & FRAGMENT_OFFSET_MASK) * 8;
+    }
+
+    /** @return whether the packet is a fragment (MF set or a non-zero offset), RFC 791 section 3.2 */
+    public boolean isFragment() {
+        return (NetworkOrder.getU16(memory, offset + FLAGS_FRAGMENT) & (FLAG_MF | FRAGMENT_OFFSET_MASK)) != 0;
+    }
+
+    /** @return time to live */
+    public int ttl() {
+        return NetworkOrder.getU8(memory, offset + TTL);
+    }
+
+    /** @return the protocol number, e.g. {@link IpProtocol#UDP} */
+    public int protocol() {
+        return NetworkOrder.getU8(memory, offset + PROTOCOL);
+    }
+
+    /** @return the header checksum field */
+    public int checksum() {
+        return NetworkOrder.getU16(memory, offset + CHECKSUM);
+    }
+
+    /** @return the source address */
+    public int source() {
+        return NetworkOrder.getI32(memory, offset + SOURCE);
+    }
+
+    /** @return the destination address */
+    public int destination() {
+        return NetworkOrder.getI32(memory, offset + DESTINATION);
+    }
+
+    /** @return where the payload (the transport header) starts in the wrapped memory */
+    public long payloadOffset() {
+        return offset + headerLength();
+    }
+
+    /** @return payload bytes according to the header (Ethernet padding excluded) */
+    public int payloadLength() {
+        return totalLength() - headerLength();
+    }
+
+    /** @return whether the header, options included, sums to zero (RFC 791 section 3.1) */
+    public boolean checksumValid() {
+        return Checksum.verify(memory, offset, headerLength());
+    }
+
+    /**
+     * Writes a header without options and its checksum.
+     *
+     * @param totalLength    header plus payload bytes
+     * @param identification the identification field
+     * @param dontFragment   whether to set DF
+     * @param ttl            time to live
+     * @param protocol       the transport's protocol number
+     * @param source         source address
+     * @param destination    destination address
+     */
+    public void write(int totalLength, int identification, boolean dontFragment, int ttl, int protocol,
+                      int source, int destination) {
+        NetworkOrder.putU8(memory, offset + VERSION_IHL, 0x45);
+        NetworkOrder.putU8(memory, offset + DSCP_ECN, 0);
+        NetworkOrder.putU16(memory, offset + TOTAL_LENGTH, totalLength);
+        NetworkOrder.putU16(memory, offset + IDENTIFICATION, identification);
+        NetworkOrder.putU16(memory, offset + FLAGS_FRAGMENT, dontFragment ? FLAG_DF : 0);
+        NetworkOrder.putU8(memory, offset + TTL, ttl);
+        NetworkOrder.putU8(memory, offset + PROTOCOL, protocol);
+        NetworkOrder.putI32(memory, offset + SOURCE, source);
+        NetworkOrder.putI32(memory, offset + DESTINATION, destination);
+        updateChecksum();
+    }
+
+    /** Sets the version and IHL byte as given (tests build malformed headers with it). */
+    public void versionIhl(int version, int ihl) {
+        NetworkOrder.putU8(memory, offset + VERSION_IHL, (version << 4) | (ihl & 0xf));
+    }
+
+    /** Sets the total length field. */
+    public void totalLength(int totalLength) {
+        NetworkOrder.putU16(memory, offset + TOTAL_LENGTH, totalLength);
+    }
+
+    /** Sets the whole flags/fragment-offset word, e.g. {@link #FLAG_MF}. */
+    public void flagsAndFragmentOffset(int word) {
+        NetworkOrder.putU16(memory, offset + FLAGS_FRAGMENT, word);
+    }
+
+    /** Recomputes the header checksum over {@link #headerLength()} bytes. */
+    public void updateChecksum() {
+        NetworkOrder.putU16(memory, offset + CHECKSUM, 0);
+        NetworkOrder.putU16(memory, offset + CHECKSUM, Checksum.compute(memory, offset, headerLength()));
+    }
+}

@@ -31,11 +31,12 @@ public interface Link {
 
     /**
      * Queues frames for transmission. The link takes ownership of all {@code count}
-     * frames: those it cannot queue it releases and counts as dropped.
+     * frames: it queues a prefix {@code burst[0..n)} (as {@code rte_eth_tx_burst} does) and
+     * releases the rest, which the caller counts as dropped.
      *
      * @param burst frames whose windows hold complete Ethernet frames
      * @param count how many, from index 0
-     * @return how many were queued
+     * @return {@code n}, how many were queued, from the front of the burst
      */
     int transmit(Frame[] burst, int count);
 

@@ -37,6 +37,8 @@ public final class FramePool implements FrameOwner {
         this.frameCapacity = frameCapacity;
         for (int i = 0; i < frameCount; i++) {
             frames[i] = new Frame(slab.asSlice((long) i * stride, frameCapacity), this, i);
+        }
+        for (int i = 0; i < frameCount; i++) {
             free[i] = frames[frameCount - 1 - i];
         }
         freeCount = frameCount;

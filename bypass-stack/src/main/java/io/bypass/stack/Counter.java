@@ -136,5 +136,15 @@ public enum Counter {
     /** SYNs dropped because a listener's backlog was full. */
     TCP_LISTEN_OVERFLOW,
     /** Connect attempts that found no free ephemeral port. */
-    TCP_NO_EPHEMERAL_PORT;
+    TCP_NO_EPHEMERAL_PORT,
+    /** Segments whose options were malformed (bad length); processed as if they had none. */
+    TCP_RX_BAD_OPTIONS,
+    /** Challenge ACKs sent for an in-window RST or SYN or an old ACK (RFC 5961). */
+    TCP_CHALLENGE_ACKS,
+    /** Zero-window probes sent by the persist timer (RFC 9293 section 3.8.6.1). */
+    TCP_ZERO_WINDOW_PROBES,
+    /** ICMP errors that matched a connection and were acted on (RFC 1122 section 4.2.3.9, RFC 1191). */
+    TCP_ICMP_ERRORS,
+    /** SYNs dropped because the layer held its maximum number of connections. */
+    TCP_DROP_CONNECTION_LIMIT;
 }

@@ -25,6 +25,8 @@ public final class Frame {
     private int length;
     /** True between allocation and release; catches double release under {@code -ea}. */
     private boolean inUse;
+    /** A view of {@link #memory} created on first use; its position and limit belong to whoever uses it now. */
+    private java.nio.ByteBuffer view;
 
     /**
      * Wraps fixed memory as a frame. Called by a {@link FrameOwner} when it creates its
@@ -43,6 +45,22 @@ public final class Frame {
     /** @return the frame's whole buffer; flyweights address it at {@link #offset()} */
     public MemorySegment memory() {
         return memory;
+    }
+
+    /**
+     * A {@link java.nio.ByteBuffer} over the whole of {@link #memory()}, created once and
+     * cached, so that copies into an application's buffer allocate nothing. Its position and
+     * limit are scratch: a caller sets them before each use and leaves them as they fall.
+     *
+     * @return the cached view
+     */
+    public java.nio.ByteBuffer asByteBuffer() {
+        java.nio.ByteBuffer v = view;
+        if (v == null) {
+            v = memory.asByteBuffer();
+            view = v;
+        }
+        return v;
     }
 
     /** @return the owner's number for this frame (stable, for tracing and leak checks) */

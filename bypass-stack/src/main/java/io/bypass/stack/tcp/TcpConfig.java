@@ -1,14 +1,346 @@
 package io.bypass.stack.tcp;
 
-/** TCP settings. Placeholder replaced by the tcp branch at merge. */
-public final class TcpConfig {
-    private static final TcpConfig DEFAULTS = new TcpConfig();
+import java.security.SecureRandom;
 
-    private TcpConfig() {
+/**
+ * Immutable settings of a {@link TcpLayer}. Built with {@link #builder()}; {@link #defaults()}
+ * gives Linux-like values with a random ISN secret. A bad value fails in
+ * {@link Builder#build()} with an {@link IllegalArgumentException} naming the setting.
+ */
+public final class TcpConfig {
+    private final int mssCap;
+    private final int sendBufferBytes;
+    private final int receiveBufferBytes;
+    private final long initialRtoNs;
+    private final long minRtoNs;
+    private final long maxRtoNs;
+    private final int maxRetransmissions;
+    private final int synRetries;
+    private final long delayedAckTimeoutNs;
+    private final long timeWaitNs;
+    private final int defaultBacklog;
+    private final int maxConnections;
+    private final int ephemeralPortFirst;
+    private final int ephemeralPortLast;
+    private final int reassemblyLimitSegments;
+    private final long isnSecretHigh;
+    private final long isnSecretLow;
+    private final long portSeed;
+
+    private TcpConfig(Builder b) {
+        this.mssCap = b.mssCap;
+        this.sendBufferBytes = b.sendBufferBytes;
+        this.receiveBufferBytes = b.receiveBufferBytes;
+        this.initialRtoNs = b.initialRtoNs;
+        this.minRtoNs = b.minRtoNs;
+        this.maxRtoNs = b.maxRtoNs;
+        this.maxRetransmissions = b.maxRetransmissions;
+        this.synRetries = b.synRetries;
+        this.delayedAckTimeoutNs = b.delayedAckTimeoutNs;
+        this.timeWaitNs = b.timeWaitNs;
+        this.defaultBacklog = b.defaultBacklog;
+        this.maxConnections = b.maxConnections;
+        this.ephemeralPortFirst = b.ephemeralPortFirst;
+        this.ephemeralPortLast = b.ephemeralPortLast;
+        this.reassemblyLimitSegments = b.reassemblyLimitSegments;
+        this.isnSecretHigh = b.isnSecretHigh;
+        this.isnSecretLow = b.isnSecretLow;
+        this.portSeed = b.portSeed;
     }
 
-    /** @return the default settings */
+    /** @return the defaults, with the ISN secret and port seed drawn from {@link SecureRandom} */
     public static TcpConfig defaults() {
-        return DEFAULTS;
+        return builder().build();
+    }
+
+    /** @return a builder holding the defaults (random secret and seed until set) */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** @return a builder holding this configuration's values */
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.mssCap = mssCap;
+        b.sendBufferBytes = sendBufferBytes;
+        b.receiveBufferBytes = receiveBufferBytes;
+        b.initialRtoNs = initialRtoNs;
+        b.minRtoNs = minRtoNs;
+        b.maxRtoNs = maxRtoNs;
+        b.maxRetransmissions = maxRetransmissions;
+        b.synRetries = synRetries;
+        b.delayedAckTimeoutNs = delayedAckTimeoutNs;
+        b.timeWaitNs = timeWaitNs;
+        b.defaultBacklog = defaultBacklog;
+        b.maxConnections = maxConnections;
+        b.ephemeralPortFirst = ephemeralPortFirst;
+        b.ephemeralPortLast = ephemeralPortLast;
+        b.reassemblyLimitSegments = reassemblyLimitSegments;
+        b.isnSecretHigh = isnSecretHigh;
+        b.isnSecretLow = isnSecretLow;
+        b.portSeed = portSeed;
+        return b;
+    }
+
+    /** @return the largest MSS we advertise or send, whatever the MTU allows */
+    public int mssCap() {
+        return mssCap;
+    }
+
+    /** @return bytes of the per-connection send buffer (unacknowledged plus unsent data) */
+    public int sendBufferBytes() {
+        return sendBufferBytes;
+    }
+
+    /** @return bytes of received data a connection holds for the application; the window is computed from it */
+    public int receiveBufferBytes() {
+        return receiveBufferBytes;
+    }
+
+    /** @return the RTO before any RTT sample (RFC 6298 section 2.1: 1 s) */
+    public long initialRtoNs() {
+        return initialRtoNs;
+    }
+
+    /** @return the lower bound of the RTO (RFC 6298 says 1 s; Linux uses 200 ms) */
+    public long minRtoNs() {
+        return minRtoNs;
+    }
+
+    /** @return the upper bound of the RTO (RFC 6298 section 2.5: at least 60 s) */
+    public long maxRtoNs() {
+        return maxRtoNs;
+    }
+
+    /** @return retransmissions of one segment after which the connection is aborted (RFC 1122 4.2.3.5 R2) */
+    public int maxRetransmissions() {
+        return maxRetransmissions;
+    }
+
+    /** @return retransmissions of a SYN or SYN-ACK before giving up */
+    public int synRetries() {
+        return synRetries;
+    }
+
+    /** @return the delayed-ACK timeout (RFC 1122 4.2.3.2: at most 500 ms) */
+    public long delayedAckTimeoutNs() {
+        return delayedAckTimeoutNs;
+    }
+
+    /** @return how long TIME_WAIT lasts (2 * MSL) */
+    public long timeWaitNs() {
+        return timeWaitNs;
+    }
+
+    /** @return the backlog used when {@code listen} is given 0 or less */
+    public int defaultBacklog() {
+        return defaultBacklog;
+    }
+
+    /** @return the most connections (any state but LISTEN) a layer holds */
+    public int maxConnections() {
+        return maxConnections;
+    }
+
+    /** @return the first ephemeral port */
+    public int ephemeralPortFirst() {
+        return ephemeralPortFirst;
+    }
+
+    /** @return the last ephemeral port (inclusive) */
+    public int ephemeralPortLast() {
+        return ephemeralPortLast;
+    }
+
+    /** @return the most out-of-order segments one connection holds for reassembly */
+    public int reassemblyLimitSegments() {
+        return reassemblyLimitSegments;
+    }
+
+    /** @return the high 64 bits of the ISN secret (RFC 6528) */
+    public long isnSecretHigh() {
+        return isnSecretHigh;
+    }
+
+    /** @return the low 64 bits of the ISN secret (RFC 6528) */
+    public long isnSecretLow() {
+        return isnSecretLow;
+    }
+
+    /** @return the key of ephemeral port selection (RFC 6056 algorithm 3) */
+    public long portSeed() {
+        return portSeed;
+    }
+
+    /** Collects settings; {@link #build()} validates them. */
+    public static final class Builder {
+        private int mssCap = 1460;
+        private int sendBufferBytes = 256 * 1024;
+        private int receiveBufferBytes = 256 * 1024;
+        private long initialRtoNs = 1_000_000_000L;
+        private long minRtoNs = 200_000_000L;
+        private long maxRtoNs = 60_000_000_000L;
+        private int maxRetransmissions = 15;
+        private int synRetries = 6;
+        private long delayedAckTimeoutNs = 40_000_000L;
+        private long timeWaitNs = 60_000_000_000L;
+        private int defaultBacklog = 128;
+        private int maxConnections = 65_536;
+        private int ephemeralPortFirst = 49_152;
+        private int ephemeralPortLast = 65_535;
+        private int reassemblyLimitSegments = 64;
+        private long isnSecretHigh;
+        private long isnSecretLow;
+        private long portSeed;
+        private boolean secretSet;
+        private boolean seedSet;
+
+        private Builder() {
+        }
+
+        /** @param bytes the largest MSS we use, 64..65495 */
+        public Builder mssCap(int bytes) {
+            this.mssCap = bytes;
+            return this;
+        }
+
+        /** @param bytes per-connection send buffer, 1 KiB..1 GiB */
+        public Builder sendBufferBytes(int bytes) {
+            this.sendBufferBytes = bytes;
+            return this;
+        }
+
+        /** @param bytes per-connection receive buffer, 1 KiB..1 GiB */
+        public Builder receiveBufferBytes(int bytes) {
+            this.receiveBufferBytes = bytes;
+            return this;
+        }
+
+        /** @param ns RTO before the first RTT sample */
+        public Builder initialRtoNs(long ns) {
+            this.initialRtoNs = ns;
+            return this;
+        }
+
+        /** @param ns lower bound of the RTO, positive */
+        public Builder minRtoNs(long ns) {
+            this.minRtoNs = ns;
+            return this;
+        }
+
+        /** @param ns upper bound of the RTO, at least the minimum */
+        public Builder maxRtoNs(long ns) {
+            this.maxRtoNs = ns;
+            return this;
+        }
+
+        /** @param count retransmissions before abort, 1..100 */
+        public Builder maxRetransmissions(int count) {
+            this.maxRetransmissions = count;
+            return this;
+        }
+
+        /** @param count SYN (or SYN-ACK) retransmissions before giving up, 0..100 */
+        public Builder synRetries(int count) {
+            this.synRetries = count;
+            return this;
+        }
+
+        /** @param ns delayed-ACK timeout, 0 (ACK every segment at once) .. 500 ms */
+        public Builder delayedAckTimeoutNs(long ns) {
+            this.delayedAckTimeoutNs = ns;
+            return this;
+        }
+
+        /** @param ns TIME_WAIT duration (2 * MSL), 0 or more */
+        public Builder timeWaitNs(long ns) {
+            this.timeWaitNs = ns;
+            return this;
+        }
+
+        /** @param backlog used when listen is given no backlog, at least 1 */
+        public Builder defaultBacklog(int backlog) {
+            this.defaultBacklog = backlog;
+            return this;
+        }
+
+        /** @param count most connections, at least 1 */
+        public Builder maxConnections(int count) {
+            this.maxConnections = count;
+            return this;
+        }
+
+        /** @param first first ephemeral port, @param last last one (inclusive), 1..65535 */
+        public Builder ephemeralPorts(int first, int last) {
+            this.ephemeralPortFirst = first;
+            this.ephemeralPortLast = last;
+            return this;
+        }
+
+        /** @param segments out-of-order segments held per connection, 0..4096 */
+        public Builder reassemblyLimitSegments(int segments) {
+            this.reassemblyLimitSegments = segments;
+            return this;
+        }
+
+        /** Sets the 128-bit ISN secret (RFC 6528); tests and simulations pass fixed ones. */
+        public Builder isnSecret(long high, long low) {
+            this.isnSecretHigh = high;
+            this.isnSecretLow = low;
+            this.secretSet = true;
+            return this;
+        }
+
+        /** Sets the key of ephemeral port selection; simulations pass a fixed one. */
+        public Builder portSeed(long seed) {
+            this.portSeed = seed;
+            this.seedSet = true;
+            return this;
+        }
+
+        /**
+         * @return the configuration
+         * @throws IllegalArgumentException naming the first bad setting
+         */
+        public TcpConfig build() {
+            check(mssCap >= 64 && mssCap <= 65_495, "mssCap", mssCap);
+            check(sendBufferBytes >= 1024 && sendBufferBytes <= (1 << 30), "sendBufferBytes", sendBufferBytes);
+            check(receiveBufferBytes >= 1024 && receiveBufferBytes <= (1 << 30), "receiveBufferBytes",
+                    receiveBufferBytes);
+            check(minRtoNs > 0, "minRtoNs", minRtoNs);
+            check(maxRtoNs >= minRtoNs, "maxRtoNs", maxRtoNs);
+            check(initialRtoNs >= minRtoNs && initialRtoNs <= maxRtoNs, "initialRtoNs", initialRtoNs);
+            check(maxRetransmissions >= 1 && maxRetransmissions <= 100, "maxRetransmissions", maxRetransmissions);
+            check(synRetries >= 0 && synRetries <= 100, "synRetries", synRetries);
+            check(delayedAckTimeoutNs >= 0 && delayedAckTimeoutNs <= 500_000_000L, "delayedAckTimeoutNs",
+                    delayedAckTimeoutNs);
+            check(timeWaitNs >= 0, "timeWaitNs", timeWaitNs);
+            check(defaultBacklog >= 1, "defaultBacklog", defaultBacklog);
+            check(maxConnections >= 1, "maxConnections", maxConnections);
+            check(ephemeralPortFirst >= 1 && ephemeralPortFirst <= 65_535, "ephemeralPortFirst", ephemeralPortFirst);
+            check(ephemeralPortLast >= ephemeralPortFirst && ephemeralPortLast <= 65_535, "ephemeralPortLast",
+                    ephemeralPortLast);
+            check(reassemblyLimitSegments >= 0 && reassemblyLimitSegments <= 4096, "reassemblyLimitSegments",
+                    reassemblyLimitSegments);
+            if (!secretSet || !seedSet) {
+                SecureRandom random = new SecureRandom();
+                if (!secretSet) {
+                    isnSecretHigh = random.nextLong();
+                    isnSecretLow = random.nextLong();
+                    secretSet = true;
+                }
+                if (!seedSet) {
+                    portSeed = random.nextLong();
+                    seedSet = true;
+                }
+            }
+            return new TcpConfig(this);
+        }
+
+        private static void check(boolean ok, String name, long value) {
+            if (!ok) {
+                throw new IllegalArgumentException("bad TCP setting " + name + "=" + value);
+            }
+        }
     }
 }

@@ -1,35 +1,388 @@
 package io.bypass.stack.tcp;
 
+import static io.bypass.stack.wire.TcpHeader.ACK;
+import static io.bypass.stack.wire.TcpHeader.FIN;
+import static io.bypass.stack.wire.TcpHeader.RST;
+import static io.bypass.stack.wire.TcpHeader.SYN;
+
 import io.bypass.stack.Counter;
 import io.bypass.stack.StackCounters;
 import io.bypass.stack.buffer.Frame;
 import io.bypass.stack.ip.IpSender;
 import io.bypass.stack.ip.TransportProtocol;
 import io.bypass.stack.time.TimerWheel;
+import io.bypass.stack.wire.Ipv4Address;
+import io.bypass.stack.wire.NetworkOrder;
+import io.bypass.stack.wire.TcpHeader;
+import io.bypass.stack.wire.TcpOptions;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
-/** TCP as the IPv4 layer sees it. Placeholder replaced by the tcp branch at merge. */
+/**
+ * TCP as IPv4 sees it: validates segments, demultiplexes them to connections by 4-tuple
+ * and to listeners by port, answers segments for no socket with RST, opens connections
+ * (ISNs per RFC 6528, ephemeral ports per RFC 6056 algorithm 3) and routes ICMP errors
+ * to the connection they concern.
+ *
+ * <p>Connections are found in an open-addressing table keyed by a {@code long} of remote
+ * address and both ports (the stack has one local address per interface; the local address
+ * is checked after the lookup). Send buffers are off-heap rings from an arena the layer
+ * owns, recycled between connections. Not thread-safe: used under the stack lock.
+ */
 public final class TcpLayer implements TransportProtocol {
+    /** Bytes of IPv4 and TCP headers without options, subtracted from the MTU for the MSS. */
+    private static final int HEADERS = 40;
+
+    private final TcpConfig config;
+    private final IpSender ip;
+    private final TimerWheel timers;
     private final StackCounters counters;
+    private final SegmentOutput output;
+    private final LongTable<TcpConnection> connections = new LongTable<>(64);
+    private final LongTable<TcpListener> listeners = new LongTable<>(16);
+    private final TcpHeader header = new TcpHeader();
+    private final TcpOptions options = new TcpOptions();
+    private final Segment segment = new Segment();
+    private final Arena arena = Arena.ofAuto();
+    private MemorySegment[] freeRings = new MemorySegment[16];
+    private int freeRingCount;
+    private int nextEphemeral;
 
     /**
-     * @param config   TCP settings
-     * @param ip       where segments are sent
+     * @param config   settings
+     * @param ip       where segments go
      * @param timers   the stack's timer wheel
      * @param counters the stack's counters
      */
     public TcpLayer(TcpConfig config, IpSender ip, TimerWheel timers, StackCounters counters) {
+        this.config = config;
+        this.ip = ip;
+        this.timers = timers;
         this.counters = counters;
+        this.output = new SegmentOutput(ip, counters);
     }
+
+    // ------------------------------------------------------------------ API
+
+    /**
+     * Opens a listener.
+     *
+     * @param localIp our address, or {@link Ipv4Address#ANY}
+     * @param port    the port, 1..65535
+     * @param backlog most half-open plus unaccepted connections; 0 or less for the default
+     * @throws TcpException ADDRESS_IN_USE when something listens there already
+     */
+    public TcpListener listen(int localIp, int port, int backlog) {
+        checkPort(port);
+        long key = listenerKey(localIp, port);
+        if (listeners.get(key) != null) {
+            throw new TcpException(TcpException.Reason.ADDRESS_IN_USE,
+                    Ipv4Address.toString(localIp) + ":" + port + " is listening already");
+        }
+        TcpListener l = new TcpListener(this, localIp, port, backlog > 0 ? backlog : config.defaultBacklog());
+        listeners.put(key, l);
+        return l;
+    }
+
+    /**
+     * Opens a connection: sends the SYN now.
+     *
+     * @param localIp    our address, or {@link Ipv4Address#ANY} for the stack's
+     * @param localPort  our port, or 0 for an ephemeral one
+     * @param remoteIp   the peer
+     * @param remotePort the peer's port
+     * @throws TcpException ADDRESS_IN_USE, NO_EPHEMERAL_PORT or CONNECTION_LIMIT
+     */
+    public TcpConnection connect(int localIp, int localPort, int remoteIp, int remotePort, long nowNs) {
+        checkPort(remotePort);
+        if (localIp == Ipv4Address.ANY) {
+            localIp = ip.localIp();
+        }
+        if (connections.size() >= config.maxConnections()) {
+            throw new TcpException(TcpException.Reason.CONNECTION_LIMIT, config.maxConnections() + " connections");
+        }
+        if (localPort == 0) {
+            localPort = ephemeralPort(localIp, remoteIp, remotePort);
+        } else {
+            checkPort(localPort);
+            if (connections.get(connectionKey(remoteIp, localPort, remotePort)) != null) {
+                throw new TcpException(TcpException.Reason.ADDRESS_IN_USE, Ipv4Address.toString(localIp) + ":"
+                        + localPort + " is connected to " + Ipv4Address.toString(remoteIp) + ":" + remotePort);
+            }
+        }
+        int iss = isn(localIp, localPort, remoteIp, remotePort, nowNs);
+        TcpConnection c = new TcpConnection(this, localIp, localPort, remoteIp, remotePort, iss, ourMss(remoteIp),
+                false, takeSendBuffer());
+        connections.put(connectionKey(remoteIp, localPort, remotePort), c);
+        counters.increment(Counter.TCP_ACTIVE_OPENS);
+        c.openActive(nowNs);
+        return c;
+    }
+
+    /** @return connections in any state but LISTEN and CLOSED (TIME-WAIT included) */
+    public int connectionCount() {
+        return connections.size();
+    }
+
+    // ------------------------------------------------------------------ receive
 
     @Override
     public void receive(Frame frame, int offset, int length, int srcIp, int dstIp, long nowNs) {
+        if (!header.wrap(frame.memory(), offset, length) || header.sourcePort() == 0
+                || header.destinationPort() == 0) {
+            counters.increment(Counter.TCP_RX_DROP_MALFORMED);
+            frame.release();
+            return;
+        }
+        if (!header.verifyChecksum(srcIp, dstIp)) {
+            counters.increment(Counter.TCP_RX_DROP_BAD_CHECKSUM);
+            frame.release();
+            return;
+        }
+        int flags = header.flags();
+        if ((flags & (SYN | FIN)) == (SYN | FIN) || (flags & (SYN | RST)) == (SYN | RST)) {
+            counters.increment(Counter.TCP_RX_DROP_BAD_FLAGS);
+            frame.release();
+            return;
+        }
+        Segment seg = segment;
+        seg.frame = frame;
+        seg.srcIp = srcIp;
+        seg.dstIp = dstIp;
+        seg.srcPort = header.sourcePort();
+        seg.dstPort = header.destinationPort();
+        seg.seq = header.sequence();
+        seg.ack = header.acknowledgment();
+        seg.flags = flags;
+        seg.window = header.window();
+        seg.payloadOffset = (int) header.payloadOffset();
+        seg.payloadLength = header.payloadLength();
+        seg.mss = -1;
+        if (header.optionsLength() > 0) {
+            if (options.parse(header.memory(), header.optionsOffset(), header.optionsLength())) {
+                seg.mss = options.mss();
+            } else {
+                counters.increment(Counter.TCP_RX_BAD_OPTIONS);
+            }
+        }
+        dispatch(seg, nowNs);
+        seg.frame = null;
+    }
+
+    private void dispatch(Segment seg, long nowNs) {
+        Frame frame = seg.frame;
+        TcpConnection c = connections.get(connectionKey(seg.srcIp, seg.dstPort, seg.srcPort));
+        if (c != null && c.localIp() == seg.dstIp) {
+            if (seg.has(SYN) && !seg.has(ACK) && c.acceptsNewSyn(seg.seq)) {
+                TcpListener l = findListener(seg.dstIp, seg.dstPort);
+                if (l != null && l.hasRoom()) {
+                    // RFC 9293 section 3.10.7.4 (TIME-WAIT) and RFC 1122 4.2.2.13: a new
+                    // incarnation, whose ISS must lie beyond anything the old one sent.
+                    int floor = c.sndMax() + 65_536;
+                    c.endTimeWait(nowNs);
+                    listenArrives(l, seg, floor, nowNs);
+                    frame.release();
+                    return;
+                }
+            }
+            if (!c.segmentArrives(seg, nowNs)) {
+                frame.release();
+            }
+            return;
+        }
+        TcpListener l = findListener(seg.dstIp, seg.dstPort);
+        if (l != null) {
+            counters.increment(Counter.TCP_SEGMENTS_IN);
+            listenArrives(l, seg, 0, nowNs);
+            frame.release();
+            return;
+        }
         counters.increment(Counter.TCP_RX_NO_SOCKET);
+        if (!seg.has(RST)) {
+            resetFor(seg, nowNs);
+        }
         frame.release();
+    }
+
+    /** RFC 9293 section 3.10.7.2, LISTEN. {@code issFloor} is 0, or an ISS to stay above. */
+    private void listenArrives(TcpListener l, Segment seg, int issFloor, long nowNs) {
+        if (seg.has(RST)) {
+            return;
+        }
+        if (seg.has(ACK)) {
+            resetFor(seg, nowNs);
+            return;
+        }
+        if (!seg.has(SYN)) {
+            counters.increment(Counter.TCP_RX_DROP_BAD_FLAGS);
+            return;
+        }
+        if (!l.hasRoom()) {
+            counters.increment(Counter.TCP_LISTEN_OVERFLOW);
+            return;
+        }
+        if (connections.size() >= config.maxConnections()) {
+            counters.increment(Counter.TCP_DROP_CONNECTION_LIMIT);
+            return;
+        }
+        int iss = isn(seg.dstIp, seg.dstPort, seg.srcIp, seg.srcPort, nowNs);
+        if (issFloor != 0 && SeqNum.le(iss, issFloor)) {
+            iss = issFloor;
+        }
+        TcpConnection c = new TcpConnection(this, seg.dstIp, seg.dstPort, seg.srcIp, seg.srcPort, iss,
+                ourMss(seg.srcIp), true, takeSendBuffer());
+        c.parent = l;
+        l.childCreated();
+        connections.put(connectionKey(seg.srcIp, seg.dstPort, seg.srcPort), c);
+        counters.increment(Counter.TCP_PASSIVE_OPENS);
+        c.openPassive(seg, nowNs);
+    }
+
+    /** RST for a segment that found no socket (RFC 9293 section 3.10.7.1). */
+    private void resetFor(Segment seg, long nowNs) {
+        if (seg.has(ACK)) {
+            output.send(seg.dstIp, seg.dstPort, seg.srcIp, seg.srcPort, seg.ack, 0, RST, 0, 0, null, 0, 0, nowNs);
+        } else {
+            output.send(seg.dstIp, seg.dstPort, seg.srcIp, seg.srcPort, 0, seg.seq + seg.sequenceLength(),
+                    RST | ACK, 0, 0, null, 0, 0, nowNs);
+        }
     }
 
     @Override
     public void onIcmpError(int type, int code, int nextHopMtu, int originalSrcIp, int originalDstIp,
                             MemorySegment memory, long transportOffset, int transportLength, long nowNs) {
+        if (transportLength < 8 || transportOffset < 0 || transportOffset + 8 > memory.byteSize()) {
+            return;
+        }
+        int localPort = NetworkOrder.getU16(memory, transportOffset);
+        int remotePort = NetworkOrder.getU16(memory, transportOffset + 2);
+        int seq = NetworkOrder.getI32(memory, transportOffset + 4);
+        TcpConnection c = connections.get(connectionKey(originalDstIp, localPort, remotePort));
+        if (c != null && c.localIp() == originalSrcIp) {
+            counters.increment(Counter.TCP_ICMP_ERRORS);
+            c.icmpError(type, code, nextHopMtu, seq, nowNs);
+        }
+    }
+
+    // ------------------------------------------------------------------ for connections and listeners
+
+    TcpConfig config() {
+        return config;
+    }
+
+    StackCounters counters() {
+        return counters;
+    }
+
+    TimerWheel timers() {
+        return timers;
+    }
+
+    SegmentOutput output() {
+        return output;
+    }
+
+    /** A connection reached CLOSED: forget it (and tell its listener if it never got established). */
+    void unregister(TcpConnection c) {
+        long key = connectionKey(c.remoteIp(), c.localPort(), c.remotePort());
+        if (connections.get(key) == c) {
+            connections.remove(key);
+        }
+        TcpListener l = c.parent;
+        if (l != null && c.state() == TcpState.CLOSED && !c.handshakeDone()) {
+            c.parent = null;
+            l.childVanished();
+        }
+    }
+
+    /** Forgets a listener and resets its half-open connections. */
+    void closeListener(TcpListener l, long nowNs) {
+        long key = listenerKey(l.localIp(), l.localPort());
+        if (listeners.get(key) == l) {
+            listeners.remove(key);
+        }
+        Object[] all = new Object[connections.size()];
+        int n = connections.values(all);
+        for (int i = 0; i < n; i++) {
+            TcpConnection c = (TcpConnection) all[i];
+            if (c.parent == l) {
+                c.abortUnaccepted(nowNs);
+            }
+        }
+    }
+
+    SendBuffer takeSendBuffer() {
+        MemorySegment ring;
+        if (freeRingCount > 0) {
+            ring = freeRings[--freeRingCount];
+            freeRings[freeRingCount] = null;
+        } else {
+            ring = arena.allocate(config.sendBufferBytes(), 64);
+        }
+        return new SendBuffer(ring);
+    }
+
+    void recycle(SendBuffer buffer) {
+        if (freeRingCount == freeRings.length) {
+            MemorySegment[] bigger = new MemorySegment[2 * freeRings.length];
+            System.arraycopy(freeRings, 0, bigger, 0, freeRingCount);
+            freeRings = bigger;
+        }
+        freeRings[freeRingCount++] = buffer.memory();
+    }
+
+    // ------------------------------------------------------------------ addressing
+
+    private TcpListener findListener(int localIp, int port) {
+        TcpListener l = listeners.get(listenerKey(localIp, port));
+        return l != null ? l : listeners.get(listenerKey(Ipv4Address.ANY, port));
+    }
+
+    static long connectionKey(int remoteIp, int localPort, int remotePort) {
+        return ((remoteIp & 0xffffffffL) << 32) | ((long) localPort << 16) | remotePort;
+    }
+
+    private static long listenerKey(int localIp, int port) {
+        return ((localIp & 0xffffffffL) << 16) | port;
+    }
+
+    private int ourMss(int remoteIp) {
+        return Math.max(64, Math.min(ip.mtu(remoteIp) - HEADERS, config.mssCap()));
+    }
+
+    /**
+     * RFC 6528: ISN = M + F(localip, localport, remoteip, remoteport, secretkey), M a
+     * 4-microsecond clock, F SipHash-2-4 keyed with the configured 128-bit secret.
+     */
+    int isn(int localIp, int localPort, int remoteIp, int remotePort, long nowNs) {
+        long m = Math.floorDiv(nowNs, 4_000L);
+        long f = SipHash.hash(config.isnSecretHigh(), config.isnSecretLow(),
+                ((localIp & 0xffffffffL) << 32) | (remoteIp & 0xffffffffL), ((long) localPort << 16) | remotePort);
+        return (int) (m + f);
+    }
+
+    /** RFC 6056 section 3.3.3, algorithm 3: a keyed per-destination offset plus a global counter. */
+    private int ephemeralPort(int localIp, int remoteIp, int remotePort) {
+        int first = config.ephemeralPortFirst();
+        int count = config.ephemeralPortLast() - first + 1;
+        long offset = SipHash.hash(config.portSeed(), ~config.portSeed(),
+                ((localIp & 0xffffffffL) << 32) | (remoteIp & 0xffffffffL), remotePort);
+        for (int i = 0; i < count; i++) {
+            int port = first + (int) Long.remainderUnsigned(offset + nextEphemeral, count);
+            nextEphemeral++;
+            if (connections.get(connectionKey(remoteIp, port, remotePort)) == null
+                    && findListener(localIp, port) == null) {
+                return port;
+            }
+        }
+        counters.increment(Counter.TCP_NO_EPHEMERAL_PORT);
+        throw new TcpException(TcpException.Reason.NO_EPHEMERAL_PORT,
+                "towards " + Ipv4Address.toString(remoteIp) + ":" + remotePort);
+    }
+
+    private static void checkPort(int port) {
+        if (port < 1 || port > 65_535) {
+            throw new IllegalArgumentException("port must be 1..65535: " + port);
+        }
     }
 }

@@ -1,0 +1,71 @@
+package io.bypass.stack.tcp;
+
+/**
+ * The retransmission timeout of RFC 6298: SRTT and RTTVAR from RTT samples, RTO with
+ * exponential backoff. Samples come from segments that were not retransmitted (Karn's
+ * algorithm, RFC 6298 section 3); the caller decides which those are.
+ */
+final class RttEstimator {
+    /** Clock granularity G of RFC 6298 section 2: our time is in nanoseconds, we count 1 ms. */
+    static final long GRANULARITY_NS = 1_000_000L;
+
+    private final long minRtoNs;
+    private final long maxRtoNs;
+    private long srttNs;
+    private long rttvarNs;
+    private long rtoNs;
+    private boolean measured;
+
+    RttEstimator(long initialRtoNs, long minRtoNs, long maxRtoNs) {
+        this.minRtoNs = minRtoNs;
+        this.maxRtoNs = maxRtoNs;
+        this.rtoNs = initialRtoNs;
+    }
+
+    /** Takes one RTT measurement (RFC 6298 sections 2.2 and 2.3); it also undoes any backoff. */
+    void sample(long rttNs) {
+        if (rttNs < 0) {
+            rttNs = 0;
+        }
+        if (!measured) {
+            srttNs = rttNs;
+            rttvarNs = rttNs / 2;
+            measured = true;
+        } else {
+            // beta = 1/4, alpha = 1/8; RTTVAR first, with the old SRTT.
+            rttvarNs = (3 * rttvarNs + Math.abs(srttNs - rttNs)) / 4;
+            srttNs = (7 * srttNs + rttNs) / 8;
+        }
+        rtoNs = clamp(srttNs + Math.max(GRANULARITY_NS, 4 * rttvarNs));
+    }
+
+    /** Doubles the RTO after a timeout (RFC 6298 section 5.5), up to the maximum. */
+    void backOff() {
+        rtoNs = clamp(rtoNs > maxRtoNs / 2 ? maxRtoNs : 2 * rtoNs);
+    }
+
+    /** @return the current RTO */
+    long rtoNs() {
+        return rtoNs;
+    }
+
+    /** @return the smoothed RTT (0 before the first sample) */
+    long srttNs() {
+        return srttNs;
+    }
+
+    /** @return the RTT variation (0 before the first sample) */
+    long rttvarNs() {
+        return rttvarNs;
+    }
+
+    /** @return whether a sample has been taken */
+    boolean measured() {
+        return measured;
+    }
+
+    private long clamp(long ns) {
+        // RFC 6298 section 2.4 (lower bound; ours is configurable) and 2.5 (upper bound).
+        return Math.min(maxRtoNs, Math.max(minRtoNs, ns));
+    }
+}

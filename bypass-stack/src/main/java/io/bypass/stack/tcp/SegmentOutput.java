@@ -1,0 +1,61 @@
+package io.bypass.stack.tcp;
+
+import io.bypass.stack.Counter;
+import io.bypass.stack.StackCounters;
+import io.bypass.stack.buffer.Frame;
+import io.bypass.stack.ip.IpSender;
+import io.bypass.stack.wire.IpProtocol;
+import io.bypass.stack.wire.TcpHeader;
+import io.bypass.stack.wire.TcpOptions;
+
+/**
+ * Builds segments in fresh frames and hands them to IPv4. Shared by every connection of a
+ * layer; its header flyweight is reused, so building a segment allocates nothing. A frame
+ * shortage is a lost segment (the retransmission machinery recovers it), not an error.
+ */
+final class SegmentOutput {
+    private final IpSender ip;
+    private final StackCounters counters;
+    private final TcpHeader header = new TcpHeader();
+
+    SegmentOutput(IpSender ip, StackCounters counters) {
+        this.ip = ip;
+        this.counters = counters;
+    }
+
+    /**
+     * Sends one segment.
+     *
+     * @param mss     the MSS option to include (SYN and SYN-ACK), or 0 for none
+     * @param data    where the payload comes from, or {@code null} when there is none
+     * @param dataFrom offset of the payload in {@code data} (bytes after its head)
+     * @param dataLength payload bytes
+     * @return whether a frame was found and the segment handed to IPv4
+     */
+    boolean send(int localIp, int localPort, int remoteIp, int remotePort, int seq, int ack, int flags,
+                 int window, int mss, SendBuffer data, int dataFrom, int dataLength, long nowNs) {
+        Frame frame = ip.allocate();
+        if (frame == null) {
+            return false;
+        }
+        int headerLength = TcpHeader.MIN_LENGTH + (mss > 0 ? TcpOptions.MSS_LENGTH : 0);
+        int segmentLength = headerLength + dataLength;
+        long at = IpSender.TRANSPORT_OFFSET;
+        frame.window(0, IpSender.TRANSPORT_OFFSET + segmentLength);
+        header.wrapUnchecked(frame.memory(), at, segmentLength);
+        header.write(localPort, remotePort, seq, ack, headerLength, flags, window);
+        if (mss > 0) {
+            TcpOptions.writeMss(frame.memory(), at + TcpHeader.MIN_LENGTH, mss);
+        }
+        if (dataLength > 0) {
+            data.copyOut(dataFrom, frame.memory(), at + headerLength, dataLength);
+        }
+        header.writeChecksum(localIp, remoteIp);
+        counters.increment(Counter.TCP_SEGMENTS_OUT);
+        if ((flags & TcpHeader.RST) != 0) {
+            counters.increment(Counter.TCP_RST_SENT);
+        }
+        ip.send(frame, remoteIp, IpProtocol.TCP, segmentLength, nowNs);
+        return true;
+    }
+}

@@ -1,0 +1,98 @@
+package io.bypass.stack.tcp;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+
+/**
+ * A connection's send buffer: an off-heap ring holding the bytes from SND.UNA on, both
+ * sent-but-unacknowledged and not yet sent. Application bytes are copied in once by
+ * {@link #write}; each segment copies its payload out of the ring into a fresh frame, so a
+ * retransmission rebuilds the segment from here.
+ *
+ * <pre>
+ *   head                        head+length         (indices modulo capacity)
+ *   | acked bytes are consumed   |
+ *   v                            v
+ *   [ unacked ... | unsent ...   ][ free ...                   ]
+ * </pre>
+ */
+final class SendBuffer {
+    private final MemorySegment ring;
+    private final ByteBuffer view;
+    private final int capacity;
+    private int head;
+    private int length;
+
+    /** @param ring the ring's memory (one per connection, recycled by the layer) */
+    SendBuffer(MemorySegment ring) {
+        this.ring = ring;
+        this.view = ring.asByteBuffer();
+        this.capacity = (int) ring.byteSize();
+    }
+
+    /** @return the ring memory, for recycling */
+    MemorySegment memory() {
+        return ring;
+    }
+
+    /** Empties the ring for a new connection. */
+    void reset() {
+        head = 0;
+        length = 0;
+    }
+
+    /** @return bytes held (unacknowledged plus unsent) */
+    int length() {
+        return length;
+    }
+
+    /** @return free bytes */
+    int free() {
+        return capacity - length;
+    }
+
+    /** @return the ring size */
+    int capacity() {
+        return capacity;
+    }
+
+    /**
+     * Copies as much of {@code src} as fits; advances its position.
+     *
+     * @return bytes taken
+     */
+    int write(ByteBuffer src) {
+        int n = Math.min(src.remaining(), free());
+        int taken = 0;
+        while (taken < n) {
+            int tail = (head + length) % capacity;
+            int chunk = Math.min(n - taken, capacity - tail);
+            int srcLimit = src.limit();
+            src.limit(src.position() + chunk);
+            view.limit(tail + chunk).position(tail);
+            view.put(src);
+            src.limit(srcLimit);
+            length += chunk;
+            taken += chunk;
+        }
+        return taken;
+    }
+
+    /**
+     * Copies {@code count} bytes starting {@code from} bytes after the head into {@code dst}.
+     */
+    void copyOut(int from, MemorySegment dst, long dstOffset, int count) {
+        int start = (head + from) % capacity;
+        int first = Math.min(count, capacity - start);
+        MemorySegment.copy(ring, start, dst, dstOffset, first);
+        if (first < count) {
+            MemorySegment.copy(ring, 0, dst, dstOffset + first, count - first);
+        }
+    }
+
+    /** Drops {@code count} acknowledged bytes from the head. */
+    void consume(int count) {
+        head = (head + count) % capacity;
+        length -= count;
+    }
+}

@@ -1,0 +1,1186 @@
+package io.bypass.stack.tcp;
+
+import static io.bypass.stack.wire.TcpHeader.ACK;
+import static io.bypass.stack.wire.TcpHeader.FIN;
+import static io.bypass.stack.wire.TcpHeader.PSH;
+import static io.bypass.stack.wire.TcpHeader.RST;
+import static io.bypass.stack.wire.TcpHeader.SYN;
+
+import io.bypass.stack.Counter;
+import io.bypass.stack.SocketEvents;
+import io.bypass.stack.SocketListener;
+import io.bypass.stack.StackCounters;
+import io.bypass.stack.time.Timer;
+import io.bypass.stack.time.TimerWheel;
+import java.nio.ByteBuffer;
+
+/**
+ * One TCP connection: the RFC 9293 state machine with its send and receive sides.
+ *
+ * <p>Send side: application bytes go into an off-heap {@link SendBuffer}; segments are cut
+ * from it under the peer's window and the congestion window ({@link CongestionControl}),
+ * Nagle (RFC 896) and sender silly-window avoidance (RFC 9293 section 3.8.6.2.1). One
+ * retransmission timer per connection (RFC 6298) doubles as the persist timer when nothing
+ * is in flight but data waits for a window. Receive side: payloads stay in their frames
+ * ({@link ReceiveQueue}), out-of-order segments wait in {@link Reassembly}, ACKs are
+ * delayed as RFC 1122 section 4.2.3.2 allows, and the offered window never shrinks.
+ *
+ * <p>Every entry point (API call, segment, timer) ends by firing the {@link SocketEvents}
+ * that became true. Not thread-safe: used under the stack lock.
+ */
+public final class TcpConnection {
+    /** Largest window without window scaling (negotiated in a later issue). */
+    static final int MAX_WINDOW = 65_535;
+    /** MSS assumed when the peer sends no MSS option (RFC 9293 section 3.7.1). */
+    static final int DEFAULT_MSS = 536;
+    /** Longest persist backoff: the probe interval is RTO times 2^this, capped at the maximum RTO. */
+    private static final int MAX_PERSIST_SHIFT = 16;
+
+    private final TcpLayer layer;
+    private final TcpConfig config;
+    private final StackCounters counters;
+    private final TimerWheel timers;
+    private final SegmentOutput out;
+    private final int localIp;
+    private final int localPort;
+    private final int remoteIp;
+    private final int remotePort;
+    private final boolean passive;
+    /** The listener that made this connection, until the application accepts it. */
+    TcpListener parent;
+
+    private TcpState state = TcpState.CLOSED;
+    private TcpError error = TcpError.NONE;
+    /** An ICMP error that did not abort; reported if the connection then times out (RFC 1122 4.2.3.9). */
+    private TcpError softError = TcpError.NONE;
+    private SocketListener listener = SocketListener.NONE;
+    private int pendingEvents;
+    private boolean appClosed;
+    private boolean noDelay;
+
+    // Send sequence space (RFC 9293 section 3.3.1). SND.MAX is the highest SND.NXT so far:
+    // after a timeout SND.NXT goes back to SND.UNA and the segments are sent again.
+    private SendBuffer sendBuffer;
+    private final int iss;
+    private int sndUna;
+    private int sndNxt;
+    private int sndMax;
+    private int sndWnd;
+    private int sndWl1;
+    private int sndWl2;
+    private int maxSndWnd;
+    /** Sequence number of the send buffer's first byte (SND.UNA once the SYN is acknowledged). */
+    private int bufferSeq;
+    private boolean synAcked;
+    private boolean finQueued;
+    private int sndMss;
+    private final int ourMss;
+    private final CongestionControl cc = new CongestionControl();
+    private final RttEstimator rtt;
+    private boolean rttTiming;
+    private int rttEndSeq;
+    private long rttStartNs;
+    private int retries;
+    private boolean persisting;
+    private int persistShift;
+
+    // Receive sequence space. RCV.ADV is the right edge we last offered: it never moves left.
+    private int irs;
+    private int rcvNxt;
+    private int rcvAdv;
+    private int rcvMss;
+    private boolean finReceived;
+    private final ReceiveQueue rxQueue = new ReceiveQueue();
+    private final Reassembly reassembly;
+    private int lastAckSent;
+    private boolean ackNow;
+    /** Whether the frame of the segment being processed was handed to a queue. */
+    private boolean frameTaken;
+
+    private final Timer rtxTimer;
+    private final Timer ackTimer;
+    private final Timer waitTimer;
+
+    TcpConnection(TcpLayer layer, int localIp, int localPort, int remoteIp, int remotePort, int iss,
+                  int ourMss, boolean passive, SendBuffer sendBuffer) {
+        this.layer = layer;
+        this.config = layer.config();
+        this.counters = layer.counters();
+        this.timers = layer.timers();
+        this.out = layer.output();
+        this.localIp = localIp;
+        this.localPort = localPort;
+        this.remoteIp = remoteIp;
+        this.remotePort = remotePort;
+        this.iss = iss;
+        this.ourMss = ourMss;
+        this.passive = passive;
+        this.sendBuffer = sendBuffer;
+        this.sndUna = iss;
+        this.sndNxt = iss;
+        this.sndMax = iss;
+        this.bufferSeq = iss + 1;
+        this.sndMss = Math.min(ourMss, DEFAULT_MSS);
+        this.rcvMss = sndMss;
+        this.rtt = new RttEstimator(config.initialRtoNs(), config.minRtoNs(), config.maxRtoNs());
+        this.reassembly = new Reassembly(config.reassemblyLimitSegments());
+        this.rtxTimer = new Timer(this::onRetransmitTimer);
+        this.ackTimer = new Timer(this::onDelayedAckTimer);
+        this.waitTimer = new Timer(this::onWaitTimer);
+    }
+
+    // ------------------------------------------------------------------ opening
+
+    /** Active open (RFC 9293 section 3.10.1): sends the SYN. */
+    void openActive(long nowNs) {
+        state = TcpState.SYN_SENT;
+        output(nowNs);
+        flushEvents();
+    }
+
+    /** Passive open from a listener's SYN (RFC 9293 section 3.10.7.2): sends the SYN-ACK. */
+    void openPassive(Segment seg, long nowNs) {
+        state = TcpState.SYN_RECEIVED;
+        synReceived(seg);
+        output(nowNs);
+        flushEvents();
+    }
+
+    private void synReceived(Segment seg) {
+        irs = seg.seq;
+        rcvNxt = irs + 1;
+        rcvAdv = rcvNxt;
+        lastAckSent = irs;
+        int peerMss = seg.mss > 0 ? seg.mss : DEFAULT_MSS;
+        sndMss = Math.max(1, Math.min(ourMss, peerMss));
+        rcvMss = sndMss;
+        // The window of a SYN is never scaled (RFC 7323 section 2.2).
+        sndWnd = seg.window;
+        maxSndWnd = sndWnd;
+        sndWl1 = seg.seq;
+        sndWl2 = seg.ack;
+    }
+
+    // ------------------------------------------------------------------ application API
+
+    /**
+     * Copies what fits of {@code src} into the send buffer and sends what may go now.
+     *
+     * @return bytes taken; 0 when the buffer is full or the connection cannot send
+     *         (see {@link #state()} and {@link #error()})
+     */
+    public int write(ByteBuffer src, long nowNs) {
+        if (!canWrite() && state != TcpState.SYN_SENT && state != TcpState.SYN_RECEIVED
+                || finQueued || sendBuffer == null) {
+            return 0;
+        }
+        int n = sendBuffer.write(src);
+        if (n > 0 && synAcked) {
+            output(nowNs);
+        }
+        flushEvents();
+        return n;
+    }
+
+    /**
+     * Copies received bytes into {@code dst}.
+     *
+     * @return bytes read; 0 when nothing is there yet; -1 at the end of the stream (the
+     *         peer's FIN, or the connection failed or was closed: see {@link #error()})
+     */
+    public int read(ByteBuffer dst, long nowNs) {
+        int n = rxQueue.read(dst);
+        if (n > 0) {
+            windowUpdateAfterRead(nowNs);
+            flushEvents();
+            return n;
+        }
+        if (rxQueue.bytes() == 0 && (finReceived || error != TcpError.NONE || state == TcpState.CLOSED)) {
+            return -1;
+        }
+        return 0;
+    }
+
+    /** Sends FIN after the queued data (RFC 9293 section 3.10.4, half-close). */
+    public void shutdownOutput(long nowNs) {
+        queueFin(nowNs);
+        flushEvents();
+    }
+
+    /**
+     * Closes gracefully: FIN after the queued data. If received data is left unread it is
+     * discarded and the peer reset instead (RFC 2525 section 2.17, RFC 9293 section 3.10.4).
+     */
+    public void close(long nowNs) {
+        if (appClosed) {
+            return;
+        }
+        appClosed = true;
+        switch (state) {
+            case CLOSED -> rxQueue.clear();
+            case SYN_SENT -> enterClosed(nowNs);
+            case TIME_WAIT, CLOSING, LAST_ACK -> rxQueue.clear();
+            default -> {
+                if (rxQueue.bytes() > 0 || reassembly.count() > 0) {
+                    resetPeer(nowNs);
+                    enterClosed(nowNs);
+                } else {
+                    queueFin(nowNs);
+                    if (state == TcpState.FIN_WAIT_2) {
+                        startOrphanTimer(nowNs);
+                    }
+                }
+            }
+        }
+        flushEvents();
+    }
+
+    /** Aborts: RST now, everything queued discarded (RFC 9293 section 3.10.5; linger 0). */
+    public void abort(long nowNs) {
+        appClosed = true;
+        if (state != TcpState.CLOSED) {
+            resetPeer(nowNs);
+            counters.increment(Counter.TCP_ABORTS);
+            rxQueue.clear();
+            enterClosed(nowNs);
+        }
+        flushEvents();
+    }
+
+    /** @return the state */
+    public TcpState state() {
+        return state;
+    }
+
+    /** @return why the connection failed, or {@link TcpError#NONE} */
+    public TcpError error() {
+        return error;
+    }
+
+    /** @return the {@link SocketEvents} bits that hold now */
+    public int readyOps() {
+        int ops = 0;
+        boolean failed = error != TcpError.NONE;
+        if (rxQueue.bytes() > 0 || finReceived || failed || state == TcpState.CLOSED) {
+            ops |= SocketEvents.READABLE;
+        }
+        if (sendSpace() > 0 || failed) {
+            ops |= SocketEvents.WRITABLE;
+        }
+        if (synAcked || failed) {
+            ops |= SocketEvents.CONNECTED;
+        }
+        if (state == TcpState.CLOSED) {
+            ops |= SocketEvents.CLOSED;
+        }
+        if (failed) {
+            ops |= SocketEvents.ERROR;
+        }
+        return ops;
+    }
+
+    /** Sets who is told when readiness bits become true ({@link SocketListener#NONE} to stop). */
+    public void listener(SocketListener l) {
+        this.listener = l == null ? SocketListener.NONE : l;
+    }
+
+    /** @return received bytes the application can read now */
+    public int available() {
+        return rxQueue.bytes();
+    }
+
+    /** @return bytes {@link #write} would take now */
+    public int sendSpace() {
+        return canWrite() && sendBuffer != null ? sendBuffer.free() : 0;
+    }
+
+    /** @return our address */
+    public int localIp() {
+        return localIp;
+    }
+
+    /** @return our port */
+    public int localPort() {
+        return localPort;
+    }
+
+    /** @return the peer's address */
+    public int remoteIp() {
+        return remoteIp;
+    }
+
+    /** @return the peer's port */
+    public int remotePort() {
+        return remotePort;
+    }
+
+    /** Turns Nagle's algorithm (RFC 896, RFC 9293 section 3.7.4) off ({@code true}) or on. */
+    public void setNoDelay(boolean on) {
+        this.noDelay = on;
+    }
+
+    /** @return the MSS we send with (the smaller of the peer's and ours, lowered by PMTU discovery) */
+    public int mss() {
+        return sndMss;
+    }
+
+    /** @return the current retransmission timeout in nanoseconds */
+    public long rtoNs() {
+        return rtt.rtoNs();
+    }
+
+    /** @return the smoothed RTT in nanoseconds (0 before the first sample) */
+    public long srttNs() {
+        return rtt.srttNs();
+    }
+
+    /** @return the congestion window in bytes */
+    public int congestionWindow() {
+        return cc.cwnd();
+    }
+
+    /** @return the slow-start threshold in bytes */
+    public int slowStartThreshold() {
+        return cc.ssthresh();
+    }
+
+    @Override
+    public String toString() {
+        return "TcpConnection[" + io.bypass.stack.wire.Ipv4Address.toString(localIp) + ":" + localPort + " -> "
+                + io.bypass.stack.wire.Ipv4Address.toString(remoteIp) + ":" + remotePort + " " + state + "]";
+    }
+
+    private boolean canWrite() {
+        return (state == TcpState.ESTABLISHED || state == TcpState.CLOSE_WAIT) && !finQueued;
+    }
+
+    // ------------------------------------------------------------------ segment arrival
+
+    /**
+     * Processes a segment for this connection (RFC 9293 sections 3.10.7.3 and 3.10.7.4).
+     *
+     * @return whether the frame was kept (payload queued); if not, the caller releases it
+     */
+    boolean segmentArrives(Segment seg, long nowNs) {
+        frameTaken = false;
+        counters.increment(Counter.TCP_SEGMENTS_IN);
+        if (state == TcpState.SYN_SENT) {
+            synSentArrives(seg, nowNs);
+        } else if (state != TcpState.CLOSED) {
+            otherArrives(seg, nowNs);
+        }
+        if (state != TcpState.CLOSED) {
+            output(nowNs);
+            if (ackNow) {
+                sendAck(nowNs);
+            }
+        }
+        flushEvents();
+        return frameTaken;
+    }
+
+    /** RFC 9293 section 3.10.7.3, SYN-SENT. */
+    private void synSentArrives(Segment seg, long nowNs) {
+        boolean ackAcceptable = false;
+        if (seg.has(ACK)) {
+            if (SeqNum.le(seg.ack, iss) || SeqNum.gt(seg.ack, sndMax)) {
+                if (!seg.has(RST)) {
+                    sendReset(seg.ack, 0, RST, nowNs);
+                }
+                counters.increment(Counter.TCP_RX_OUT_OF_WINDOW);
+                return;
+            }
+            ackAcceptable = true;
+        }
+        if (seg.has(RST)) {
+            // Only a RST that acknowledges our SYN is believed (RFC 5961 section 3.2).
+            if (ackAcceptable) {
+                counters.increment(Counter.TCP_RST_RECEIVED);
+                fail(TcpError.REFUSED, nowNs);
+            }
+            return;
+        }
+        if (!seg.has(SYN)) {
+            counters.increment(Counter.TCP_RX_DROP_BAD_FLAGS);
+            return;
+        }
+        synReceived(seg);
+        // Data on a SYN is not queued: the peer sends it again once we acknowledge the SYN only.
+        if (ackAcceptable) {
+            acknowledgeSyn(seg.ack, nowNs);
+            establish(nowNs);
+            ackNow = true;
+        } else {
+            // Simultaneous open (RFC 9293 section 3.5, figure 8): answer with SYN-ACK.
+            state = TcpState.SYN_RECEIVED;
+            sndNxt = iss;
+        }
+    }
+
+    /** RFC 9293 section 3.10.7.4: SYN-RECEIVED and the synchronized states. */
+    private void otherArrives(Segment seg, long nowNs) {
+        if (state == TcpState.SYN_RECEIVED && seg.has(SYN) && !seg.has(ACK) && seg.seq == irs) {
+            // Our SYN-ACK was lost and the peer repeated its SYN: repeat the SYN-ACK.
+            sndNxt = iss;
+            return;
+        }
+        // First: is the segment in the receive window?
+        int window = receiveWindow();
+        boolean ackOnly = false;
+        if (!acceptable(seg.seq, seg.sequenceLength(), window)) {
+            if (seg.has(RST)) {
+                counters.increment(Counter.TCP_RX_OUT_OF_WINDOW);
+                return;
+            }
+            if (window == 0 && seg.seq == rcvNxt && seg.has(ACK) && !seg.has(SYN)) {
+                // "Special allowance should be made to accept valid ACKs" with a zero window.
+                ackOnly = true;
+                ackNow = true;
+            } else {
+                counters.increment(Counter.TCP_RX_OUT_OF_WINDOW);
+                if (state == TcpState.TIME_WAIT && seg.has(FIN)) {
+                    // A retransmitted FIN: acknowledge it and restart the 2 MSL wait.
+                    timers.schedule(waitTimer, nowNs + config.timeWaitNs());
+                }
+                ackNow = true;
+                return;
+            }
+        }
+        // Second: RST, accepted only at exactly RCV.NXT (RFC 5961 section 3.2).
+        if (seg.has(RST)) {
+            if (seg.seq != rcvNxt) {
+                ackNow = true;
+                counters.increment(Counter.TCP_CHALLENGE_ACKS);
+                return;
+            }
+            counters.increment(Counter.TCP_RST_RECEIVED);
+            switch (state) {
+                case SYN_RECEIVED -> {
+                    if (passive) {
+                        enterClosed(nowNs);
+                    } else {
+                        fail(TcpError.REFUSED, nowNs);
+                    }
+                }
+                case ESTABLISHED, FIN_WAIT_1, FIN_WAIT_2, CLOSE_WAIT -> fail(TcpError.RESET, nowNs);
+                default -> enterClosed(nowNs);
+            }
+            return;
+        }
+        // Fourth: a SYN in a synchronized state gets a challenge ACK (RFC 5961 section 4.2).
+        if (seg.has(SYN)) {
+            ackNow = true;
+            counters.increment(Counter.TCP_CHALLENGE_ACKS);
+            return;
+        }
+        // Fifth: the ACK field.
+        if (!seg.has(ACK)) {
+            counters.increment(Counter.TCP_RX_DROP_BAD_FLAGS);
+            return;
+        }
+        if (state == TcpState.SYN_RECEIVED) {
+            if (SeqNum.gt(seg.ack, sndUna) && SeqNum.le(seg.ack, sndMax)) {
+                acknowledgeSyn(seg.ack, nowNs);
+                sndWnd = seg.window;
+                maxSndWnd = Math.max(maxSndWnd, sndWnd);
+                sndWl1 = seg.seq;
+                sndWl2 = seg.ack;
+                establish(nowNs);
+            } else {
+                sendReset(seg.ack, 0, RST, nowNs);
+                return;
+            }
+        }
+        if (!processAck(seg, nowNs) || ackOnly) {
+            return;
+        }
+        // Seventh and eighth: the text and FIN.
+        processText(seg, nowNs);
+    }
+
+    /**
+     * RFC 9293 section 3.10.7.4, first step: the acceptability test.
+     *
+     * <pre>
+     *  length  window  acceptable when
+     *  0       0       SEG.SEQ = RCV.NXT
+     *  0       >0      RCV.NXT =< SEG.SEQ < RCV.NXT+RCV.WND
+     *  >0      0       never
+     *  >0      >0      the first or the last byte is in the window
+     * </pre>
+     */
+    private boolean acceptable(int seq, int length, int window) {
+        if (length == 0) {
+            return window == 0 ? seq == rcvNxt : SeqNum.inRange(seq, rcvNxt, rcvNxt + window);
+        }
+        if (window == 0) {
+            return false;
+        }
+        return SeqNum.inRange(seq, rcvNxt, rcvNxt + window)
+                || SeqNum.inRange(seq + length - 1, rcvNxt, rcvNxt + window);
+    }
+
+    /**
+     * RFC 9293 section 3.10.7.4, fifth step, for an ACK in a synchronized state.
+     *
+     * @return whether to go on with the segment's text
+     */
+    private boolean processAck(Segment seg, long nowNs) {
+        int ack = seg.ack;
+        if (SeqNum.gt(ack, sndMax)) {
+            // Acknowledges something not yet sent: ACK and drop.
+            ackNow = true;
+            return false;
+        }
+        if (SeqNum.lt(ack, sndUna - maxSndWnd)) {
+            // Too old to be believed (RFC 5961 section 5.2): challenge ACK and drop.
+            ackNow = true;
+            counters.increment(Counter.TCP_CHALLENGE_ACKS);
+            return false;
+        }
+        boolean updateWindow = SeqNum.lt(sndWl1, seg.seq) || (sndWl1 == seg.seq && SeqNum.le(sndWl2, ack));
+        if (SeqNum.gt(ack, sndUna)) {
+            newAck(ack, nowNs);
+        } else if (ack == sndUna && seg.payloadLength == 0 && !seg.has(FIN) && seg.window == sndWnd
+                && sndMax != sndUna) {
+            // A duplicate ACK as RFC 5681 section 2 defines it (window unchanged, data outstanding).
+            if (cc.onDupAck(ack, sndMax - sndUna, sndMax)) {
+                counters.increment(Counter.TCP_FAST_RETRANSMITS);
+                retransmitFirst(nowNs);
+            }
+        }
+        if (updateWindow) {
+            if (seg.window > sndWnd) {
+                persistShift = 0;
+            }
+            sndWnd = seg.window;
+            maxSndWnd = Math.max(maxSndWnd, sndWnd);
+            sndWl1 = seg.seq;
+            sndWl2 = ack;
+        }
+        boolean finAcked = finQueued && sndUna == finSeq() + 1;
+        switch (state) {
+            case FIN_WAIT_1 -> {
+                if (finAcked) {
+                    state = TcpState.FIN_WAIT_2;
+                    if (appClosed) {
+                        startOrphanTimer(nowNs);
+                    }
+                }
+            }
+            case CLOSING -> {
+                if (finAcked) {
+                    enterTimeWait(nowNs);
+                }
+            }
+            case LAST_ACK -> {
+                if (finAcked) {
+                    enterClosed(nowNs);
+                    return false;
+                }
+            }
+            default -> {
+            }
+        }
+        return true;
+    }
+
+    /** An ACK of new data (RFC 9293 3.10.7.4 fifth step; RFC 6298 section 5; RFC 5681; RFC 6582). */
+    private void newAck(int ack, long nowNs) {
+        int acked = ack - sndUna;
+        if (rttTiming && SeqNum.ge(ack, rttEndSeq)) {
+            rtt.sample(nowNs - rttStartNs);
+            rttTiming = false;
+        }
+        retries = 0;
+        int buffered = bufferedBytes();
+        int dataAcked = Math.min(Math.max(ack - bufferSeq, 0), buffered);
+        if (dataAcked > 0) {
+            int freeBefore = sendBuffer.free();
+            sendBuffer.consume(dataAcked);
+            bufferSeq += dataAcked;
+            int lowWater = sendBuffer.capacity() / 4;
+            if (freeBefore < lowWater && sendBuffer.free() >= lowWater && canWrite()) {
+                pendingEvents |= SocketEvents.WRITABLE;
+            }
+        }
+        sndUna = ack;
+        if (SeqNum.lt(sndNxt, sndUna)) {
+            sndNxt = sndUna;
+        }
+        boolean partial = cc.onNewAck(ack, acked, sndMax - sndUna);
+        if (partial) {
+            retransmitFirst(nowNs);
+        }
+        if (sndUna == sndMax) {
+            timers.cancel(rtxTimer);
+        } else {
+            // RFC 6298 section 5.3 (and RFC 6582 step 4 on a partial ACK): restart the timer.
+            timers.schedule(rtxTimer, nowNs + rtt.rtoNs());
+        }
+    }
+
+    /** Text and FIN processing, RFC 9293 section 3.10.7.4 seventh and eighth steps. */
+    private void processText(Segment seg, long nowNs) {
+        if (state != TcpState.ESTABLISHED && state != TcpState.FIN_WAIT_1 && state != TcpState.FIN_WAIT_2) {
+            // CLOSE-WAIT, CLOSING, LAST-ACK, TIME-WAIT: the peer already sent FIN; ignore.
+            return;
+        }
+        int seq = seg.seq;
+        int length = seg.payloadLength;
+        int offset = seg.payloadOffset;
+        boolean fin = seg.has(FIN);
+        if (length == 0 && !fin) {
+            return;
+        }
+        int skip = rcvNxt - seq;
+        if (skip > 0) {
+            if (skip > length) {
+                return;
+            }
+            offset += skip;
+            length -= skip;
+            seq = rcvNxt;
+        }
+        int room = rcvAdv - seq;
+        if (length > room) {
+            // Beyond the right edge we offered: trimmed, and a FIN after it is not ours yet.
+            length = Math.max(room, 0);
+            fin = false;
+        }
+        if (length == 0 && !fin) {
+            return;
+        }
+        if (appClosed && length > 0) {
+            // Nobody will read it: reset the peer (RFC 9293 section 3.10.4, RFC 2525 section 2.17).
+            resetPeer(nowNs);
+            counters.increment(Counter.TCP_ABORTS);
+            enterClosed(nowNs);
+            return;
+        }
+        if (seq == rcvNxt) {
+            if (length > 0) {
+                rxQueue.append(seg.frame, offset, length);
+                frameTaken = true;
+                rcvNxt += length;
+                pendingEvents |= SocketEvents.READABLE;
+            }
+            if (fin) {
+                // Anything held beyond the FIN is not data (RFC 9293 section 3.10.7.4 eighth step).
+                reassembly.clear();
+            } else if (reassembly.count() > 0) {
+                rcvNxt = reassembly.drain(rcvNxt, rxQueue);
+                fin = reassembly.finReached();
+                // Filling a gap is acknowledged at once (RFC 5681 section 4.2).
+                ackNow = true;
+                pendingEvents |= SocketEvents.READABLE;
+            }
+            if (fin) {
+                rcvNxt++;
+                finArrived(nowNs);
+            } else {
+                delayAck(nowNs);
+            }
+        } else {
+            counters.increment(Counter.TCP_RX_OUT_OF_ORDER);
+            int result = reassembly.insert(seg.frame, seq, offset, length, fin);
+            frameTaken = true;
+            if (result == Reassembly.FULL) {
+                counters.increment(Counter.TCP_RX_DROP_REASSEMBLY_FULL);
+            }
+            // An out-of-order segment is acknowledged at once: a duplicate ACK (RFC 5681 section 4.2).
+            ackNow = true;
+        }
+    }
+
+    /** The peer's FIN is in sequence (RFC 9293 section 3.10.7.4 eighth step). */
+    private void finArrived(long nowNs) {
+        finReceived = true;
+        ackNow = true;
+        pendingEvents |= SocketEvents.READABLE;
+        switch (state) {
+            case ESTABLISHED -> state = TcpState.CLOSE_WAIT;
+            case FIN_WAIT_1 -> state = TcpState.CLOSING;
+            case FIN_WAIT_2 -> enterTimeWait(nowNs);
+            default -> {
+            }
+        }
+    }
+
+    /** Delayed ACK (RFC 1122 section 4.2.3.2, RFC 5681 section 4.2): at least every second full segment. */
+    private void delayAck(long nowNs) {
+        if (rcvNxt - lastAckSent >= 2 * rcvMss || config.delayedAckTimeoutNs() == 0) {
+            ackNow = true;
+        } else if (!ackTimer.isScheduled()) {
+            timers.schedule(ackTimer, nowNs + config.delayedAckTimeoutNs());
+        }
+    }
+
+    /** The SYN we sent is acknowledged (active open's SYN-ACK, or the passive side's third ACK). */
+    private void acknowledgeSyn(int ack, long nowNs) {
+        synAcked = true;
+        if (rttTiming && SeqNum.ge(ack, rttEndSeq)) {
+            rtt.sample(nowNs - rttStartNs);
+        }
+        rttTiming = false;
+        retries = 0;
+        sndUna = ack;
+        if (SeqNum.lt(sndNxt, ack)) {
+            sndNxt = ack;
+        }
+        timers.cancel(rtxTimer);
+        cc.init(sndMss, iss);
+    }
+
+    private void establish(long nowNs) {
+        state = TcpState.ESTABLISHED;
+        counters.increment(Counter.TCP_ESTABLISHED);
+        if (finQueued) {
+            state = TcpState.FIN_WAIT_1;
+        }
+        if (passive) {
+            if (parent != null) {
+                parent.childEstablished(this);
+            }
+        } else {
+            pendingEvents |= SocketEvents.CONNECTED | SocketEvents.WRITABLE;
+        }
+    }
+
+    // ------------------------------------------------------------------ ICMP
+
+    /**
+     * An ICMP error quoting a segment of ours (RFC 1122 section 4.2.3.9, RFC 1191, RFC 5927).
+     *
+     * @param quotedSeq the sequence number of the quoted segment
+     */
+    void icmpError(int type, int code, int nextHopMtu, int quotedSeq, long nowNs) {
+        // RFC 5927 section 4.1: believe only errors about data we have in flight.
+        if (!SeqNum.inRange(quotedSeq, sndUna, sndMax) && quotedSeq != sndUna) {
+            return;
+        }
+        if (type == 3 && code == 4) {
+            // Fragmentation needed (RFC 1191 section 6.5): shrink the MSS, resend at once.
+            int newMss = nextHopMtu - 40;
+            if (nextHopMtu >= 68 && newMss < sndMss) {
+                sndMss = newMss;
+                cc.mss(newMss);
+                if (synAcked && sndMax != sndUna) {
+                    sndNxt = sndUna;
+                    rttTiming = false;
+                    output(nowNs);
+                }
+            }
+        } else if (type == 3 && (code == 2 || code == 3) && state == TcpState.SYN_SENT) {
+            // Protocol or port unreachable while connecting: a hard error.
+            fail(code == 3 ? TcpError.REFUSED : TcpError.UNREACHABLE, nowNs);
+        } else if (type == 3 || type == 11 || type == 12) {
+            // Soft errors: remembered, reported only if the connection then times out.
+            softError = TcpError.UNREACHABLE;
+        }
+        flushEvents();
+    }
+
+    // ------------------------------------------------------------------ TIME-WAIT reuse
+
+    /**
+     * Whether a SYN may end this TIME-WAIT and open a new incarnation (RFC 9293 section
+     * 3.10.7.4 and RFC 6191 without timestamps: its sequence number is above RCV.NXT).
+     */
+    boolean acceptsNewSyn(int seq) {
+        return state == TcpState.TIME_WAIT && SeqNum.gt(seq, rcvNxt);
+    }
+
+    /** @return the highest sequence number sent; a new incarnation's ISS must lie beyond it */
+    int sndMax() {
+        return sndMax;
+    }
+
+    /** Ends TIME-WAIT early for a new incarnation. */
+    void endTimeWait(long nowNs) {
+        enterClosed(nowNs);
+        flushEvents();
+    }
+
+    // ------------------------------------------------------------------ sending
+
+    /** Sends whatever the windows, Nagle and SWS avoidance allow now, then sets the timer. */
+    private void output(long nowNs) {
+        if (state == TcpState.CLOSED || state == TcpState.TIME_WAIT) {
+            return;
+        }
+        if (!synAcked) {
+            if (sndNxt == iss) {
+                int flags = state == TcpState.SYN_SENT ? SYN : SYN | ACK;
+                sendSegment(iss, flags, 0, 0, nowNs);
+                sndNxt = iss + 1;
+            }
+            armTimer(nowNs);
+            return;
+        }
+        while (true) {
+            int inFlight = sndNxt - sndUna;
+            int usable = Math.min(sndWnd, cc.cwnd()) - inFlight;
+            int sent = sndNxt - bufferSeq;
+            int buffered = bufferedBytes();
+            if (sent > buffered) {
+                break;
+            }
+            int unsent = buffered - sent;
+            if (unsent == 0) {
+                if (finQueued && usable >= 1) {
+                    sendSegment(sndNxt, ACK | FIN, sent, 0, nowNs);
+                    sndNxt++;
+                }
+                break;
+            }
+            int length = Math.min(Math.min(unsent, sndMss), usable);
+            if (length <= 0 || !senderMaySend(length, unsent, inFlight)) {
+                break;
+            }
+            boolean fin = finQueued && length == unsent && usable > length;
+            sendSegment(sndNxt, ACK | (fin ? FIN : 0) | (length == unsent ? PSH : 0), sent, length, nowNs);
+            sndNxt += length + (fin ? 1 : 0);
+        }
+        armTimer(nowNs);
+    }
+
+    /**
+     * Nagle and sender SWS avoidance (RFC 9293 sections 3.7.4 and 3.8.6.2.1): send a full
+     * segment; or, with nothing unacknowledged (or Nagle off), everything queued, or at
+     * least half the largest window the peer ever offered.
+     */
+    private boolean senderMaySend(int length, int unsent, int inFlight) {
+        if (length >= sndMss) {
+            return true;
+        }
+        if (inFlight > 0 && !noDelay) {
+            return false;
+        }
+        return length == unsent || length >= maxSndWnd / 2;
+    }
+
+    /**
+     * Retransmits the first unacknowledged segment (fast retransmit, partial ACK, timeout),
+     * whatever the windows say.
+     */
+    private void retransmitFirst(long nowNs) {
+        int buffered = bufferedBytes();
+        int outstanding = sndMax - sndUna;
+        int length = Math.min(Math.min(sndMss, outstanding), buffered);
+        boolean fin = finQueued && length == buffered && outstanding > length;
+        if (length == 0 && !fin) {
+            return;
+        }
+        sendSegment(sndUna, ACK | (fin ? FIN : 0), 0, length, nowNs);
+        int end = sndUna + length + (fin ? 1 : 0);
+        if (SeqNum.lt(sndNxt, end)) {
+            sndNxt = end;
+        }
+    }
+
+    /**
+     * Sends one segment carrying our current ACK and window.
+     *
+     * @param from offset of the payload in the send buffer
+     */
+    private void sendSegment(int seq, int flags, int from, int length, long nowNs) {
+        int seqLength = length + ((flags & SYN) != 0 ? 1 : 0) + ((flags & FIN) != 0 ? 1 : 0);
+        if (SeqNum.lt(seq, sndMax)) {
+            counters.increment(Counter.TCP_RETRANSMITS);
+            // Karn's algorithm (RFC 6298 section 3): no sample from a retransmitted range.
+            if (rttTiming && SeqNum.lt(seq, rttEndSeq)) {
+                rttTiming = false;
+            }
+        } else if (!rttTiming && seqLength > 0) {
+            rttTiming = true;
+            rttEndSeq = seq + seqLength;
+            rttStartNs = nowNs;
+        }
+        if (SeqNum.gt(seq + seqLength, sndMax)) {
+            sndMax = seq + seqLength;
+        }
+        int mss = (flags & SYN) != 0 ? ourMss : 0;
+        transmit(seq, flags, mss, from, length, nowNs);
+    }
+
+    private void sendAck(long nowNs) {
+        transmit(sndNxt, ACK, 0, 0, 0, nowNs);
+    }
+
+    private void transmit(int seq, int flags, int mss, int from, int length, long nowNs) {
+        int window = advertiseWindow();
+        int ack = (flags & ACK) != 0 ? rcvNxt : 0;
+        out.send(localIp, localPort, remoteIp, remotePort, seq, ack, flags, window, mss, sendBuffer, from, length,
+                nowNs);
+        if ((flags & ACK) != 0) {
+            lastAckSent = rcvNxt;
+            ackNow = false;
+            timers.cancel(ackTimer);
+        }
+    }
+
+    /** Sends RST with SND.NXT, as ABORT and an unread close do (RFC 9293 section 3.10.5). */
+    private void resetPeer(long nowNs) {
+        if (state == TcpState.SYN_RECEIVED || state.synchronizedState() && state != TcpState.TIME_WAIT) {
+            transmit(sndNxt, RST | ACK, 0, 0, 0, nowNs);
+        }
+    }
+
+    private void sendReset(int seq, int ack, int flags, long nowNs) {
+        out.send(localIp, localPort, remoteIp, remotePort, seq, ack, flags, 0, 0, null, 0, 0, nowNs);
+    }
+
+    /**
+     * The one timer's job: retransmission while anything is outstanding (RFC 6298 section
+     * 5.1), persist while data waits for a window with nothing outstanding (RFC 9293 3.8.6.1),
+     * nothing otherwise.
+     */
+    private void armTimer(long nowNs) {
+        if (sndMax != sndUna) {
+            if (persisting || !rtxTimer.isScheduled()) {
+                persisting = false;
+                timers.schedule(rtxTimer, nowNs + rtt.rtoNs());
+            }
+        } else if (synAcked && (sndNxt - bufferSeq < bufferedBytes() || finQueued && sndNxt - bufferSeq == bufferedBytes())) {
+            if (!persisting || !rtxTimer.isScheduled()) {
+                persisting = true;
+                timers.schedule(rtxTimer, nowNs + persistTimeoutNs());
+            }
+        } else {
+            persisting = false;
+            timers.cancel(rtxTimer);
+        }
+    }
+
+    private long persistTimeoutNs() {
+        long rto = rtt.rtoNs();
+        long max = config.maxRtoNs();
+        return rto > (max >> persistShift) ? max : Math.min(max, rto << persistShift);
+    }
+
+    private void onRetransmitTimer(long nowNs) {
+        if (state == TcpState.CLOSED || state == TcpState.TIME_WAIT) {
+            return;
+        }
+        if (persisting) {
+            persist(nowNs);
+        } else if (sndMax != sndUna) {
+            retransmissionTimeout(nowNs);
+        }
+        if (state != TcpState.CLOSED && ackNow) {
+            sendAck(nowNs);
+        }
+        flushEvents();
+    }
+
+    /** RFC 6298 section 5.4 to 5.6: back off, go back to SND.UNA, resend. */
+    private void retransmissionTimeout(long nowNs) {
+        counters.increment(Counter.TCP_TIMEOUTS);
+        retries++;
+        int limit = synAcked ? config.maxRetransmissions() : config.synRetries();
+        if (retries > limit) {
+            if (passive && !synAcked) {
+                // A half-open passive connection that never completed vanishes quietly.
+                enterClosed(nowNs);
+            } else {
+                fail(softError != TcpError.NONE ? softError : TcpError.TIMED_OUT, nowNs);
+            }
+            return;
+        }
+        rtt.backOff();
+        rttTiming = false;
+        sndNxt = sndUna;
+        if (!synAcked) {
+            output(nowNs);
+            return;
+        }
+        cc.onTimeout(sndMax - sndUna, sndMax);
+        retransmitFirst(nowNs);
+        timers.schedule(rtxTimer, nowNs + rtt.rtoNs());
+        output(nowNs);
+    }
+
+    /** The persist timer (RFC 9293 section 3.8.6.1, RFC 1122 section 4.2.2.17). */
+    private void persist(long nowNs) {
+        persisting = false;
+        int sent = sndNxt - bufferSeq;
+        int unsent = bufferedBytes() - sent;
+        if (sndWnd == 0) {
+            // A zero-window probe. Like Linux, an ACK carrying SND.UNA-1: outside the peer's
+            // window, so it must answer with an ACK that reports its current window.
+            counters.increment(Counter.TCP_ZERO_WINDOW_PROBES);
+            transmit(sndUna - 1, ACK, 0, 0, 0, nowNs);
+        } else if (unsent > 0) {
+            // The SWS override timeout (RFC 9293 section 3.8.6.2.1): send what the window takes.
+            int length = Math.min(Math.min(unsent, sndMss), sndWnd);
+            boolean fin = finQueued && length == unsent && sndWnd > length;
+            sendSegment(sndNxt, ACK | PSH | (fin ? FIN : 0), sent, length, nowNs);
+            sndNxt += length + (fin ? 1 : 0);
+        } else {
+            output(nowNs);
+        }
+        if (persistShift < MAX_PERSIST_SHIFT) {
+            persistShift++;
+        }
+        if (sndMax == sndUna) {
+            persisting = true;
+            timers.schedule(rtxTimer, nowNs + persistTimeoutNs());
+        } else {
+            armTimer(nowNs);
+        }
+    }
+
+    private void onDelayedAckTimer(long nowNs) {
+        if (state != TcpState.CLOSED && lastAckSent != rcvNxt) {
+            sendAck(nowNs);
+        }
+        flushEvents();
+    }
+
+    private void onWaitTimer(long nowNs) {
+        if (state == TcpState.TIME_WAIT || state == TcpState.FIN_WAIT_2) {
+            enterClosed(nowNs);
+        }
+        flushEvents();
+    }
+
+    // ------------------------------------------------------------------ windows
+
+    /** @return RCV.WND: what is left of the window we offered */
+    private int receiveWindow() {
+        return Math.max(rcvAdv - rcvNxt, 0);
+    }
+
+    /**
+     * The window to put in a segment now, from free receive-buffer space, with receiver SWS
+     * avoidance (RFC 9293 section 3.8.6.2.2: the right edge moves only by at least
+     * min(buffer / 2, MSS)) and never shrinking the offered right edge (RFC 9293 3.8.6.2.2,
+     * RFC 7323 section 2.4).
+     */
+    private int advertiseWindow() {
+        int current = receiveWindow();
+        int possible = possibleWindow();
+        int window = possible - current >= swsThreshold() ? possible : current;
+        rcvAdv = rcvNxt + window;
+        return window;
+    }
+
+    private int possibleWindow() {
+        return Math.max(0, Math.min(config.receiveBufferBytes() - rxQueue.bytes(), MAX_WINDOW));
+    }
+
+    private int swsThreshold() {
+        return Math.min(config.receiveBufferBytes() / 2, rcvMss);
+    }
+
+    /** After a read: tell the peer when the window has opened by enough to matter (RFC 1122 4.2.3.3). */
+    private void windowUpdateAfterRead(long nowNs) {
+        if (state != TcpState.ESTABLISHED && state != TcpState.FIN_WAIT_1 && state != TcpState.FIN_WAIT_2) {
+            return;
+        }
+        int current = receiveWindow();
+        int possible = possibleWindow();
+        if (possible - current >= swsThreshold() && possible >= 2 * current) {
+            sendAck(nowNs);
+        }
+    }
+
+    // ------------------------------------------------------------------ closing
+
+    private void queueFin(long nowNs) {
+        if (finQueued) {
+            return;
+        }
+        switch (state) {
+            case SYN_SENT, SYN_RECEIVED -> finQueued = true;
+            case ESTABLISHED -> {
+                finQueued = true;
+                state = TcpState.FIN_WAIT_1;
+                output(nowNs);
+            }
+            case CLOSE_WAIT -> {
+                finQueued = true;
+                state = TcpState.LAST_ACK;
+                output(nowNs);
+            }
+            default -> {
+            }
+        }
+    }
+
+    private void startOrphanTimer(long nowNs) {
+        // Linux's tcp_fin_timeout: an orphaned FIN-WAIT-2 must not wait for ever.
+        timers.schedule(waitTimer, nowNs + config.timeWaitNs());
+    }
+
+    private void enterTimeWait(long nowNs) {
+        state = TcpState.TIME_WAIT;
+        persisting = false;
+        timers.cancel(rtxTimer);
+        timers.schedule(waitTimer, nowNs + config.timeWaitNs());
+        releaseSendBuffer();
+    }
+
+    private void fail(TcpError why, long nowNs) {
+        error = why;
+        counters.increment(Counter.TCP_ABORTS);
+        rxQueue.clear();
+        if (!passive && !synAcked) {
+            pendingEvents |= SocketEvents.CONNECTED;
+        }
+        pendingEvents |= SocketEvents.ERROR;
+        enterClosed(nowNs);
+    }
+
+    private void enterClosed(long nowNs) {
+        if (state == TcpState.CLOSED) {
+            return;
+        }
+        state = TcpState.CLOSED;
+        timers.cancel(rtxTimer);
+        timers.cancel(ackTimer);
+        timers.cancel(waitTimer);
+        reassembly.clear();
+        if (appClosed || error != TcpError.NONE) {
+            rxQueue.clear();
+        }
+        releaseSendBuffer();
+        layer.unregister(this);
+        pendingEvents |= SocketEvents.CLOSED | SocketEvents.READABLE;
+    }
+
+    private void releaseSendBuffer() {
+        if (sendBuffer != null) {
+            layer.recycle(sendBuffer);
+            sendBuffer = null;
+        }
+    }
+
+    private int bufferedBytes() {
+        return sendBuffer == null ? 0 : sendBuffer.length();
+    }
+
+    private int finSeq() {
+        return bufferSeq + bufferedBytes();
+    }
+
+    private void flushEvents() {
+        int events = pendingEvents;
+        if (events != 0) {
+            pendingEvents = 0;
+            listener.onEvents(events);
+        }
+    }
+
+    /** The listener closed before this connection was accepted: RST and go (RFC 9293 3.10.4). */
+    void abortUnaccepted(long nowNs) {
+        parent = null;
+        abort(nowNs);
+    }
+
+    /** @return whether the three-way handshake completed (our SYN was acknowledged) */
+    boolean handshakeDone() {
+        return synAcked;
+    }
+}

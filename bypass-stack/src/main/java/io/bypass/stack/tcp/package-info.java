@@ -1,0 +1,12 @@
+/**
+ * TCP (RFC 9293): connections and listeners, demultiplexing, the state machine,
+ * retransmission (RFC 6298), congestion control (RFC 5681, NewReno RFC 6582), flow control
+ * with Nagle and silly-window avoidance, delayed ACKs, out-of-order reassembly, ISNs
+ * (RFC 6528) and ephemeral ports (RFC 6056).
+ *
+ * <p>Not here: packet formats (in {@code wire}: {@code TcpHeader}, {@code TcpOptions}),
+ * IPv4 routing and ICMP parsing (the {@code ip} layer hands us packets and errors), and
+ * the java.nio mapping (the provider). Window scaling, timestamps and SACK are parsed but
+ * not yet negotiated; only the MSS option is.
+ */
+package io.bypass.stack.tcp;

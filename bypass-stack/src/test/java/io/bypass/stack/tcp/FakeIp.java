@@ -1,0 +1,50 @@
+package io.bypass.stack.tcp;
+
+import io.bypass.stack.buffer.Frame;
+import io.bypass.stack.buffer.FramePool;
+import io.bypass.stack.ip.IpSender;
+import java.util.ArrayDeque;
+
+/** An {@link IpSender} over a real {@link FramePool} that captures what is sent. */
+final class FakeIp implements IpSender {
+    /** One captured packet. */
+    record Sent(Frame frame, int dstIp, int transportLength) {
+    }
+
+    final FramePool pool;
+    final ArrayDeque<Sent> sent = new ArrayDeque<>();
+    final int localIp;
+    int mtu = 1500;
+
+    FakeIp(FramePool pool, int localIp) {
+        this.pool = pool;
+        this.localIp = localIp;
+    }
+
+    @Override
+    public Frame allocate() {
+        return pool.allocate();
+    }
+
+    @Override
+    public void send(Frame frame, int dstIp, int protocol, int transportLength, long nowNs) {
+        sent.add(new Sent(frame, dstIp, transportLength));
+    }
+
+    @Override
+    public int localIp() {
+        return localIp;
+    }
+
+    @Override
+    public int mtu(int dstIp) {
+        return mtu;
+    }
+
+    /** Releases everything captured and not taken. */
+    void drop() {
+        while (!sent.isEmpty()) {
+            sent.poll().frame().release();
+        }
+    }
+}

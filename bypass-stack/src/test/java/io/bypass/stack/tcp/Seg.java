@@ -1,0 +1,96 @@
+package io.bypass.stack.tcp;
+
+import io.bypass.stack.wire.TcpHeader;
+import java.util.Arrays;
+
+/**
+ * A segment as a test describes it. Fields left unset ({@code null}) are not compared by
+ * {@link TcpHarness#expect}.
+ */
+final class Seg {
+    int flags;
+    Integer seq;
+    Integer ack;
+    Integer window;
+    byte[] payload = new byte[0];
+    Integer mss;
+    int srcPort;
+    int dstPort;
+
+    static Seg of(int flags) {
+        Seg s = new Seg();
+        s.flags = flags;
+        return s;
+    }
+
+    static Seg syn(int seq) {
+        return of(TcpHeader.SYN).seq(seq);
+    }
+
+    static Seg ack(int seq, int ack) {
+        return of(TcpHeader.ACK).seq(seq).ack(ack);
+    }
+
+    Seg seq(int v) {
+        seq = v;
+        return this;
+    }
+
+    Seg ack(int v) {
+        ack = v;
+        return this;
+    }
+
+    Seg window(int v) {
+        window = v;
+        return this;
+    }
+
+    Seg mss(int v) {
+        mss = v;
+        return this;
+    }
+
+    Seg payload(byte[] p) {
+        payload = p;
+        return this;
+    }
+
+    Seg payload(String text) {
+        return payload(text.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+    }
+
+    Seg flags(int f) {
+        flags = f;
+        return this;
+    }
+
+    static String flagNames(int f) {
+        StringBuilder b = new StringBuilder();
+        String[] names = {"FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR"};
+        for (int i = 0; i < names.length; i++) {
+            if ((f & (1 << i)) != 0) {
+                b.append(b.isEmpty() ? "" : "|").append(names[i]);
+            }
+        }
+        return b.toString();
+    }
+
+    @Override
+    public String toString() {
+        return "Seg[" + flagNames(flags) + " seq=" + (seq == null ? "*" : Integer.toUnsignedString(seq))
+                + " ack=" + (ack == null ? "*" : Integer.toUnsignedString(ack)) + " win=" + window
+                + " len=" + payload.length + (mss != null ? " mss=" + mss : "") + "]";
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Seg s && s.flags == flags && java.util.Objects.equals(s.seq, seq)
+                && java.util.Objects.equals(s.ack, ack) && Arrays.equals(s.payload, payload);
+    }
+
+    @Override
+    public int hashCode() {
+        return flags;
+    }
+}

@@ -10,8 +10,7 @@ package io.bypass.stack.time;
  * not their slot). Precision is not lost to the tick: a timer fires at the first
  * {@code advance(nowNs)} with {@code nowNs >= deadlineNs}.
  *
- * <p>A bitmap of occupied slots lets {@link #nextDeadlineNs} find the first occupied slot
- * in O(slots / 64). Not thread-safe: one wheel per stack, used under the stack lock.
+ * <p>A bitmap of occupied slots lets {@link #nextDeadlineNs} skip empty slots 64 at a time. Not thread-safe: one wheel per stack, used under the stack lock.
  */
 public final class TimerWheel {
     private final long tickNs;
@@ -99,9 +98,11 @@ public final class TimerWheel {
     }
 
     /**
-     * When the wheel next needs {@link #advance}: the earliest deadline, or a lower bound
-     * of it when the first occupied slot holds only timers of a later revolution (the
-     * caller then wakes early and finds nothing to do, which is harmless).
+     * When the wheel next needs {@link #advance}: the earliest deadline of all scheduled
+     * timers. Walks the occupied slots in order from the cursor; the first slot holding a
+     * timer of the current revolution answers (timers further round the wheel are later
+     * than any timer of this revolution). Only when every occupied slot holds timers of
+     * later revolutions does it look at all of them.
      *
      * @return that time, or {@link Long#MAX_VALUE} when nothing is scheduled
      */
@@ -110,14 +111,26 @@ public final class TimerWheel {
             return Long.MAX_VALUE;
         }
         int start = (int) (cursorTick & mask);
-        int slot = nextOccupied(start);
-        int distance = (slot - start) & mask;
-        long slotTick = cursorTick + distance;
-        long earliest = Long.MAX_VALUE;
-        for (Timer t = heads[slot]; t != null; t = t.next) {
-            earliest = Math.min(earliest, t.deadlineNs);
+        long earliestLaterRevolution = Long.MAX_VALUE;
+        int distance = 0;
+        while (distance <= mask) {
+            int slot = nextOccupied((start + distance) & mask);
+            int slotDistance = (slot - start) & mask;
+            if (slotDistance < distance) {
+                break;
+            }
+            long slotTick = cursorTick + slotDistance;
+            long earliest = Long.MAX_VALUE;
+            for (Timer t = heads[slot]; t != null; t = t.next) {
+                earliest = Math.min(earliest, t.deadlineNs);
+            }
+            if (Math.floorDiv(earliest, tickNs) <= slotTick) {
+                return earliest;
+            }
+            earliestLaterRevolution = Math.min(earliestLaterRevolution, earliest);
+            distance = slotDistance + 1;
         }
-        return Math.floorDiv(earliest, tickNs) <= slotTick ? earliest : slotTick * tickNs;
+        return earliestLaterRevolution;
     }
 
     /**

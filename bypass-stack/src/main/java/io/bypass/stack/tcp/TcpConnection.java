@@ -218,7 +218,15 @@ public final class TcpConnection {
         appClosed = true;
         switch (state) {
             case CLOSED -> rxQueue.clear();
-            case SYN_SENT -> enterClosed(nowNs);
+            case SYN_SENT -> {
+                // RFC 9293 section 3.10.4 deletes the TCB; but data already accepted by
+                // write() is kept as a promise: it goes out, then the FIN, once established.
+                if (bufferedBytes() > 0) {
+                    queueFin(nowNs);
+                } else {
+                    enterClosed(nowNs);
+                }
+            }
             case TIME_WAIT, CLOSING, LAST_ACK -> rxQueue.clear();
             default -> {
                 if (rxQueue.bytes() > 0 || reassembly.count() > 0) {

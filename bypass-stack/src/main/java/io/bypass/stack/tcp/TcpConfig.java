@@ -79,6 +79,8 @@ public final class TcpConfig {
         b.isnSecretHigh = isnSecretHigh;
         b.isnSecretLow = isnSecretLow;
         b.portSeed = portSeed;
+        b.secretSet = true;
+        b.seedSet = true;
         return b;
     }
 

@@ -218,7 +218,15 @@ public final class TcpConnection {
         appClosed = true;
         switch (state) {
             case CLOSED -> rxQueue.clear();
-            case SYN_SENT -> enterClosed(nowNs);
+            case SYN_SENT -> {
+                // RFC 9293 section 3.10.4 deletes the TCB; but data already accepted by
+                // write() is kept as a promise: it goes out, then the FIN, once established.
+                if (bufferedBytes() > 0) {
+                    queueFin(nowNs);
+                } else {
+                    enterClosed(nowNs);
+                }
+            }
             case TIME_WAIT, CLOSING, LAST_ACK -> rxQueue.clear();
             default -> {
                 if (rxQueue.bytes() > 0 || reassembly.count() > 0) {
@@ -419,9 +427,23 @@ public final class TcpConnection {
 
     /** RFC 9293 section 3.10.7.4: SYN-RECEIVED and the synchronized states. */
     private void otherArrives(Segment seg, long nowNs) {
-        if (state == TcpState.SYN_RECEIVED && seg.has(SYN) && !seg.has(ACK) && seg.seq == irs) {
-            // Our SYN-ACK was lost and the peer repeated its SYN: repeat the SYN-ACK.
-            sndNxt = iss;
+        if (state == TcpState.SYN_RECEIVED && seg.has(SYN) && !seg.has(RST) && seg.seq == irs) {
+            if (!seg.has(ACK)) {
+                // Our SYN-ACK was lost and the peer repeated its SYN: repeat the SYN-ACK.
+                sndNxt = iss;
+            } else if (SeqNum.gt(seg.ack, sndUna) && SeqNum.le(seg.ack, sndMax)) {
+                // Simultaneous open (RFC 9293 figure 8, line 5): the peer's SYN-ACK repeats
+                // the SYN we have and acknowledges ours.
+                acknowledgeSyn(seg.ack, nowNs);
+                sndWnd = seg.window;
+                maxSndWnd = Math.max(maxSndWnd, sndWnd);
+                sndWl1 = seg.seq;
+                sndWl2 = seg.ack;
+                establish(nowNs);
+                ackNow = true;
+            } else {
+                sendReset(seg.ack, 0, RST, nowNs);
+            }
             return;
         }
         // First: is the segment in the receive window?

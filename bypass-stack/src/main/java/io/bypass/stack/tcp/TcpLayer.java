@@ -225,6 +225,12 @@ public final class TcpLayer implements TransportProtocol {
             counters.increment(Counter.TCP_DROP_CONNECTION_LIMIT);
             return;
         }
+        if (connections.get(connectionKey(seg.srcIp, seg.dstPort, seg.srcPort)) != null) {
+            // The same remote endpoint and ports are in use from another of our addresses:
+            // the table holds one connection per key, so this SYN finds no room.
+            counters.increment(Counter.TCP_LISTEN_OVERFLOW);
+            return;
+        }
         int iss = isn(seg.dstIp, seg.dstPort, seg.srcIp, seg.srcPort, nowNs);
         if (issFloor != 0 && SeqNum.le(iss, issFloor)) {
             iss = issFloor;

@@ -18,6 +18,7 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -37,6 +38,19 @@ class TcpLoopbackTest {
     @ParameterizedTest(name = "seed {0}, loss {1}")
     @CsvSource({"1, 0.0", "2, 0.01", "3, 0.05", "4, 0.10", "5, 0.10", "6, 0.03"})
     void oneMebibyteArrivesExactlyOverALossyWire(long seed, double loss) {
+        transfer(seed, loss, 1 << 20);
+    }
+
+    @Test
+    void twoHundredSeedsOfSmallTransfersAllCloseCleanly() {
+        // Loss 0..10 %, sizes 50 KB..290 KB: a sample of what the multi-seed simulation runs.
+        for (long seed = 1000; seed < 1200; seed++) {
+            transfer(seed, (seed % 11) / 100.0, 50_000 + (int) (seed % 7) * 40_000);
+        }
+    }
+
+    /** Runs one transfer; package-private so that a wider sweep can reuse it. */
+    static void transfer(long seed, double loss, int size) {
         Random random = new Random(seed);
         FramePool pool = new FramePool(Arena.ofAuto(), 4096, 2048);
         FakeIp ipA = new FakeIp(pool, A_IP);
@@ -50,7 +64,7 @@ class TcpLoopbackTest {
         StackCounters countersB = new StackCounters();
         TcpLayer b = new TcpLayer(config.toBuilder().portSeed(7).build(), ipB, wheelB, countersB);
 
-        byte[] data = new byte[1 << 20];
+        byte[] data = new byte[size];
         random.nextBytes(data);
         TcpListener listener = b.listen(B_IP, 80, 8);
         TcpConnection client = a.connect(A_IP, 0, B_IP, 80, now);
@@ -122,7 +136,9 @@ class TcpLoopbackTest {
                 break;
             }
         }
-        assertEquals(data.length, received.size(), "bytes delivered");
+        TcpConnection srv = server;
+        assertEquals(data.length, received.size(), () -> "bytes delivered; client " + client + " " + client.error()
+                + ", server " + srv + "\nA:\n" + countersA + "B:\n" + countersB);
         assertArrayEquals(data, received.toByteArray(), "payload corrupted or reordered");
         assertEquals(TcpState.CLOSED, client.state(), "client");
         assertEquals(TcpState.CLOSED, server.state(), "server");

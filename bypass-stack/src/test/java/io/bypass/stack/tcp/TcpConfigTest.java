@@ -1,0 +1,43 @@
+package io.bypass.stack.tcp;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+class TcpConfigTest {
+    @Test
+    void defaultsAreTheDocumentedOnes() {
+        TcpConfig c = TcpConfig.defaults();
+        assertEquals(256 * 1024, c.sendBufferBytes());
+        assertEquals(256 * 1024, c.receiveBufferBytes());
+        assertEquals(1_000_000_000L, c.initialRtoNs());
+        assertEquals(200_000_000L, c.minRtoNs());
+        assertEquals(60_000_000_000L, c.maxRtoNs());
+        assertEquals(40_000_000L, c.delayedAckTimeoutNs());
+        assertEquals(60_000_000_000L, c.timeWaitNs());
+        assertEquals(49_152, c.ephemeralPortFirst());
+        assertEquals(65_535, c.ephemeralPortLast());
+    }
+
+    @Test
+    void badValueNamesTheSetting() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> TcpConfig.builder().delayedAckTimeoutNs(600_000_000L).build());
+        assertTrue(e.getMessage().contains("delayedAckTimeoutNs"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> TcpConfig.builder().ephemeralPorts(60_000, 50_000).build());
+        assertTrue(e.getMessage().contains("ephemeralPortLast"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> TcpConfig.builder().minRtoNs(0).build());
+        assertTrue(e.getMessage().contains("minRtoNs"), e.getMessage());
+    }
+
+    @Test
+    void fixedSecretsSurviveToBuilder() {
+        TcpConfig c = TcpConfig.builder().isnSecret(1, 2).portSeed(3).build().toBuilder().mssCap(1000).build();
+        assertEquals(1, c.isnSecretHigh());
+        assertEquals(2, c.isnSecretLow());
+        assertEquals(3, c.portSeed());
+        assertEquals(1000, c.mssCap());
+    }
+}

@@ -2,10 +2,12 @@ package io.bypass.stack.sim;
 
 import io.bypass.stack.NetworkStack;
 import io.bypass.stack.StackConfig;
+import io.bypass.stack.link.Link;
 import java.lang.foreign.Arena;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BooleanSupplier;
+import java.util.function.UnaryOperator;
 
 /**
  * Drives stacks on one {@link SimulatedSegment} in virtual time: poll every stack, let the
@@ -39,8 +41,20 @@ public final class Simulation implements AutoCloseable {
      * @return the stack, started at the current simulated time
      */
     public NetworkStack addStack(StackConfig config, int frames) {
+        return addStack(config, frames, UnaryOperator.identity());
+    }
+
+    /**
+     * Attaches a new stack to the segment through a link decorator (tracing, capture).
+     *
+     * @param config    the stack's addresses and settings
+     * @param frames    frames in each of its port's receive and transmit pools
+     * @param decorator wraps the port before the stack gets it
+     * @return the stack, started at the current simulated time
+     */
+    public NetworkStack addStack(StackConfig config, int frames, UnaryOperator<Link> decorator) {
         SimulatedPort port = segment.attach(frames);
-        NetworkStack stack = new NetworkStack(config, port, clock.nowNs());
+        NetworkStack stack = new NetworkStack(config, decorator.apply(port), clock.nowNs());
         stacks.add(stack);
         ports.add(port);
         return stack;

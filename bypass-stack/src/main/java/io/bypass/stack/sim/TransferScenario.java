@@ -8,7 +8,9 @@ import io.bypass.stack.tcp.TcpConnection;
 import io.bypass.stack.tcp.TcpListener;
 import io.bypass.stack.tcp.TcpState;
 import io.bypass.stack.wire.Ipv4Address;
+import io.bypass.stack.link.Link;
 import java.nio.ByteBuffer;
+import java.util.function.BiFunction;
 
 /**
  * Two stacks on one simulated segment: a client connects to a server, both send a known
@@ -32,6 +34,8 @@ public final class TransferScenario {
     private final long clientToServerBytes;
     private final long serverToClientBytes;
     private final TcpConfig tcp;
+    private BiFunction<Link, VirtualClock, Link> linkDecorator = (link, clock) -> link;
+    private boolean digesting;
 
     /**
      * @param faults              what the segment does
@@ -50,6 +54,27 @@ public final class TransferScenario {
     }
 
     /**
+     * Wraps both stacks' links (client first), e.g. to trace or capture what they send.
+     *
+     * @param decorator given each port and the simulation's clock
+     * @return this
+     */
+    public TransferScenario linkDecorator(BiFunction<Link, VirtualClock, Link> decorator) {
+        this.linkDecorator = decorator;
+        return this;
+    }
+
+    /**
+     * Also computes the SHA-256 of every stream as sent and as received, for the result.
+     *
+     * @return this
+     */
+    public TransferScenario digesting() {
+        this.digesting = true;
+        return this;
+    }
+
+    /**
      * What a run did.
      *
      * @param completed        both sides sent, received, verified and closed in time
@@ -62,29 +87,43 @@ public final class TransferScenario {
      * @param segment          what the segment did
      * @param clientCounters   the client stack's counters
      * @param serverCounters   the server stack's counters
+     * @param clientSentSha256     SHA-256 of what the client sent, hex (empty unless {@link #digesting()})
+     * @param serverReceivedSha256 SHA-256 of what the server received
+     * @param serverSentSha256     SHA-256 of what the server sent
+     * @param clientReceivedSha256 SHA-256 of what the client received
      */
     public record Result(boolean completed, String failure, long simulatedNs, long transferNs, long bytesVerified,
                          long retransmissions, int leakedFrames, String segment, String clientCounters,
-                         String serverCounters) {
+                         String serverCounters, String clientSentSha256, String serverReceivedSha256,
+                         String serverSentSha256, String clientReceivedSha256) {
     }
 
     /** Runs the scenario to completion or to a time limit of {@code limitNs} simulated. */
     public Result run(long limitNs) {
         try (Simulation sim = new Simulation(faults, seed)) {
-            NetworkStack client = sim.addStack(config(CLIENT_IP, 0x02_00_00_00_00_01L), FRAMES_PER_POOL);
-            NetworkStack server = sim.addStack(config(SERVER_IP, 0x02_00_00_00_00_02L), FRAMES_PER_POOL);
+            NetworkStack client = sim.addStack(config(CLIENT_IP, 0x02_00_00_00_00_01L), FRAMES_PER_POOL,
+                    link -> linkDecorator.apply(link, sim.clock()));
+            NetworkStack server = sim.addStack(config(SERVER_IP, 0x02_00_00_00_00_02L), FRAMES_PER_POOL,
+                    link -> linkDecorator.apply(link, sim.clock()));
             TcpListener listener = server.tcp().listen(SERVER_IP, SERVER_PORT, 16);
             TcpConnection clientSide = client.tcp().connect(CLIENT_IP, 0, SERVER_IP, SERVER_PORT, sim.clock().nowNs());
-            Endpoint clientEnd = new Endpoint("client", clientToServerBytes, serverToClientBytes, seed, ~seed);
-            Endpoint serverEnd = new Endpoint("server", serverToClientBytes, clientToServerBytes, ~seed, seed);
+            Endpoint clientEnd = new Endpoint("client", clientToServerBytes, serverToClientBytes, seed, ~seed, digesting);
+            Endpoint serverEnd = new Endpoint("server", serverToClientBytes, clientToServerBytes, ~seed, seed, digesting);
             clientEnd.connection = clientSide;
             long[] transferDoneNs = {-1};
+            // Far more than any retransmission pattern needs: a run past it is a storm (an
+            // ACK war, a retransmission loop), reported rather than left to spin for minutes.
+            long frameBudget = 10_000 + 100 * ((clientToServerBytes + serverToClientBytes) / 500);
             boolean done;
             try {
                 done = sim.runUntil(() -> {
                     long nowNs = sim.clock().nowNs();
                     if (serverEnd.connection == null) {
                         serverEnd.connection = listener.accept();
+                    }
+                    if (sim.segment().stats().offered > frameBudget) {
+                        throw new IllegalStateException("frame storm: more than " + frameBudget
+                                + " frames offered for " + (clientToServerBytes + serverToClientBytes) + " bytes");
                     }
                     clientEnd.step(nowNs);
                     serverEnd.step(nowNs);
@@ -122,7 +161,8 @@ public final class TransferScenario {
         }
         return new Result(ok, failure, sim.clock().nowNs(), transferDoneNs,
                 clientEnd.verified + serverEnd.verified, retransmissions, leaked,
-                sim.segment().stats().toString(), client.counters().toString(), server.counters().toString());
+                sim.segment().stats().toString(), client.counters().toString(), server.counters().toString(),
+                clientEnd.sent.hex(), serverEnd.received.hex(), serverEnd.sent.hex(), clientEnd.received.hex());
     }
 
     private StackConfig config(int ip, long mac) {
@@ -142,15 +182,19 @@ public final class TransferScenario {
         private final StreamPattern receivePattern;
         private final ByteBuffer out = ByteBuffer.allocateDirect(16 * 1024);
         private final ByteBuffer in = ByteBuffer.allocateDirect(16 * 1024);
+        private final StreamDigest sent;
+        private final StreamDigest received;
         TcpConnection connection;
-        long sent;
+        long sentBytes;
         long verified;
         boolean endOfStream;
         boolean shutdown;
         boolean closed;
         String failure;
 
-        Endpoint(String name, long toSend, long toReceive, long sendSeed, long receiveSeed) {
+        Endpoint(String name, long toSend, long toReceive, long sendSeed, long receiveSeed, boolean digesting) {
+            this.sent = new StreamDigest(digesting);
+            this.received = new StreamDigest(digesting);
             this.name = name;
             this.toSend = toSend;
             this.toReceive = toReceive;
@@ -181,7 +225,7 @@ public final class TransferScenario {
         private void send(long nowNs) {
             while (!shutdown) {
                 if (!out.hasRemaining()) {
-                    long left = toSend - sent;
+                    long left = toSend - sentBytes;
                     if (left == 0) {
                         connection.shutdownOutput(nowNs);
                         shutdown = true;
@@ -191,12 +235,13 @@ public final class TransferScenario {
                     out.limit((int) Math.min(out.capacity(), left));
                     sendPattern.fill(out);
                     out.flip();
+                    sent.update(out);
                 }
                 int n = connection.write(out, nowNs);
                 if (n == 0) {
                     return;
                 }
-                sent += n;
+                sentBytes += n;
             }
         }
 
@@ -215,6 +260,7 @@ public final class TransferScenario {
                     return;
                 }
                 in.flip();
+                received.update(in);
                 long mismatchAt = receivePattern.check(in);
                 if (mismatchAt >= 0) {
                     failure = name + ": byte " + (verified + mismatchAt) + " differs from what was sent";
@@ -238,7 +284,7 @@ public final class TransferScenario {
 
         @Override
         public String toString() {
-            return "sent " + sent + "/" + toSend + " verified " + verified + "/" + toReceive + " eof=" + endOfStream
+            return "sent " + sentBytes + "/" + toSend + " verified " + verified + "/" + toReceive + " eof=" + endOfStream
                     + " state=" + (connection == null ? "none" : connection.state());
         }
     }

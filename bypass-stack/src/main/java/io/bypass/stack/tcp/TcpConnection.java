@@ -170,8 +170,9 @@ public final class TcpConnection {
      *         (see {@link #state()} and {@link #error()})
      */
     public int write(ByteBuffer src, long nowNs) {
-        if (!canWrite() && state != TcpState.SYN_SENT && state != TcpState.SYN_RECEIVED
-                || finQueued || sendBuffer == null) {
+        // Data written while connecting is queued and sent once established.
+        boolean open = canWrite() || state == TcpState.SYN_SENT || state == TcpState.SYN_RECEIVED;
+        if (!open || finQueued || sendBuffer == null) {
             return 0;
         }
         int n = sendBuffer.write(src);
@@ -613,6 +614,8 @@ public final class TcpConnection {
         if (rttTiming && SeqNum.ge(ack, rttEndSeq)) {
             rtt.sample(nowNs - rttStartNs);
             rttTiming = false;
+        } else if (retries > 0) {
+            rtt.undoBackoff();
         }
         retries = 0;
         int buffered = bufferedBytes();
@@ -842,7 +845,7 @@ public final class TcpConnection {
         }
         while (true) {
             int inFlight = sndNxt - sndUna;
-            int usable = Math.min(sndWnd, cc.cwnd()) - inFlight;
+            int usable = Math.min(sndWnd, cc.sendWindow()) - inFlight;
             int sent = sndNxt - bufferSeq;
             int buffered = bufferedBytes();
             if (sent > buffered) {
@@ -914,10 +917,13 @@ public final class TcpConnection {
             if (rttTiming && SeqNum.lt(seq, rttEndSeq)) {
                 rttTiming = false;
             }
-        } else if (!rttTiming && seqLength > 0) {
-            rttTiming = true;
-            rttEndSeq = seq + seqLength;
-            rttStartNs = nowNs;
+        } else {
+            cc.onNewDataSent(seqLength, sndMax - sndUna);
+            if (!rttTiming && seqLength > 0) {
+                rttTiming = true;
+                rttEndSeq = seq + seqLength;
+                rttStartNs = nowNs;
+            }
         }
         if (SeqNum.gt(seq + seqLength, sndMax)) {
             sndMax = seq + seqLength;
@@ -926,8 +932,15 @@ public final class TcpConnection {
         transmit(seq, flags, mss, from, length, nowNs);
     }
 
+    /**
+     * A pure ACK carries SND.MAX, not SND.NXT: after a timeout SND.NXT goes back to
+     * SND.UNA, and an ACK numbered there looks old to a peer that got the data; it would
+     * be dropped by the acceptability test with its ACK field unread, and two peers both
+     * retransmitting would ignore each other's ACKs for ever. SND.MAX is what RFC 9293 calls
+     * SND.NXT in a stack that does not rewind (Linux's snd_nxt).
+     */
     private void sendAck(long nowNs) {
-        transmit(sndNxt, ACK, 0, 0, 0, nowNs);
+        transmit(sndMax, ACK, 0, 0, 0, nowNs);
     }
 
     private void transmit(int seq, int flags, int mss, int from, int length, long nowNs) {
@@ -942,10 +955,10 @@ public final class TcpConnection {
         }
     }
 
-    /** Sends RST with SND.NXT, as ABORT and an unread close do (RFC 9293 section 3.10.5). */
+    /** Sends RST as ABORT and an unread close do (RFC 9293 section 3.10.5); SND.MAX as in {@link #sendAck}. */
     private void resetPeer(long nowNs) {
         if (state == TcpState.SYN_RECEIVED || state.synchronizedState() && state != TcpState.TIME_WAIT) {
-            transmit(sndNxt, RST | ACK, 0, 0, 0, nowNs);
+            transmit(sndMax, RST | ACK, 0, 0, 0, nowNs);
         }
     }
 

@@ -150,16 +150,6 @@ final class CongestionControl {
         return ssthresh;
     }
 
-    /** @return duplicate ACKs counted since the last new ACK */
-    int dupAcks() {
-        return dupAcks;
-    }
-
-    /** @return whether fast recovery is under way */
-    boolean inRecovery() {
-        return inRecovery;
-    }
-
     private static int saturatedAdd(int a, int b) {
         long sum = (long) a + b;
         return sum > Integer.MAX_VALUE ? Integer.MAX_VALUE : (int) sum;

@@ -72,11 +72,6 @@ final class RttEstimator {
         return rttvarNs;
     }
 
-    /** @return whether a sample has been taken */
-    boolean measured() {
-        return measured;
-    }
-
     private long clamp(long ns) {
         // RFC 6298 section 2.4 (lower bound; ours is configurable) and 2.5 (upper bound).
         return Math.min(maxRtoNs, Math.max(minRtoNs, ns));

@@ -450,7 +450,11 @@ public final class TcpConnection {
         // First: is the segment in the receive window?
         int window = receiveWindow();
         boolean ackOnly = false;
-        if (!acceptable(seg.seq, seg.sequenceLength(), window)) {
+        // A bare FIN at RCV.NXT takes no buffer space: accepted even by a zero window, as
+        // Linux does, so that a peer closing towards a slow reader does not time out.
+        boolean bareFin = window == 0 && seg.seq == rcvNxt && seg.payloadLength == 0 && seg.has(FIN)
+                && !seg.has(SYN) && !seg.has(RST);
+        if (!bareFin && !acceptable(seg.seq, seg.sequenceLength(), window)) {
             if (seg.has(RST)) {
                 counters.increment(Counter.TCP_RX_OUT_OF_WINDOW);
                 return;

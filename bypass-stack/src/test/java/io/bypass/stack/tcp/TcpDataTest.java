@@ -178,6 +178,23 @@ class TcpDataTest {
     }
 
     @Test
+    void bareFinIsAcceptedByAZeroWindow() {
+        // RFC 9293 3.10.7.4 would drop it (segment length 1, window 0); like Linux we take it,
+        // since a FIN needs no buffer space.
+        TcpHarness t = new TcpHarness(TcpHarness.config().receiveBufferBytes(2920).build(), 0);
+        TcpConnection c = t.connectTo(P);
+        int iss = t.iss;
+        t.send(Seg.ack(P + 1, iss + 1).payload(TcpHarness.bytes(MSS, 0)));
+        t.send(Seg.ack(P + 1 + MSS, iss + 1).payload(TcpHarness.bytes(MSS, 1)));
+        t.expect(Seg.ack(iss + 1, P + 1 + 2 * MSS).window(0));
+        t.send(Seg.of(FIN | ACK).seq(P + 1 + 2 * MSS).ack(iss + 1));
+        t.expect(Seg.ack(iss + 1, P + 2 + 2 * MSS).window(0));
+        assertEquals(TcpState.CLOSE_WAIT, c.state());
+        assertEquals(2 * MSS, t.read(c).length);
+        assertEquals(-1, c.read(java.nio.ByteBuffer.allocate(1), t.nowNs));
+    }
+
+    @Test
     void outOfOrderSegmentIsHeldAndTheGapFillIsAckedAtOnce() {
         // RFC 9293 section 3.10.7.4 and RFC 5681 section 4.2: duplicate ACK for out-of-order
         // data, immediate ACK when the gap fills.

@@ -12,6 +12,7 @@ import io.bypass.stack.SocketListener;
 import io.bypass.stack.StackCounters;
 import io.bypass.stack.time.Timer;
 import io.bypass.stack.time.TimerWheel;
+import io.bypass.stack.wire.Ipv4Address;
 import java.nio.ByteBuffer;
 
 /**
@@ -355,8 +356,8 @@ public final class TcpConnection {
 
     @Override
     public String toString() {
-        return "TcpConnection[" + io.bypass.stack.wire.Ipv4Address.toString(localIp) + ":" + localPort + " -> "
-                + io.bypass.stack.wire.Ipv4Address.toString(remoteIp) + ":" + remotePort + " " + state + "]";
+        return "TcpConnection[" + Ipv4Address.toString(localIp) + ":" + localPort + " -> "
+                + Ipv4Address.toString(remoteIp) + ":" + remotePort + " " + state + "]";
     }
 
     private boolean canWrite() {

@@ -16,6 +16,8 @@ final class CongestionControl {
     private int dupAcks;
     private int recover;
     private boolean inRecovery;
+    /** Bytes sent by Limited Transmit since the last new ACK. */
+    private int limitedTransmitBytes;
 
     /**
      * Starts a connection (RFC 5681 section 3.1 initial window, RFC 6582 section 3.2 step 1:
@@ -70,6 +72,7 @@ final class CongestionControl {
             return true;
         }
         dupAcks = 0;
+        limitedTransmitBytes = 0;
         if (cwnd < ssthresh) {
             // Slow start, appropriate byte counting with L = 1 SMSS (RFC 5681 section 3.1, RFC 3465).
             cwnd = saturatedAdd(cwnd, Math.min(acked, mss));
@@ -96,8 +99,10 @@ final class CongestionControl {
             return false;
         }
         if (dupAcks == DUP_THRESHOLD && SeqNum.gt(ack, recover)) {
-            // RFC 6582 section 3.2 step 2: enter fast recovery only past the last one's recover point.
-            ssthresh = Math.max(flight / 2, 2 * mss);
+            // RFC 6582 section 3.2 step 2: enter fast recovery only past the last one's recover
+            // point. RFC 5681 section 3.2: Limited Transmit's segments are not in FlightSize here.
+            ssthresh = Math.max((flight - limitedTransmitBytes) / 2, 2 * mss);
+            limitedTransmitBytes = 0;
             recover = sndMax;
             cwnd = ssthresh + DUP_THRESHOLD * mss;
             inRecovery = true;
@@ -114,8 +119,25 @@ final class CongestionControl {
         ssthresh = Math.max(flight / 2, 2 * mss);
         cwnd = mss;
         dupAcks = 0;
+        limitedTransmitBytes = 0;
         inRecovery = false;
         recover = sndMax;
+    }
+
+    /**
+     * How much may be in flight: cwnd, plus one SMSS for each of the first two duplicate
+     * ACKs outside recovery (Limited Transmit, RFC 3042 section 2), so that a small window
+     * still yields the three duplicates fast retransmit needs.
+     */
+    int sendWindow() {
+        return inRecovery ? cwnd : saturatedAdd(cwnd, Math.min(dupAcks, 2) * mss);
+    }
+
+    /** New data of {@code bytes} went out; counted if it was Limited Transmit's (beyond cwnd). */
+    void onNewDataSent(int bytes, int flightBefore) {
+        if (!inRecovery && dupAcks > 0 && flightBefore + bytes > cwnd) {
+            limitedTransmitBytes += bytes;
+        }
     }
 
     /** @return the congestion window in bytes */
@@ -126,16 +148,6 @@ final class CongestionControl {
     /** @return the slow-start threshold in bytes */
     int ssthresh() {
         return ssthresh;
-    }
-
-    /** @return duplicate ACKs counted since the last new ACK */
-    int dupAcks() {
-        return dupAcks;
-    }
-
-    /** @return whether fast recovery is under way */
-    boolean inRecovery() {
-        return inRecovery;
     }
 
     private static int saturatedAdd(int a, int b) {

@@ -27,11 +27,6 @@ final class ReceiveQueue {
         return bytes;
     }
 
-    /** @return how many frames are held */
-    int frameCount() {
-        return count;
-    }
-
     /**
      * Appends a payload; takes ownership of {@code frame} (keeps it, or copies the payload
      * into the tail frame and releases it).

@@ -9,6 +9,7 @@ final class RttEstimator {
     /** Clock granularity G of RFC 6298 section 2: our time is in nanoseconds, we count 1 ms. */
     static final long GRANULARITY_NS = 1_000_000L;
 
+    private final long initialRtoNs;
     private final long minRtoNs;
     private final long maxRtoNs;
     private long srttNs;
@@ -17,6 +18,7 @@ final class RttEstimator {
     private boolean measured;
 
     RttEstimator(long initialRtoNs, long minRtoNs, long maxRtoNs) {
+        this.initialRtoNs = initialRtoNs;
         this.minRtoNs = minRtoNs;
         this.maxRtoNs = maxRtoNs;
         this.rtoNs = initialRtoNs;
@@ -44,6 +46,17 @@ final class RttEstimator {
         rtoNs = clamp(rtoNs > maxRtoNs / 2 ? maxRtoNs : 2 * rtoNs);
     }
 
+    /**
+     * Undoes the backoff without a new sample: the RTO goes back to what SRTT and RTTVAR
+     * say, or to the initial RTO when there was never a sample (RFC 6298 section 2.1). Called when an ACK of retransmitted data shows the path delivers again.
+     * Without timestamps (RFC 7323 RTTM, a later issue) Karn's rule gives no sample while
+     * we resend after a timeout, and at high loss the backed-off RTO would then never come
+     * down; Linux avoids that with timestamp samples, we with this.
+     */
+    void undoBackoff() {
+        rtoNs = measured ? clamp(srttNs + Math.max(GRANULARITY_NS, 4 * rttvarNs)) : initialRtoNs;
+    }
+
     /** @return the current RTO */
     long rtoNs() {
         return rtoNs;
@@ -57,11 +70,6 @@ final class RttEstimator {
     /** @return the RTT variation (0 before the first sample) */
     long rttvarNs() {
         return rttvarNs;
-    }
-
-    /** @return whether a sample has been taken */
-    boolean measured() {
-        return measured;
     }
 
     private long clamp(long ns) {

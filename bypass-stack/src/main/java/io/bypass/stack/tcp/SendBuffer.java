@@ -35,12 +35,6 @@ final class SendBuffer {
         return ring;
     }
 
-    /** Empties the ring for a new connection. */
-    void reset() {
-        head = 0;
-        length = 0;
-    }
-
     /** @return bytes held (unacknowledged plus unsent) */
     int length() {
         return length;

@@ -12,6 +12,7 @@ import io.bypass.stack.SocketListener;
 import io.bypass.stack.StackCounters;
 import io.bypass.stack.time.Timer;
 import io.bypass.stack.time.TimerWheel;
+import io.bypass.stack.wire.Ipv4Address;
 import java.nio.ByteBuffer;
 
 /**
@@ -170,8 +171,9 @@ public final class TcpConnection {
      *         (see {@link #state()} and {@link #error()})
      */
     public int write(ByteBuffer src, long nowNs) {
-        if (!canWrite() && state != TcpState.SYN_SENT && state != TcpState.SYN_RECEIVED
-                || finQueued || sendBuffer == null) {
+        // Data written while connecting is queued and sent once established.
+        boolean open = canWrite() || state == TcpState.SYN_SENT || state == TcpState.SYN_RECEIVED;
+        if (!open || finQueued || sendBuffer == null) {
             return 0;
         }
         int n = sendBuffer.write(src);
@@ -354,8 +356,8 @@ public final class TcpConnection {
 
     @Override
     public String toString() {
-        return "TcpConnection[" + io.bypass.stack.wire.Ipv4Address.toString(localIp) + ":" + localPort + " -> "
-                + io.bypass.stack.wire.Ipv4Address.toString(remoteIp) + ":" + remotePort + " " + state + "]";
+        return "TcpConnection[" + Ipv4Address.toString(localIp) + ":" + localPort + " -> "
+                + Ipv4Address.toString(remoteIp) + ":" + remotePort + " " + state + "]";
     }
 
     private boolean canWrite() {
@@ -449,7 +451,11 @@ public final class TcpConnection {
         // First: is the segment in the receive window?
         int window = receiveWindow();
         boolean ackOnly = false;
-        if (!acceptable(seg.seq, seg.sequenceLength(), window)) {
+        // A bare FIN at RCV.NXT takes no buffer space: accepted even by a zero window, as
+        // Linux does, so that a peer closing towards a slow reader does not time out.
+        boolean bareFin = window == 0 && seg.seq == rcvNxt && seg.payloadLength == 0 && seg.has(FIN)
+                && !seg.has(SYN) && !seg.has(RST);
+        if (!bareFin && !acceptable(seg.seq, seg.sequenceLength(), window)) {
             if (seg.has(RST)) {
                 counters.increment(Counter.TCP_RX_OUT_OF_WINDOW);
                 return;
@@ -613,6 +619,8 @@ public final class TcpConnection {
         if (rttTiming && SeqNum.ge(ack, rttEndSeq)) {
             rtt.sample(nowNs - rttStartNs);
             rttTiming = false;
+        } else if (retries > 0) {
+            rtt.undoBackoff();
         }
         retries = 0;
         int buffered = bufferedBytes();
@@ -842,7 +850,7 @@ public final class TcpConnection {
         }
         while (true) {
             int inFlight = sndNxt - sndUna;
-            int usable = Math.min(sndWnd, cc.cwnd()) - inFlight;
+            int usable = Math.min(sndWnd, cc.sendWindow()) - inFlight;
             int sent = sndNxt - bufferSeq;
             int buffered = bufferedBytes();
             if (sent > buffered) {
@@ -914,10 +922,13 @@ public final class TcpConnection {
             if (rttTiming && SeqNum.lt(seq, rttEndSeq)) {
                 rttTiming = false;
             }
-        } else if (!rttTiming && seqLength > 0) {
-            rttTiming = true;
-            rttEndSeq = seq + seqLength;
-            rttStartNs = nowNs;
+        } else {
+            cc.onNewDataSent(seqLength, sndMax - sndUna);
+            if (!rttTiming && seqLength > 0) {
+                rttTiming = true;
+                rttEndSeq = seq + seqLength;
+                rttStartNs = nowNs;
+            }
         }
         if (SeqNum.gt(seq + seqLength, sndMax)) {
             sndMax = seq + seqLength;
@@ -926,8 +937,15 @@ public final class TcpConnection {
         transmit(seq, flags, mss, from, length, nowNs);
     }
 
+    /**
+     * A pure ACK carries SND.MAX, not SND.NXT: after a timeout SND.NXT goes back to
+     * SND.UNA, and an ACK numbered there looks old to a peer that got the data; it would
+     * be dropped by the acceptability test with its ACK field unread, and two peers both
+     * retransmitting would ignore each other's ACKs for ever. SND.MAX is what RFC 9293 calls
+     * SND.NXT in a stack that does not rewind (Linux's snd_nxt).
+     */
     private void sendAck(long nowNs) {
-        transmit(sndNxt, ACK, 0, 0, 0, nowNs);
+        transmit(sndMax, ACK, 0, 0, 0, nowNs);
     }
 
     private void transmit(int seq, int flags, int mss, int from, int length, long nowNs) {
@@ -942,10 +960,10 @@ public final class TcpConnection {
         }
     }
 
-    /** Sends RST with SND.NXT, as ABORT and an unread close do (RFC 9293 section 3.10.5). */
+    /** Sends RST as ABORT and an unread close do (RFC 9293 section 3.10.5); SND.MAX as in {@link #sendAck}. */
     private void resetPeer(long nowNs) {
         if (state == TcpState.SYN_RECEIVED || state.synchronizedState() && state != TcpState.TIME_WAIT) {
-            transmit(sndNxt, RST | ACK, 0, 0, 0, nowNs);
+            transmit(sndMax, RST | ACK, 0, 0, 0, nowNs);
         }
     }
 

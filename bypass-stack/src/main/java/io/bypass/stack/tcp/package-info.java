@@ -7,6 +7,8 @@
  * <p>Not here: packet formats (in {@code wire}: {@code TcpHeader}, {@code TcpOptions}),
  * IPv4 routing and ICMP parsing (the {@code ip} layer hands us packets and errors), and
  * the java.nio mapping (the provider). Window scaling, timestamps and SACK are parsed but
- * not yet negotiated; only the MSS option is.
+ * not yet negotiated; only the MSS option is. Urgent data is not supported (URG is ignored,
+ * as RFC 6093 advises new applications to do), nor are keep-alives or the rate limit of
+ * challenge ACKs (RFC 5961 section 7).
  */
 package io.bypass.stack.tcp;

@@ -1,7 +1,6 @@
 package io.bypass.stack.tcp;
 
 import io.bypass.stack.wire.TcpHeader;
-import java.util.Arrays;
 
 /**
  * A segment as a test describes it. Fields left unset ({@code null}) are not compared by
@@ -81,16 +80,5 @@ final class Seg {
         return "Seg[" + flagNames(flags) + " seq=" + (seq == null ? "*" : Integer.toUnsignedString(seq))
                 + " ack=" + (ack == null ? "*" : Integer.toUnsignedString(ack)) + " win=" + window
                 + " len=" + payload.length + (mss != null ? " mss=" + mss : "") + "]";
-    }
-
-    @Override
-    public boolean equals(Object o) {
-        return o instanceof Seg s && s.flags == flags && java.util.Objects.equals(s.seq, seq)
-                && java.util.Objects.equals(s.ack, ack) && Arrays.equals(s.payload, payload);
-    }
-
-    @Override
-    public int hashCode() {
-        return flags;
     }
 }

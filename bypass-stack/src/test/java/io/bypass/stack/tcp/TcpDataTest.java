@@ -104,6 +104,57 @@ class TcpDataTest {
     }
 
     @Test
+    void senderSwsAvoidanceWaitsForAUsefulWindowThenTheOverrideTimerSends() {
+        // RFC 9293 section 3.8.6.2.1: no tiny segment into a tiny window, unless the
+        // override timeout expires.
+        TcpConnection c = h.connectTo(P);
+        int iss = h.iss;
+        h.send(Seg.ack(P + 1, iss + 1).window(500));
+        h.write(c, TcpHarness.bytes(2000, 0));
+        h.expectNothing();
+        h.advance(199 * MS);
+        h.expectNothing();
+        h.advance(MS);
+        h.expect(Seg.of(ACK | PSH).seq(iss + 1).payload(java.util.Arrays.copyOf(TcpHarness.bytes(2000, 0), 500)));
+        // A window of half the largest ever offered is useful at once.
+        h.send(Seg.ack(P + 1, iss + 501).window(40_000));
+        assertEquals(iss + 501, h.next().seq);
+    }
+
+    @Test
+    void shuffledOverlappingDuplicatedSegmentsReassembleExactly() {
+        // RFC 9293 section 3.10.7.4: any arrival order, any overlap, each byte once, in order.
+        java.util.Random random = new java.util.Random(7);
+        for (int round = 0; round < 50; round++) {
+            TcpHarness t = new TcpHarness();
+            TcpConnection c = t.connectTo(P);
+            byte[] stream = TcpHarness.bytes(6000, round);
+            java.util.List<int[]> pieces = new java.util.ArrayList<>();
+            for (int i = 0; i < 40; i++) {
+                int start = random.nextInt(stream.length);
+                pieces.add(new int[] {start, Math.min(stream.length, start + 1 + random.nextInt(1400))});
+            }
+            for (int start = 0; start < stream.length; start += 1000) {
+                pieces.add(new int[] {start, Math.min(stream.length, start + 1000)});
+            }
+            java.util.Collections.shuffle(pieces, random);
+            java.io.ByteArrayOutputStream got = new java.io.ByteArrayOutputStream();
+            for (int[] piece : pieces) {
+                t.send(Seg.ack(P + 1 + piece[0], t.iss + 1)
+                        .payload(java.util.Arrays.copyOfRange(stream, piece[0], piece[1])));
+                t.ip.drop();
+                if (random.nextInt(4) == 0) {
+                    got.writeBytes(t.read(c));
+                }
+            }
+            got.writeBytes(t.read(c));
+            assertArrayEquals(stream, got.toByteArray(), "round " + round);
+            c.abort(t.nowNs);
+            t.assertNoLeaks();
+        }
+    }
+
+    @Test
     void readingReopensAClosedWindowWithAnUpdate() {
         // RFC 9293 section 3.8.6.2.2 (receiver SWS avoidance) and RFC 1122 section 4.2.3.3.
         TcpHarness t = new TcpHarness(TcpHarness.config().receiveBufferBytes(4096).build(), 0);
@@ -124,6 +175,23 @@ class TcpDataTest {
         assertEquals(4096, t.read(c).length);
         t.expect(Seg.ack(iss + 1, P + 4097).window(4096));
         t.assertNoLeaks();
+    }
+
+    @Test
+    void bareFinIsAcceptedByAZeroWindow() {
+        // RFC 9293 3.10.7.4 would drop it (segment length 1, window 0); like Linux we take it,
+        // since a FIN needs no buffer space.
+        TcpHarness t = new TcpHarness(TcpHarness.config().receiveBufferBytes(2920).build(), 0);
+        TcpConnection c = t.connectTo(P);
+        int iss = t.iss;
+        t.send(Seg.ack(P + 1, iss + 1).payload(TcpHarness.bytes(MSS, 0)));
+        t.send(Seg.ack(P + 1 + MSS, iss + 1).payload(TcpHarness.bytes(MSS, 1)));
+        t.expect(Seg.ack(iss + 1, P + 1 + 2 * MSS).window(0));
+        t.send(Seg.of(FIN | ACK).seq(P + 1 + 2 * MSS).ack(iss + 1));
+        t.expect(Seg.ack(iss + 1, P + 2 + 2 * MSS).window(0));
+        assertEquals(TcpState.CLOSE_WAIT, c.state());
+        assertEquals(2 * MSS, t.read(c).length);
+        assertEquals(-1, c.read(java.nio.ByteBuffer.allocate(1), t.nowNs));
     }
 
     @Test

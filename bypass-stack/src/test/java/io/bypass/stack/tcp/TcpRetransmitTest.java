@@ -35,6 +35,8 @@ class TcpRetransmitTest {
             e.backOff();
         }
         assertEquals(60_000 * MS, e.rtoNs());
+        e.undoBackoff();
+        assertEquals(362_500_000L, e.rtoNs());
         // Section 2.4: never below the minimum.
         RttEstimator fast = new RttEstimator(1_000 * MS, 200 * MS, 60_000 * MS);
         fast.sample(MS);
@@ -61,9 +63,10 @@ class TcpRetransmitTest {
         assertEquals(800 * MS, c.rtoNs());
         h.advance(50 * MS);
         h.send(Seg.ack(P + 1, iss + 2));
-        // The ACK of a retransmitted segment gives no sample: the backed-off RTO stays.
-        assertEquals(800 * MS, c.rtoNs());
+        // Karn: the ACK of a retransmitted segment gives no sample (SRTT unchanged). The
+        // backoff is undone from SRTT/RTTVAR (RttEstimator.undoBackoff says why).
         assertEquals(0, c.srttNs());
+        assertEquals(200 * MS, c.rtoNs());
         h.write(c, "b".getBytes());
         h.expect(Seg.of(ACK | PSH).seq(iss + 2).payload("b"));
         h.advance(50 * MS);
@@ -121,27 +124,30 @@ class TcpRetransmitTest {
     }
 
     @Test
-    void threeDupAcksTriggerFastRetransmit() {
-        // RFC 5681 section 3.2 steps 1-2.
+    void firstTwoDupAcksReleaseNewSegmentsAndTheThirdFastRetransmits() {
+        // RFC 3042 (Limited Transmit) and RFC 5681 section 3.2 steps 1-4.
         TcpConnection c = threeSegmentsInFlight();
         h.send(Seg.ack(P + 1, seg(1)));
         h.next();
         h.next();
         h.send(Seg.ack(P + 1, seg(1)));
+        assertEquals(seg(5), h.next().seq, "Limited Transmit: one new segment per duplicate");
         h.send(Seg.ack(P + 1, seg(1)));
+        assertEquals(seg(6), h.next().seq);
         h.expectNothing();
         h.send(Seg.ack(P + 1, seg(1)));
         assertEquals(seg(1), h.next().seq, "the first unacknowledged segment is resent");
         assertEquals(1, h.counters.get(Counter.TCP_FAST_RETRANSMITS));
-        // ssthresh = FlightSize / 2 = 2 SMSS; cwnd = ssthresh + 3 SMSS; one new segment fits.
+        // ssthresh = FlightSize / 2 without Limited Transmit's two = 2 SMSS; cwnd = ssthresh + 3 SMSS.
         assertEquals(2 * MSS, c.slowStartThreshold());
         assertEquals(5 * MSS, c.congestionWindow());
-        assertEquals(seg(5), h.next().seq);
         h.expectNothing();
-        // Step 4: every further duplicate inflates cwnd by one SMSS and may release new data.
+        // Step 4: every further duplicate inflates cwnd by one SMSS; new data once it passes FlightSize.
         h.send(Seg.ack(P + 1, seg(1)));
         assertEquals(6 * MSS, c.congestionWindow());
-        assertEquals(seg(6), h.next().seq);
+        h.expectNothing();
+        h.send(Seg.ack(P + 1, seg(1)));
+        assertEquals(seg(7), h.next().seq);
     }
 
     @Test
@@ -154,19 +160,20 @@ class TcpRetransmitTest {
         for (int i = 0; i < 3; i++) {
             h.send(Seg.ack(P + 1, seg(1)));
         }
-        h.next();
-        h.next();
-        // recover = end of segment 4 (highest sent when recovery began); segment 3 was lost too.
+        assertEquals(seg(5), h.next().seq);
+        assertEquals(seg(6), h.next().seq);
+        assertEquals(seg(1), h.next().seq);
+        // recover = end of segment 6 (highest sent when recovery began); segment 3 was lost too.
         h.send(Seg.ack(P + 1, seg(3)));
         assertEquals(seg(3), h.next().seq, "partial ACK: the next hole is resent at once");
         assertEquals(5 * MSS - 2 * MSS + MSS, c.congestionWindow());
-        assertEquals(seg(6), h.next().seq);
         h.expectNothing();
         h.send(Seg.ack(P + 1, seg(7)));
         // Full ACK: cwnd = min(ssthresh, max(FlightSize, SMSS) + SMSS).
         assertEquals(2 * MSS, c.congestionWindow());
         assertEquals(seg(7), h.next().seq);
         assertEquals(seg(8), h.next().seq);
+        h.expectNothing();
         assertEquals(1, h.counters.get(Counter.TCP_FAST_RETRANSMITS));
         h.assertNoLeaks();
     }

@@ -18,7 +18,11 @@ class TcpSimulationPropertyTest {
     private static final int SEEDS = Integer.getInteger("bypass.sim.seeds", 1000);
     private static final long LIMIT_NS = 3_600_000_000_000L;
 
-    /** Faults drawn from the seed: up to 10% loss, with reordering, duplication and corruption. */
+    /**
+     * Faults drawn from the seed: up to 10% loss, with reordering, duplication and
+     * corruption, an MTU of 576, 1500 or 9000, half of the runs rate-limited and some of
+     * those with a tail-dropping queue (congestion losses on top of random ones).
+     */
     static LinkFaults faultsFor(long seed) {
         SplittableRandom r = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + 1);
         int[] mtus = {576, 1500, 1500, 9000};
@@ -30,7 +34,8 @@ class TcpSimulationPropertyTest {
                 .withDuplication(r.nextDouble() * 0.05)
                 .withReordering(r.nextDouble() * 0.20, 1 + r.nextLong(2 * delayNs))
                 .withCorruption(r.nextDouble() * 0.02)
-                .withBandwidth(r.nextBoolean() ? 0 : 10_000_000L + r.nextLong(10_000_000_000L), 0);
+                .withBandwidth(r.nextBoolean() ? 0 : 10_000_000L + r.nextLong(10_000_000_000L),
+                        r.nextBoolean() ? 0 : 16_384 + r.nextLong(256 * 1024));
     }
 
     static TransferScenario scenarioFor(long seed, LinkFaults faults) {
@@ -40,7 +45,7 @@ class TcpSimulationPropertyTest {
                 .portSeed(seed)
                 .timeWaitNs(2_000_000_000L)
                 .build();
-        return new TransferScenario(faults, seed, 1 + r.nextLong(128 * 1024), r.nextLong(64 * 1024), tcp);
+        return new TransferScenario(faults, seed, 1 + r.nextLong(256 * 1024), r.nextLong(128 * 1024), tcp);
     }
 
     static TransferScenario.Result replay(long seed) {

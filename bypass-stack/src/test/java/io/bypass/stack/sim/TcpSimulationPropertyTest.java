@@ -62,8 +62,9 @@ class TcpSimulationPropertyTest {
                         + "\n  segment: " + result.segment());
             }
         }
-        assertTrue(failures.isEmpty(), failures.size() + " of " + SEEDS + " seeds failed; replay with"
-                + " TcpSimulationPropertyTest.replay(seed):\n" + String.join("\n", failures.subList(0,
+        assertTrue(failures.isEmpty(), failures.size() + " of " + SEEDS + " seeds failed; replay one with a"
+                + " segment trace: java -cp bypass-stack/target/classes:bypass-stack/target/test-classes"
+                + " io.bypass.stack.sim.ReplaySeed <seed>\n" + String.join("\n", failures.subList(0,
                 Math.min(20, failures.size()))));
     }
 }

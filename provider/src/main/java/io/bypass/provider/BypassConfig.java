@@ -1,0 +1,137 @@
+package io.bypass.provider;
+
+import io.bypass.stack.tcp.TcpConfig;
+import io.bypass.stack.wire.Ipv4Address;
+import io.bypass.stack.wire.MacAddress;
+
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Properties;
+
+/**
+ * The provider's settings, read once from {@code bypass.*} system properties. A bad value
+ * is an error at start that names the property.
+ *
+ * <table>
+ * <caption>Properties</caption>
+ * <tr><td>bypass.rules</td><td>path of a rules file ({@link Rules})</td></tr>
+ * <tr><td>bypass.rules.inline</td><td>rules separated by {@code ;}, checked before the file's</td></tr>
+ * <tr><td>bypass.link</td><td>{@code loopback} (the in-JVM link; the only one so far)</td></tr>
+ * <tr><td>bypass.ip, bypass.prefix, bypass.gateway, bypass.mac</td><td>the stack's own addresses</td></tr>
+ * <tr><td>bypass.spin</td><td>microseconds a selector polls before it blocks (0: never spin)</td></tr>
+ * <tr><td>bypass.rcvbuf, bypass.sndbuf</td><td>TCP buffer sizes in bytes</td></tr>
+ * <tr><td>bypass.debug</td><td>{@code true}: one log line per routing decision</td></tr>
+ * <tr><td>bypass.profile</td><td>{@code latency}: spin 100 us unless bypass.spin says otherwise</td></tr>
+ * </table>
+ *
+ * @param rules       the acceleration rules
+ * @param link        the link's name
+ * @param ip          the stack's IPv4 address
+ * @param prefix      its prefix length
+ * @param gateway     the gateway, or 0
+ * @param mac         the stack's MAC address (low 48 bits)
+ * @param spinNs      how long a selector spins before blocking, in nanoseconds
+ * @param rcvbufBytes the TCP receive buffer size
+ * @param sndbufBytes the TCP send buffer size
+ * @param debug       whether routing decisions are logged
+ */
+public record BypassConfig(Rules rules, String link, int ip, int prefix, int gateway, long mac, long spinNs,
+                           int rcvbufBytes, int sndbufBytes, boolean debug) {
+    /** The one link there is so far. */
+    public static final String LINK_LOOPBACK = "loopback";
+    /** Spin time of the latency profile, like Onload's latency profile. */
+    static final long LATENCY_SPIN_US = 100;
+
+    /** @return the settings from the system properties */
+    public static BypassConfig fromSystemProperties() {
+        return from(System.getProperties());
+    }
+
+    /**
+     * @param p properties holding {@code bypass.*} keys
+     * @return the settings
+     * @throws IllegalArgumentException naming the first bad property
+     */
+    public static BypassConfig from(Properties p) {
+        Rules rules = Rules.NONE;
+        String inline = p.getProperty("bypass.rules.inline");
+        if (inline != null) {
+            rules = Rules.parse(inline, "bypass.rules.inline");
+        }
+        String file = p.getProperty("bypass.rules");
+        if (file != null) {
+            rules = rules.then(Rules.read(Path.of(file)));
+        }
+        String link = p.getProperty("bypass.link", LINK_LOOPBACK);
+        if (!link.equals(LINK_LOOPBACK)) {
+            throw bad("bypass.link", link, "the only link so far is '" + LINK_LOOPBACK + "'");
+        }
+        int ip = address(p, "bypass.ip", "10.255.0.1");
+        int prefix = integer(p, "bypass.prefix", 24, 1, 30);
+        int gateway = p.getProperty("bypass.gateway") == null ? 0 : address(p, "bypass.gateway", null);
+        long mac;
+        String macText = p.getProperty("bypass.mac", "02:00:00:00:00:01");
+        try {
+            mac = MacAddress.parse(macText);
+        } catch (IllegalArgumentException e) {
+            throw bad("bypass.mac", macText, "expected a MAC address like 02:00:00:00:00:01");
+        }
+        if (MacAddress.isMulticast(mac) || mac == MacAddress.ZERO) {
+            throw bad("bypass.mac", macText, "must be a unicast address");
+        }
+        String profile = p.getProperty("bypass.profile");
+        if (profile != null && !profile.equals("latency")) {
+            throw bad("bypass.profile", profile, "the only profile is 'latency'");
+        }
+        long spinUs = integer(p, "bypass.spin", profile != null ? (int) LATENCY_SPIN_US : 0, 0, 10_000_000);
+        TcpConfig tcp = TcpConfig.defaults();
+        int rcvbuf = integer(p, "bypass.rcvbuf", tcp.receiveBufferBytes(), 1024, 1 << 30);
+        int sndbuf = integer(p, "bypass.sndbuf", tcp.sendBufferBytes(), 1024, 1 << 30);
+        String debug = p.getProperty("bypass.debug", "false").toLowerCase(Locale.ROOT);
+        if (!debug.equals("true") && !debug.equals("false")) {
+            throw bad("bypass.debug", debug, "expected true or false");
+        }
+        return new BypassConfig(rules, link, ip, prefix, gateway, mac, spinUs * 1000, rcvbuf, sndbuf,
+                debug.equals("true"));
+    }
+
+    /** @return a copy with other rules */
+    public BypassConfig withRules(Rules newRules) {
+        return new BypassConfig(newRules, link, ip, prefix, gateway, mac, spinNs, rcvbufBytes, sndbufBytes, debug);
+    }
+
+    private static int address(Properties p, String key, String fallback) {
+        String text = p.getProperty(key, fallback);
+        int a;
+        try {
+            a = Ipv4Address.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw bad(key, text, "expected a dotted IPv4 address");
+        }
+        if ((a >>> 24) == 127 || a == 0 || Ipv4Address.isMulticast(a)) {
+            throw bad(key, text, "must be a unicast address outside 127/8 (loopback is what the provider translates)");
+        }
+        return a;
+    }
+
+    private static int integer(Properties p, String key, int fallback, int min, int max) {
+        String text = p.getProperty(key);
+        if (text == null) {
+            return fallback;
+        }
+        int v;
+        try {
+            v = Integer.parseInt(text.strip());
+        } catch (NumberFormatException e) {
+            throw bad(key, text, "expected an integer");
+        }
+        if (v < min || v > max) {
+            throw bad(key, text, "must be " + min + ".." + max);
+        }
+        return v;
+    }
+
+    private static IllegalArgumentException bad(String key, String value, String why) {
+        return new IllegalArgumentException(key + "='" + value + "': " + why);
+    }
+}

@@ -1,0 +1,402 @@
+package io.bypass.provider;
+
+import java.io.IOException;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.ClosedSelectorException;
+import java.nio.channels.IllegalSelectorException;
+import java.nio.channels.SelectableChannel;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.spi.AbstractSelectableChannel;
+import java.nio.channels.spi.AbstractSelector;
+import java.nio.channels.spi.SelectorProvider;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
+
+/**
+ * The epoll equivalent: stack sockets queue their keys on a readiness list when they
+ * report an event, so a select looks at the keys that may be ready and nothing else
+ * (O(ready keys)). Level-triggered: a key found ready stays on the list and is checked
+ * again by the next select, which drops it once its condition no longer holds.
+ * Kernel-side channels (kernel-fallback channels, and raw JDK channels such as pipes)
+ * live in an inner JDK selector that is polled with the list and blocked in when it
+ * holds any key, so that either side can wake the other.
+ *
+ * <p>Locks, as in {@code sun.nio.ch.SelectorImpl}: a select holds this selector, then
+ * the selected-key set; {@link #readyLock} guards the readiness list and is taken from
+ * stack callbacks, so nothing is called while holding it.
+ */
+final class BypassSelector extends AbstractSelector {
+    private static final int RUNNING = 0;
+    private static final int PARKED = 1;
+    private static final int IN_INNER = 2;
+
+    private final BypassSelectorProvider bypass;
+    private final Selector inner;
+    private final Set<SelectionKey> keys = ConcurrentHashMap.newKeySet();
+    private final Set<SelectionKey> publicKeys = Collections.unmodifiableSet(keys);
+    private final UngrowableSet<SelectionKey> selectedKeys = new UngrowableSet<>();
+    private final AtomicInteger innerKeyCount = new AtomicInteger();
+    private final AtomicBoolean wakeupPending = new AtomicBoolean();
+    private final Object readyLock = new Object();
+    /** Keys that may be ready; guarded by readyLock. */
+    private ArrayList<BypassSelectionKey> ready = new ArrayList<>();
+    /** The list being looked at by the selecting thread; confined to it. */
+    private ArrayList<BypassSelectionKey> scratch = new ArrayList<>();
+    private final ArrayList<BypassSelectionKey> found = new ArrayList<>();
+    private int[] foundOps = new int[16];
+    private volatile int blockState = RUNNING;
+    private volatile Thread selecting;
+    private boolean inAction;
+
+    BypassSelector(BypassSelectorProvider provider, SelectorProvider jdk) throws IOException {
+        super(provider);
+        this.bypass = provider;
+        this.inner = jdk.openSelector();
+    }
+
+    @Override
+    protected SelectionKey register(AbstractSelectableChannel ch, int ops, Object att) {
+        BypassSelectionKey k = new BypassSelectionKey(this, ch, ops);
+        k.attach(att);
+        keys.add(k);
+        try {
+            if (ch instanceof BypassSelectable b) {
+                SelectableChannel kernel = b.kernelChannel();
+                b.addKey(k);
+                if (kernel != null) {
+                    k.attachKernel(kernel);
+                } else {
+                    markReady(k, false);
+                }
+            } else if (ch.provider() == bypass.jdk()) {
+                // A raw JDK channel (a pipe, a datagram channel): the inner selector selects it.
+                k.attachKernel(ch);
+            } else {
+                throw new IllegalSelectorException();
+            }
+        } catch (ClosedChannelException e) {
+            keys.remove(k);
+            k.cancel();
+        }
+        return k;
+    }
+
+    SelectionKey registerInner(SelectableChannel kernel, int ops, BypassSelectionKey outer)
+            throws ClosedChannelException {
+        SelectionKey k = kernel.register(inner, ops, outer);
+        innerKeyCount.incrementAndGet();
+        wakeBlocked();
+        return k;
+    }
+
+    /**
+     * Queues a key whose socket reported an event (or whose interest changed). Called under
+     * the stack lock by stack callbacks: records and wakes, nothing more.
+     */
+    void markReady(BypassSelectionKey k, boolean wake) {
+        synchronized (readyLock) {
+            if (!k.queued) {
+                k.queued = true;
+                ready.add(k);
+            }
+        }
+        if (wake) {
+            wakeBlocked();
+        }
+    }
+
+    private void wakeBlocked() {
+        int s = blockState;
+        if (s == PARKED) {
+            LockSupport.unpark(selecting);
+        } else if (s == IN_INNER) {
+            inner.wakeup();
+        }
+    }
+
+    private boolean readyListEmpty() {
+        synchronized (readyLock) {
+            return ready.isEmpty();
+        }
+    }
+
+    @Override
+    public Set<SelectionKey> keys() {
+        ensureOpen();
+        return publicKeys;
+    }
+
+    @Override
+    public Set<SelectionKey> selectedKeys() {
+        ensureOpen();
+        return selectedKeys;
+    }
+
+    private void ensureOpen() {
+        if (!isOpen()) {
+            throw new ClosedSelectorException();
+        }
+    }
+
+    @Override
+    public int selectNow() throws IOException {
+        return lockAndDoSelect(null, 0);
+    }
+
+    @Override
+    public int select(long timeout) throws IOException {
+        if (timeout < 0) {
+            throw new IllegalArgumentException("Negative timeout");
+        }
+        return lockAndDoSelect(null, timeout == 0 ? -1 : TimeUnit.MILLISECONDS.toNanos(timeout));
+    }
+
+    @Override
+    public int select() throws IOException {
+        return lockAndDoSelect(null, -1);
+    }
+
+    @Override
+    public int select(Consumer<SelectionKey> action, long timeout) throws IOException {
+        if (timeout < 0) {
+            throw new IllegalArgumentException("Negative timeout");
+        }
+        return lockAndDoSelect(java.util.Objects.requireNonNull(action),
+                timeout == 0 ? -1 : TimeUnit.MILLISECONDS.toNanos(timeout));
+    }
+
+    @Override
+    public int select(Consumer<SelectionKey> action) throws IOException {
+        return lockAndDoSelect(java.util.Objects.requireNonNull(action), -1);
+    }
+
+    @Override
+    public int selectNow(Consumer<SelectionKey> action) throws IOException {
+        return lockAndDoSelect(java.util.Objects.requireNonNull(action), 0);
+    }
+
+    private int lockAndDoSelect(Consumer<SelectionKey> action, long timeoutNs) throws IOException {
+        synchronized (this) {
+            ensureOpen();
+            if (inAction) {
+                throw new IllegalStateException("select(Consumer) called from its own action");
+            }
+            synchronized (selectedKeys) {
+                return doSelect(action, timeoutNs);
+            }
+        }
+    }
+
+    /** @param timeoutNs 0: do not block; negative: block until something happens */
+    private int doSelect(Consumer<SelectionKey> action, long timeoutNs) throws IOException {
+        processCancelled();
+        boolean blocking = timeoutNs != 0;
+        long startNs = System.nanoTime();
+        long spinUntilNs = startNs + bypass.config().spinNs();
+        if (blocking) {
+            begin();
+        }
+        try {
+            for (;;) {
+                StackEngine engine = bypass.engineIfStarted();
+                if (engine != null) {
+                    engine.tryProgress();
+                }
+                int updated = collect(action);
+                boolean woken = wakeupPending.getAndSet(false);
+                if (updated >= 0 || woken || !blocking || Thread.currentThread().isInterrupted()) {
+                    processCancelled();
+                    return Math.max(updated, 0);
+                }
+                long now = System.nanoTime();
+                long remainingNs = timeoutNs < 0 ? Long.MAX_VALUE : startNs + timeoutNs - now;
+                if (remainingNs <= 0) {
+                    processCancelled();
+                    return 0;
+                }
+                if (now - spinUntilNs < 0) {
+                    Thread.onSpinWait();
+                    continue;
+                }
+                block(remainingNs);
+            }
+        } finally {
+            if (blocking) {
+                end();
+            }
+        }
+    }
+
+    private void block(long remainingNs) throws IOException {
+        if (innerKeyCount.get() > 0) {
+            blockState = IN_INNER;
+            try {
+                if (readyListEmpty() && !wakeupPending.get()) {
+                    long ms = remainingNs == Long.MAX_VALUE ? 0 : Math.max(1, TimeUnit.NANOSECONDS.toMillis(remainingNs + 999_999));
+                    inner.select(ms);
+                }
+            } finally {
+                blockState = RUNNING;
+            }
+        } else {
+            selecting = Thread.currentThread();
+            blockState = PARKED;
+            try {
+                if (readyListEmpty() && !wakeupPending.get()) {
+                    if (remainingNs == Long.MAX_VALUE) {
+                        LockSupport.park(this);
+                    } else {
+                        LockSupport.parkNanos(this, remainingNs);
+                    }
+                }
+            } finally {
+                blockState = RUNNING;
+            }
+        }
+    }
+
+    /**
+     * Looks at the keys that may be ready and hands the ready ones over.
+     *
+     * @return keys updated, or -1 when no key was ready at all (a ready key already in the
+     *         selected set with nothing new counts as ready with 0 updated, as in the JDK)
+     */
+    private int collect(Consumer<SelectionKey> action) throws IOException {
+        int n = 0;
+        synchronized (readyLock) {
+            ArrayList<BypassSelectionKey> t = ready;
+            ready = scratch;
+            scratch = t;
+            for (int i = 0; i < scratch.size(); i++) {
+                scratch.get(i).queued = false;
+            }
+        }
+        if (!scratch.isEmpty()) {
+            StackEngine engine = bypass.engineIfStarted();
+            if (engine != null) {
+                engine.lock();
+                try {
+                    for (int i = 0; i < scratch.size(); i++) {
+                        BypassSelectionKey k = scratch.get(i);
+                        if (!k.isValid() || !(k.channel() instanceof BypassSelectable b) || b.engine() == null) {
+                            continue;
+                        }
+                        int ops = b.stackReadyOps() & k.rawInterestOps();
+                        if (ops != 0) {
+                            if (n == foundOps.length) {
+                                foundOps = java.util.Arrays.copyOf(foundOps, n * 2);
+                            }
+                            found.add(k);
+                            foundOps[n++] = ops;
+                        }
+                    }
+                } finally {
+                    engine.unlock();
+                }
+            }
+            scratch.clear();
+        }
+        int updated = -1;
+        for (int i = 0; i < n; i++) {
+            BypassSelectionKey k = found.get(i);
+            // Level-triggered: look again at the next select.
+            markReady(k, false);
+            updated = Math.max(updated, 0) + report(k, foundOps[i], action);
+        }
+        found.clear();
+        if (innerKeyCount.get() > 0) {
+            inner.selectNow();
+            Set<SelectionKey> innerSelected = inner.selectedKeys();
+            for (SelectionKey ik : innerSelected) {
+                if (!ik.isValid()) {
+                    continue;
+                }
+                BypassSelectionKey k = (BypassSelectionKey) ik.attachment();
+                int ops = ik.readyOps() & k.rawInterestOps();
+                if (ops != 0 && k.isValid()) {
+                    updated = Math.max(updated, 0) + report(k, ops, action);
+                }
+            }
+            innerSelected.clear();
+        }
+        return updated;
+    }
+
+    private int report(BypassSelectionKey k, int ops, Consumer<SelectionKey> action) {
+        if (action != null) {
+            k.readyOps(ops);
+            inAction = true;
+            try {
+                action.accept(k);
+            } finally {
+                inAction = false;
+            }
+            return 1;
+        }
+        if (selectedKeys.contains(k)) {
+            int old = k.rawReadyOps();
+            if ((old | ops) != old) {
+                k.readyOps(old | ops);
+                return 1;
+            }
+            return 0;
+        }
+        k.readyOps(ops);
+        selectedKeys.addInternal(k);
+        return 1;
+    }
+
+    private void processCancelled() {
+        Set<SelectionKey> cancelled = cancelledKeys();
+        synchronized (cancelled) {
+            if (cancelled.isEmpty()) {
+                return;
+            }
+            for (SelectionKey sk : cancelled) {
+                BypassSelectionKey k = (BypassSelectionKey) sk;
+                keys.remove(k);
+                selectedKeys.remove(k);
+                SelectionKey ik = k.innerKey();
+                if (ik != null) {
+                    ik.cancel();
+                    innerKeyCount.decrementAndGet();
+                }
+                if (k.channel() instanceof BypassSelectable b) {
+                    b.removeKey(k);
+                }
+                deregister(k);
+            }
+            cancelled.clear();
+        }
+    }
+
+    @Override
+    public Selector wakeup() {
+        if (wakeupPending.compareAndSet(false, true)) {
+            wakeBlocked();
+        }
+        return this;
+    }
+
+    @Override
+    protected void implCloseSelector() throws IOException {
+        wakeup();
+        synchronized (this) {
+            synchronized (selectedKeys) {
+                for (SelectionKey k : keys) {
+                    k.cancel();
+                }
+                processCancelled();
+                inner.close();
+            }
+        }
+    }
+}

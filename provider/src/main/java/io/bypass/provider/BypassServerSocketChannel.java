@@ -1,0 +1,290 @@
+package io.bypass.provider;
+
+import io.bypass.stack.SocketEvents;
+import io.bypass.stack.SocketListener;
+import io.bypass.stack.tcp.TcpConnection;
+import io.bypass.stack.tcp.TcpException;
+import io.bypass.stack.tcp.TcpListener;
+import io.bypass.stack.wire.Ipv4Address;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.SocketAddress;
+import java.net.SocketOption;
+import java.net.StandardSocketOptions;
+import java.nio.channels.AlreadyBoundException;
+import java.nio.channels.ClosedByInterruptException;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.NotYetBoundException;
+import java.nio.channels.SelectableChannel;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Our {@link ServerSocketChannel}: at {@code bind} the rules decide between a stack
+ * listener (the accelerated path) and a JDK channel (the kernel fallback, to which every
+ * call is then forwarded). A stack listener also holds a bound, non-listening kernel
+ * socket on its port: that reserves the port number, so that another process cannot
+ * take it and {@code bind(...:0)} gets a port the kernel considers free.
+ */
+final class BypassServerSocketChannel extends ServerSocketChannel implements BypassSelectable {
+    private final BypassSelectorProvider bypass;
+    private final Object stateLock = new Object();
+    private final Object keysLock = new Object();
+    private final Options options;
+    private final SocketListener events = this::onStackEvents;
+    private volatile BypassSelectionKey[] keys = new BypassSelectionKey[0];
+    private volatile ServerSocketChannel kernel;
+    private volatile StackEngine engine;
+    private volatile TcpListener listener;
+    private volatile SocketChannel reservation;
+    private volatile InetSocketAddress localAddress;
+
+    BypassServerSocketChannel(BypassSelectorProvider provider) {
+        super(provider);
+        this.bypass = provider;
+        this.options = new Options(Options.SERVER, Map.of(StandardSocketOptions.SO_RCVBUF,
+                provider.config().rcvbufBytes(), StandardSocketOptions.SO_REUSEADDR, true,
+                StandardSocketOptions.SO_REUSEPORT, false));
+    }
+
+    @Override
+    public SelectableChannel kernelChannel() {
+        return kernel;
+    }
+
+    @Override
+    public StackEngine engine() {
+        return engine;
+    }
+
+    @Override
+    public int stackReadyOps() {
+        TcpListener l = listener;
+        return l != null && (l.readyOps() & SocketEvents.ACCEPTABLE) != 0 ? SelectionKey.OP_ACCEPT : 0;
+    }
+
+    @Override
+    public void addKey(BypassSelectionKey key) {
+        synchronized (keysLock) {
+            BypassSelectionKey[] k = java.util.Arrays.copyOf(keys, keys.length + 1);
+            k[k.length - 1] = key;
+            keys = k;
+        }
+    }
+
+    @Override
+    public void removeKey(BypassSelectionKey key) {
+        synchronized (keysLock) {
+            keys = java.util.Arrays.stream(keys).filter(k -> k != key).toArray(BypassSelectionKey[]::new);
+        }
+    }
+
+    private void onStackEvents(int ev) {
+        engine.changed.signalAll();
+        for (BypassSelectionKey k : keys) {
+            ((BypassSelector) k.selector()).markReady(k, true);
+        }
+    }
+
+    @Override
+    public ServerSocketChannel bind(SocketAddress local, int backlog) throws IOException {
+        ensureOpen();
+        InetSocketAddress isa;
+        if (local == null) {
+            isa = new InetSocketAddress(0);
+        } else if (local instanceof InetSocketAddress a) {
+            if (a.isUnresolved()) {
+                throw new java.nio.channels.UnresolvedAddressException();
+            }
+            isa = a;
+        } else {
+            throw new java.nio.channels.UnsupportedAddressTypeException();
+        }
+        synchronized (stateLock) {
+            if (localAddress != null) {
+                throw new AlreadyBoundException();
+            }
+            if (bypass.accelerateBind(isa)) {
+                bindStack(isa, backlog);
+            } else {
+                ServerSocketChannel k = bypass.jdk().openServerSocketChannel();
+                options.replay(k);
+                synchronized (blockingLock()) {
+                    k.configureBlocking(isBlocking());
+                    kernel = k;
+                }
+                k.bind(isa, backlog);
+                localAddress = (InetSocketAddress) k.getLocalAddress();
+                for (BypassSelectionKey key : keys) {
+                    key.attachKernel(k);
+                }
+            }
+        }
+        return this;
+    }
+
+    private void bindStack(InetSocketAddress isa, int backlog) throws IOException {
+        SocketChannel reserve = bypass.jdk().openSocketChannel();
+        try {
+            reserve.bind(isa);
+        } catch (IOException e) {
+            reserve.close();
+            throw e;
+        }
+        int port = ((InetSocketAddress) reserve.getLocalAddress()).getPort();
+        StackEngine e = bypass.engine();
+        e.lock();
+        try {
+            TcpListener l = e.server.tcp().listen(Ipv4Address.ANY, port, backlog);
+            l.listener(events);
+            engine = e;
+            listener = l;
+        } catch (TcpException ex) {
+            reserve.close();
+            throw Errors.of(ex);
+        } finally {
+            e.unlock();
+        }
+        e.addListenerPort(port);
+        reservation = reserve;
+        localAddress = new InetSocketAddress(isa.getAddress(), port);
+        for (BypassSelectionKey k : keys) {
+            ((BypassSelector) k.selector()).markReady(k, true);
+        }
+    }
+
+    @Override
+    public SocketChannel accept() throws IOException {
+        ensureOpen();
+        if (localAddress == null) {
+            throw new NotYetBoundException();
+        }
+        ServerSocketChannel k = kernel;
+        if (k != null) {
+            try {
+                SocketChannel c = k.accept();
+                return c == null ? null : new BypassSocketChannel(bypass, c);
+            } catch (ClosedByInterruptException ex) {
+                close();
+                throw ex;
+            }
+        }
+        boolean blocking = isBlocking();
+        TcpConnection c = null;
+        boolean completed = false;
+        StackEngine e = engine;
+        try {
+            begin();
+            e.lock();
+            try {
+                e.pollLocked(StackEngine.nowNs());
+                while (isOpen()) {
+                    c = listener.accept();
+                    if (c != null || !blocking || !BypassSocketChannel.await(e)) {
+                        break;
+                    }
+                }
+            } finally {
+                e.unlock();
+            }
+            completed = c != null || !blocking;
+        } finally {
+            end(completed);
+        }
+        if (c == null) {
+            return null;
+        }
+        InetAddress loopback = InetAddress.getLoopbackAddress();
+        InetAddress localIp = localAddress.getAddress().isAnyLocalAddress() ? loopback : localAddress.getAddress();
+        return new BypassSocketChannel(bypass, e, c, new InetSocketAddress(localIp, c.localPort()),
+                new InetSocketAddress(loopback, c.remotePort()));
+    }
+
+    @Override
+    protected void implCloseSelectableChannel() throws IOException {
+        ServerSocketChannel k = kernel;
+        if (k != null) {
+            k.close();
+        }
+        StackEngine e = engine;
+        TcpListener l = listener;
+        if (e != null && l != null) {
+            e.removeListenerPort(l.localPort());
+            e.lock();
+            try {
+                long now = StackEngine.nowNs();
+                l.listener(SocketListener.NONE);
+                l.close(now);
+                e.pollLocked(now);
+                e.changed.signalAll();
+            } finally {
+                e.unlock();
+            }
+        }
+        SocketChannel r = reservation;
+        if (r != null) {
+            r.close();
+        }
+    }
+
+    @Override
+    protected void implConfigureBlocking(boolean block) throws IOException {
+        ServerSocketChannel k = kernel;
+        if (k != null) {
+            k.configureBlocking(block);
+        }
+    }
+
+    private void ensureOpen() throws ClosedChannelException {
+        if (!isOpen()) {
+            throw new ClosedChannelException();
+        }
+    }
+
+    @Override
+    public SocketAddress getLocalAddress() throws IOException {
+        ensureOpen();
+        return localAddress;
+    }
+
+    @Override
+    public <T> ServerSocketChannel setOption(SocketOption<T> name, T value) throws IOException {
+        ensureOpen();
+        ServerSocketChannel k = kernel;
+        if (k != null) {
+            k.setOption(name, value);
+        } else {
+            options.set(name, value);
+        }
+        return this;
+    }
+
+    @Override
+    public <T> T getOption(SocketOption<T> name) throws IOException {
+        ensureOpen();
+        ServerSocketChannel k = kernel;
+        return k != null ? k.getOption(name) : options.get(name);
+    }
+
+    @Override
+    public Set<SocketOption<?>> supportedOptions() {
+        return options.supported();
+    }
+
+    @Override
+    public ServerSocket socket() {
+        throw new UnsupportedOperationException("socket() adaptor not supported yet by Bypass");
+    }
+
+    @Override
+    public String toString() {
+        return "BypassServerSocketChannel[" + (kernel != null ? "kernel " + kernel : listener != null ? "stack "
+                + localAddress : "unbound") + (isOpen() ? "" : " closed") + "]";
+    }
+}

@@ -1,0 +1,11 @@
+/**
+ * The drop-in java.nio provider: {@link io.bypass.provider.BypassSelectorProvider}, its
+ * {@code SocketChannel}, {@code ServerSocketChannel} and {@code Selector}, the settings
+ * ({@link io.bypass.provider.BypassConfig}) and acceleration rules
+ * ({@link io.bypass.provider.Rules}), the in-JVM loopback link with its stack lock and
+ * helper thread, and the kernel fallback (the JDK's own channels, wrapped).
+ *
+ * <p>Unlike {@code bypass-stack} this package is not sans-IO: it owns threads, clocks and
+ * locks. It does not deal with protocols (the stack does) nor with NIC links (native/).
+ */
+package io.bypass.provider;

@@ -76,7 +76,7 @@ public final class TcpConnection {
     private boolean finQueued;
     private int sndMss;
     private final int ourMss;
-    private final CongestionControl cc = new CongestionControl();
+    private CongestionControl cc;
     private final RttEstimator rtt;
     private boolean rttTiming;
     private int rttEndSeq;
@@ -124,6 +124,7 @@ public final class TcpConnection {
         this.sndMss = Math.min(ourMss, DEFAULT_MSS);
         this.rcvMss = sndMss;
         this.rtt = new RttEstimator(config.initialRtoNs(), config.minRtoNs(), config.maxRtoNs());
+        this.cc = CongestionControl.create(config.congestionAlgorithm());
         this.reassembly = new Reassembly(config.reassemblyLimitSegments());
         this.rtxTimer = new Timer(this::onRetransmitTimer);
         this.ackTimer = new Timer(this::onDelayedAckTimer);
@@ -354,6 +355,27 @@ public final class TcpConnection {
         return cc.ssthresh();
     }
 
+    /** @return the congestion control algorithm this connection runs */
+    public CongestionAlgorithm congestionAlgorithm() {
+        return cc.algorithm();
+    }
+
+    /**
+     * Switches congestion control (as Linux's TCP_CONGESTION). Before the handshake completes
+     * the new algorithm simply starts; after it, it takes over the current window and
+     * threshold and begins a new growth epoch.
+     */
+    public void congestionAlgorithm(CongestionAlgorithm algorithm) {
+        if (algorithm == cc.algorithm()) {
+            return;
+        }
+        CongestionControl next = CongestionControl.create(algorithm);
+        if (synAcked) {
+            next.continueFrom(cc, sndMss, sndUna);
+        }
+        cc = next;
+    }
+
     @Override
     public String toString() {
         return "TcpConnection[" + Ipv4Address.toString(localIp) + ":" + localPort + " -> "
@@ -572,7 +594,7 @@ public final class TcpConnection {
         } else if (ack == sndUna && seg.payloadLength == 0 && !seg.has(FIN) && seg.window == sndWnd
                 && sndMax != sndUna) {
             // A duplicate ACK as RFC 5681 section 2 defines it (window unchanged, data outstanding).
-            if (cc.onDupAck(ack, sndMax - sndUna, sndMax)) {
+            if (cc.onDupAck(ack, sndMax - sndUna, sndMax, nowNs)) {
                 counters.increment(Counter.TCP_FAST_RETRANSMITS);
                 retransmitFirst(nowNs);
             }
@@ -638,7 +660,7 @@ public final class TcpConnection {
         if (SeqNum.lt(sndNxt, sndUna)) {
             sndNxt = sndUna;
         }
-        boolean partial = cc.onNewAck(ack, acked, sndMax - sndUna);
+        boolean partial = cc.onNewAck(ack, acked, sndMax - sndUna, nowNs, rtt.srttNs());
         if (partial) {
             retransmitFirst(nowNs);
         }
@@ -1035,7 +1057,7 @@ public final class TcpConnection {
             output(nowNs);
             return;
         }
-        cc.onTimeout(sndMax - sndUna, sndMax);
+        cc.onTimeout(sndMax - sndUna, sndMax, nowNs);
         retransmitFirst(nowNs);
         timers.schedule(rtxTimer, nowNs + rtt.rtoNs());
         output(nowNs);

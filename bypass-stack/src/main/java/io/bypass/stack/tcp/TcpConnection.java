@@ -155,6 +155,28 @@ public final class TcpConnection {
         flushEvents();
     }
 
+    /**
+     * A valid SYN cookie came back on {@code seg} ({@link SynCookies}): rebuild SYN-RECEIVED
+     * as the cookie's SYN-ACK left it (our SYN sent, the peer's acknowledged, the window we
+     * offered), then process the ACK as usual, which establishes the connection.
+     *
+     * @return whether the frame was kept (the ACK carried data)
+     */
+    boolean openFromCookie(Segment seg, int peerMss, long nowNs) {
+        state = TcpState.SYN_RECEIVED;
+        irs = seg.seq - 1;
+        rcvNxt = seg.seq;
+        rcvAdv = rcvNxt + Math.min(config.receiveBufferBytes(), MAX_WINDOW);
+        lastAckSent = rcvNxt;
+        sndMss = Math.max(1, Math.min(ourMss, peerMss));
+        rcvMss = sndMss;
+        sndNxt = iss + 1;
+        sndMax = iss + 1;
+        sndWl1 = seg.seq;
+        sndWl2 = seg.ack;
+        return segmentArrives(seg, nowNs);
+    }
+
     private void synReceived(Segment seg) {
         irs = seg.seq;
         rcvNxt = irs + 1;

@@ -39,7 +39,9 @@ abstract class LossRecoveryCongestion implements CongestionControl {
         this.cwnd = previous.cwnd();
         this.ssthresh = previous.ssthresh();
         this.dupAcks = 0;
-        this.recover = sndUna;
+        // Any loss from here on may start recovery (RFC 6582 step 2 needs ACK > recover); a
+        // recovery the previous algorithm was in is left, as Linux's switch leaves it.
+        this.recover = sndUna - 1;
         this.inRecovery = false;
         this.limitedTransmitBytes = 0;
         newEpoch();

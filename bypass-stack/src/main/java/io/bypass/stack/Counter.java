@@ -145,7 +145,7 @@ public enum Counter {
     TCP_ZERO_WINDOW_PROBES,
     /** ICMP errors that matched a connection and were acted on (RFC 1122 section 4.2.3.9, RFC 1191). */
     TCP_ICMP_ERRORS,
-    /** SYNs dropped because the layer held its maximum number of connections. */
+    /** SYNs dropped, cookie ACKs ignored and connect() calls refused because the layer held its maximum number of connections. */
     TCP_DROP_CONNECTION_LIMIT,
     /** Keep-alive probes sent (RFC 1122 section 4.2.3.6). */
     TCP_KEEPALIVE_PROBES,

@@ -103,6 +103,7 @@ public final class TcpLayer implements TransportProtocol {
             localIp = ip.localIp();
         }
         if (connections.size() >= config.maxConnections()) {
+            counters.increment(Counter.TCP_DROP_CONNECTION_LIMIT);
             throw new TcpException(TcpException.Reason.CONNECTION_LIMIT, config.maxConnections() + " connections");
         }
         if (localPort == 0) {

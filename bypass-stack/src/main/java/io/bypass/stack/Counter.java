@@ -145,6 +145,20 @@ public enum Counter {
     TCP_ZERO_WINDOW_PROBES,
     /** ICMP errors that matched a connection and were acted on (RFC 1122 section 4.2.3.9, RFC 1191). */
     TCP_ICMP_ERRORS,
-    /** SYNs dropped because the layer held its maximum number of connections. */
-    TCP_DROP_CONNECTION_LIMIT;
+    /** SYNs dropped, cookie ACKs ignored and connect() calls refused because the layer held its maximum number of connections. */
+    TCP_DROP_CONNECTION_LIMIT,
+    /** Keep-alive probes sent (RFC 1122 section 4.2.3.6). */
+    TCP_KEEPALIVE_PROBES,
+    /** Connections dropped because keep-alive probes went unanswered. */
+    TCP_KEEPALIVE_TIMEOUTS,
+    /** Connections aborted because sent data stayed unacknowledged past the user timeout (RFC 5482). */
+    TCP_USER_TIMEOUTS,
+    /** SYN-ACKs sent with a SYN cookie because a listener's backlog or the half-open limit was full. */
+    TCP_SYN_COOKIES_SENT,
+    /** ACKs that carried a valid SYN cookie and opened a connection. */
+    TCP_SYN_COOKIES_VALIDATED,
+    /** ACKs to a listener whose cookie was wrong or too old (answered with RST). */
+    TCP_SYN_COOKIES_FAILED,
+    /** SYNs dropped because the stack's half-open limit was reached and cookies were off. */
+    TCP_DROP_HALF_OPEN_LIMIT;
 }

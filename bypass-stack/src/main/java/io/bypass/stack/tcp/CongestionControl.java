@@ -1,53 +1,40 @@
 package io.bypass.stack.tcp;
 
 /**
- * NewReno congestion control: slow start and congestion avoidance (RFC 5681 section 3.1),
- * fast retransmit and fast recovery (RFC 5681 section 3.2) with NewReno's partial
- * acknowledgments (RFC 6582 section 3.2). The connection tells it what the ACKs say; it
- * answers how much may be in flight ({@link #cwnd()}) and when to retransmit.
+ * Congestion control as a connection sees it: the connection reports what the ACKs and the
+ * timer say, the algorithm answers how much may be in flight ({@link #sendWindow()}) and
+ * whether to retransmit. Implementations keep their state in primitive fields and allocate
+ * nothing after construction; time arrives as {@code nowNs}.
  */
-final class CongestionControl {
+interface CongestionControl {
     /** Duplicate ACKs that trigger fast retransmit (RFC 5681 section 3.2). */
-    static final int DUP_THRESHOLD = 3;
+    int DUP_THRESHOLD = 3;
 
-    private int mss;
-    private int cwnd;
-    private int ssthresh;
-    private int dupAcks;
-    private int recover;
-    private boolean inRecovery;
-    /** Bytes sent by Limited Transmit since the last new ACK. */
-    private int limitedTransmitBytes;
+    /** @return a fresh instance of {@code algorithm} (allocates: once per connection, or per switch) */
+    static CongestionControl create(CongestionAlgorithm algorithm) {
+        return switch (algorithm) {
+            case NEW_RENO -> new NewRenoCongestion();
+            case CUBIC -> new CubicCongestion();
+        };
+    }
+
+    /** @return which algorithm this is */
+    CongestionAlgorithm algorithm();
 
     /**
-     * Starts a connection (RFC 5681 section 3.1 initial window, RFC 6582 section 3.2 step 1:
-     * recover starts at the initial send sequence number).
+     * Starts a connection once the handshake is done (RFC 5681 section 3.1 initial window;
+     * RFC 6582 section 3.2 step 1: recover starts at the initial send sequence number).
      */
-    void init(int mss, int iss) {
-        this.mss = mss;
-        this.cwnd = initialWindow(mss);
-        this.ssthresh = Integer.MAX_VALUE;
-        this.dupAcks = 0;
-        this.recover = iss;
-        this.inRecovery = false;
-    }
+    void init(int mss, int iss);
 
-    /** RFC 5681 section 3.1: IW by SMSS. */
-    static int initialWindow(int mss) {
-        if (mss > 2190) {
-            return 2 * mss;
-        }
-        if (mss > 1095) {
-            return 3 * mss;
-        }
-        return 4 * mss;
-    }
+    /**
+     * Takes over from another algorithm in mid-connection: keeps its window and threshold
+     * (as Linux does on a TCP_CONGESTION change) and starts a new growth epoch.
+     */
+    void continueFrom(CongestionControl previous, int mss, int sndUna);
 
     /** The path MTU went down (RFC 1191): keep the window in whole segments of the new size. */
-    void mss(int newMss) {
-        mss = newMss;
-        cwnd = Math.max(cwnd, mss);
-    }
+    void mss(int newMss);
 
     /**
      * An ACK of new data.
@@ -55,33 +42,12 @@ final class CongestionControl {
      * @param ack         the cumulative ACK
      * @param acked       bytes (sequence space) it newly acknowledges
      * @param flightAfter bytes still outstanding after it
-     * @return whether it was a partial ACK in fast recovery: the caller retransmits the
-     *         first unacknowledged segment and restarts the retransmission timer
+     * @param nowNs       the time
+     * @param srttNs      the smoothed RTT, 0 before the first sample
+     * @return whether it was a partial ACK in fast recovery: the caller retransmits the first
+     *         unacknowledged segment and restarts the retransmission timer
      */
-    boolean onNewAck(int ack, int acked, int flightAfter) {
-        if (inRecovery) {
-            if (SeqNum.ge(ack, recover)) {
-                // RFC 6582 section 3.2 step 3, full ACK: deflate the window (option 1).
-                cwnd = Math.min(ssthresh, Math.max(flightAfter, mss) + mss);
-                inRecovery = false;
-                dupAcks = 0;
-                return false;
-            }
-            // Step 4, partial ACK: deflate by what was acknowledged, add back one SMSS.
-            cwnd = Math.max(mss, cwnd - acked + (acked >= mss ? mss : 0));
-            return true;
-        }
-        dupAcks = 0;
-        limitedTransmitBytes = 0;
-        if (cwnd < ssthresh) {
-            // Slow start, appropriate byte counting with L = 1 SMSS (RFC 5681 section 3.1, RFC 3465).
-            cwnd = saturatedAdd(cwnd, Math.min(acked, mss));
-        } else {
-            // Congestion avoidance: about one SMSS per RTT (RFC 5681 equation 3).
-            cwnd = saturatedAdd(cwnd, Math.max(1, (int) ((long) mss * mss / cwnd)));
-        }
-        return false;
-    }
+    boolean onNewAck(int ack, int acked, int flightAfter, long nowNs, long srttNs);
 
     /**
      * A duplicate ACK (RFC 5681 section 2 definition).
@@ -89,69 +55,23 @@ final class CongestionControl {
      * @param ack    the cumulative ACK (= SND.UNA)
      * @param flight bytes outstanding
      * @param sndMax the highest sequence number sent
+     * @param nowNs  the time
      * @return whether to fast-retransmit the first unacknowledged segment now
      */
-    boolean onDupAck(int ack, int flight, int sndMax) {
-        dupAcks++;
-        if (inRecovery) {
-            // RFC 5681 section 3.2 step 4: inflate for each segment that left the network.
-            cwnd = saturatedAdd(cwnd, mss);
-            return false;
-        }
-        if (dupAcks == DUP_THRESHOLD && SeqNum.gt(ack, recover)) {
-            // RFC 6582 section 3.2 step 2: enter fast recovery only past the last one's recover
-            // point. RFC 5681 section 3.2: Limited Transmit's segments are not in FlightSize here.
-            ssthresh = Math.max((flight - limitedTransmitBytes) / 2, 2 * mss);
-            limitedTransmitBytes = 0;
-            recover = sndMax;
-            cwnd = ssthresh + DUP_THRESHOLD * mss;
-            inRecovery = true;
-            return true;
-        }
-        return false;
-    }
+    boolean onDupAck(int ack, int flight, int sndMax, long nowNs);
 
-    /**
-     * A retransmission timeout (RFC 5681 section 3.1 equation 4 and the loss window;
-     * RFC 6582 section 3.2: recover is set to the highest sequence number sent).
-     */
-    void onTimeout(int flight, int sndMax) {
-        ssthresh = Math.max(flight / 2, 2 * mss);
-        cwnd = mss;
-        dupAcks = 0;
-        limitedTransmitBytes = 0;
-        inRecovery = false;
-        recover = sndMax;
-    }
+    /** A retransmission timeout with {@code flight} bytes outstanding up to {@code sndMax}. */
+    void onTimeout(int flight, int sndMax, long nowNs);
 
-    /**
-     * How much may be in flight: cwnd, plus one SMSS for each of the first two duplicate
-     * ACKs outside recovery (Limited Transmit, RFC 3042 section 2), so that a small window
-     * still yields the three duplicates fast retransmit needs.
-     */
-    int sendWindow() {
-        return inRecovery ? cwnd : saturatedAdd(cwnd, Math.min(dupAcks, 2) * mss);
-    }
+    /** @return how much may be in flight now, in bytes (cwnd plus Limited Transmit's allowance) */
+    int sendWindow();
 
-    /** New data of {@code bytes} went out; counted if it was Limited Transmit's (beyond cwnd). */
-    void onNewDataSent(int bytes, int flightBefore) {
-        if (!inRecovery && dupAcks > 0 && flightBefore + bytes > cwnd) {
-            limitedTransmitBytes += bytes;
-        }
-    }
+    /** New data of {@code bytes} went out with {@code flightBefore} bytes outstanding before it. */
+    void onNewDataSent(int bytes, int flightBefore);
 
     /** @return the congestion window in bytes */
-    int cwnd() {
-        return cwnd;
-    }
+    int cwnd();
 
     /** @return the slow-start threshold in bytes */
-    int ssthresh() {
-        return ssthresh;
-    }
-
-    private static int saturatedAdd(int a, int b) {
-        long sum = (long) a + b;
-        return sum > Integer.MAX_VALUE ? Integer.MAX_VALUE : (int) sum;
-    }
+    int ssthresh();
 }

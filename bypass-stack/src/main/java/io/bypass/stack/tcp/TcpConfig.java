@@ -26,6 +26,13 @@ public final class TcpConfig {
     private final long isnSecretHigh;
     private final long isnSecretLow;
     private final long portSeed;
+    private final CongestionAlgorithm congestionAlgorithm;
+    private final long keepAliveIdleNs;
+    private final long keepAliveIntervalNs;
+    private final int keepAliveCount;
+    private final long userTimeoutNs;
+    private final int maxHalfOpen;
+    private final boolean synCookies;
 
     private TcpConfig(Builder b) {
         this.mssCap = b.mssCap;
@@ -46,6 +53,13 @@ public final class TcpConfig {
         this.isnSecretHigh = b.isnSecretHigh;
         this.isnSecretLow = b.isnSecretLow;
         this.portSeed = b.portSeed;
+        this.congestionAlgorithm = b.congestionAlgorithm;
+        this.keepAliveIdleNs = b.keepAliveIdleNs;
+        this.keepAliveIntervalNs = b.keepAliveIntervalNs;
+        this.keepAliveCount = b.keepAliveCount;
+        this.userTimeoutNs = b.userTimeoutNs;
+        this.maxHalfOpen = b.maxHalfOpen;
+        this.synCookies = b.synCookies;
     }
 
     /** @return the defaults, with the ISN secret and port seed drawn from {@link SecureRandom} */
@@ -79,6 +93,13 @@ public final class TcpConfig {
         b.isnSecretHigh = isnSecretHigh;
         b.isnSecretLow = isnSecretLow;
         b.portSeed = portSeed;
+        b.congestionAlgorithm = congestionAlgorithm;
+        b.keepAliveIdleNs = keepAliveIdleNs;
+        b.keepAliveIntervalNs = keepAliveIntervalNs;
+        b.keepAliveCount = keepAliveCount;
+        b.userTimeoutNs = userTimeoutNs;
+        b.maxHalfOpen = maxHalfOpen;
+        b.synCookies = synCookies;
         b.secretSet = true;
         b.seedSet = true;
         return b;
@@ -174,6 +195,41 @@ public final class TcpConfig {
         return portSeed;
     }
 
+    /** @return the congestion control new connections start with (CUBIC unless set) */
+    public CongestionAlgorithm congestionAlgorithm() {
+        return congestionAlgorithm;
+    }
+
+    /** @return idle time before the first keep-alive probe (RFC 1122 4.2.3.6: at least two hours by default; Linux tcp_keepalive_time) */
+    public long keepAliveIdleNs() {
+        return keepAliveIdleNs;
+    }
+
+    /** @return time between unanswered keep-alive probes (Linux tcp_keepalive_intvl) */
+    public long keepAliveIntervalNs() {
+        return keepAliveIntervalNs;
+    }
+
+    /** @return unanswered keep-alive probes after which the connection is dropped (Linux tcp_keepalive_probes) */
+    public int keepAliveCount() {
+        return keepAliveCount;
+    }
+
+    /** @return how long sent data may stay unacknowledged before the connection is aborted (RFC 5482, Linux TCP_USER_TIMEOUT); 0 means the retransmission count limit decides */
+    public long userTimeoutNs() {
+        return userTimeoutNs;
+    }
+
+    /** @return the most half-open (SYN-RECEIVED) connections the layer holds over all listeners; beyond it SYNs are answered with cookies or dropped */
+    public int maxHalfOpen() {
+        return maxHalfOpen;
+    }
+
+    /** @return whether a listener whose SYN backlog is full answers SYNs with SYN cookies (as Linux's tcp_syncookies = 1) instead of dropping them */
+    public boolean synCookies() {
+        return synCookies;
+    }
+
     /** Collects settings; {@link #build()} validates them. */
     public static final class Builder {
         private int mssCap = 1460;
@@ -194,6 +250,13 @@ public final class TcpConfig {
         private long isnSecretHigh;
         private long isnSecretLow;
         private long portSeed;
+        private CongestionAlgorithm congestionAlgorithm = CongestionAlgorithm.CUBIC;
+        private long keepAliveIdleNs = 7_200_000_000_000L;
+        private long keepAliveIntervalNs = 75_000_000_000L;
+        private int keepAliveCount = 9;
+        private long userTimeoutNs = 0L;
+        private int maxHalfOpen = 4_096;
+        private boolean synCookies = true;
         private boolean secretSet;
         private boolean seedSet;
 
@@ -285,6 +348,48 @@ public final class TcpConfig {
             return this;
         }
 
+        /** @param algorithm congestion control of new connections, not null */
+        public Builder congestionAlgorithm(CongestionAlgorithm algorithm) {
+            this.congestionAlgorithm = algorithm;
+            return this;
+        }
+
+        /** @param ns idle time before the first keep-alive probe, positive */
+        public Builder keepAliveIdleNs(long ns) {
+            this.keepAliveIdleNs = ns;
+            return this;
+        }
+
+        /** @param ns time between keep-alive probes, positive */
+        public Builder keepAliveIntervalNs(long ns) {
+            this.keepAliveIntervalNs = ns;
+            return this;
+        }
+
+        /** @param count unanswered probes before the connection is dropped, 1..255 */
+        public Builder keepAliveCount(int count) {
+            this.keepAliveCount = count;
+            return this;
+        }
+
+        /** @param ns user timeout of new connections, 0 (off: the retransmission limit decides) or more */
+        public Builder userTimeoutNs(long ns) {
+            this.userTimeoutNs = ns;
+            return this;
+        }
+
+        /** @param count most half-open connections over all listeners, at least 1 */
+        public Builder maxHalfOpen(int count) {
+            this.maxHalfOpen = count;
+            return this;
+        }
+
+        /** @param on whether to answer SYNs with cookies when the backlog is full */
+        public Builder synCookies(boolean on) {
+            this.synCookies = on;
+            return this;
+        }
+
         /** Sets the 128-bit ISN secret (RFC 6528); tests and simulations pass fixed ones. */
         public Builder isnSecret(long high, long low) {
             this.isnSecretHigh = high;
@@ -324,6 +429,14 @@ public final class TcpConfig {
                     ephemeralPortLast);
             check(reassemblyLimitSegments >= 0 && reassemblyLimitSegments <= 4096, "reassemblyLimitSegments",
                     reassemblyLimitSegments);
+            check(keepAliveIdleNs > 0, "keepAliveIdleNs", keepAliveIdleNs);
+            check(keepAliveIntervalNs > 0, "keepAliveIntervalNs", keepAliveIntervalNs);
+            check(keepAliveCount >= 1 && keepAliveCount <= 255, "keepAliveCount", keepAliveCount);
+            check(userTimeoutNs >= 0, "userTimeoutNs", userTimeoutNs);
+            check(maxHalfOpen >= 1, "maxHalfOpen", maxHalfOpen);
+            if (congestionAlgorithm == null) {
+                throw new IllegalArgumentException("bad TCP setting congestionAlgorithm=null");
+            }
             if (!secretSet || !seedSet) {
                 SecureRandom random = new SecureRandom();
                 if (!secretSet) {

@@ -76,7 +76,7 @@ public final class TcpConnection {
     private boolean finQueued;
     private int sndMss;
     private final int ourMss;
-    private final CongestionControl cc = new CongestionControl();
+    private CongestionControl cc;
     private final RttEstimator rtt;
     private boolean rttTiming;
     private int rttEndSeq;
@@ -101,6 +101,12 @@ public final class TcpConnection {
     private final Timer rtxTimer;
     private final Timer ackTimer;
     private final Timer waitTimer;
+    /** Keep-alive state, created only when the application configures keep-alive. */
+    private Keepalive keepalive;
+    /** RFC 5482 user timeout, 0 when the retransmission count limit decides instead. */
+    private long userTimeoutNs;
+    /** When the oldest unacknowledged data went out, or the last ACK of new data came. */
+    private long unackedSinceNs;
 
     TcpConnection(TcpLayer layer, int localIp, int localPort, int remoteIp, int remotePort, int iss,
                   int ourMss, boolean passive, SendBuffer sendBuffer) {
@@ -124,10 +130,12 @@ public final class TcpConnection {
         this.sndMss = Math.min(ourMss, DEFAULT_MSS);
         this.rcvMss = sndMss;
         this.rtt = new RttEstimator(config.initialRtoNs(), config.minRtoNs(), config.maxRtoNs());
+        this.cc = CongestionControl.create(config.congestionAlgorithm());
         this.reassembly = new Reassembly(config.reassemblyLimitSegments());
         this.rtxTimer = new Timer(this::onRetransmitTimer);
         this.ackTimer = new Timer(this::onDelayedAckTimer);
         this.waitTimer = new Timer(this::onWaitTimer);
+        this.userTimeoutNs = config.userTimeoutNs();
     }
 
     // ------------------------------------------------------------------ opening
@@ -145,6 +153,28 @@ public final class TcpConnection {
         synReceived(seg);
         output(nowNs);
         flushEvents();
+    }
+
+    /**
+     * A valid SYN cookie came back on {@code seg} ({@link SynCookies}): rebuild SYN-RECEIVED
+     * as the cookie's SYN-ACK left it (our SYN sent, the peer's acknowledged, the window we
+     * offered), then process the ACK as usual, which establishes the connection.
+     *
+     * @return whether the frame was kept (the ACK carried data)
+     */
+    boolean openFromCookie(Segment seg, int peerMss, long nowNs) {
+        state = TcpState.SYN_RECEIVED;
+        irs = seg.seq - 1;
+        rcvNxt = seg.seq;
+        rcvAdv = rcvNxt + Math.min(config.receiveBufferBytes(), MAX_WINDOW);
+        lastAckSent = rcvNxt;
+        sndMss = Math.max(1, Math.min(ourMss, peerMss));
+        rcvMss = sndMss;
+        sndNxt = iss + 1;
+        sndMax = iss + 1;
+        sndWl1 = seg.seq;
+        sndWl2 = seg.ack;
+        return segmentArrives(seg, nowNs);
     }
 
     private void synReceived(Segment seg) {
@@ -354,6 +384,111 @@ public final class TcpConnection {
         return cc.ssthresh();
     }
 
+    /**
+     * Turns keep-alive on or off (SO_KEEPALIVE; RFC 1122 section 4.2.3.6), with the idle,
+     * interval and count set by {@link #keepAliveTimes} or else the stack's defaults.
+     */
+    public void keepAlive(boolean on, long nowNs) {
+        if (!on && keepalive == null) {
+            return;
+        }
+        Keepalive k = keepalive();
+        k.enabled = on;
+        k.heard(nowNs);
+        if (on) {
+            armKeepalive(k.idleDeadlineNs());
+        } else {
+            timers.cancel(k.timer);
+        }
+    }
+
+    /** @return whether keep-alive is on */
+    public boolean keepAlive() {
+        return keepalive != null && keepalive.enabled;
+    }
+
+    /**
+     * Sets keep-alive timing (Linux's TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT); applies
+     * from the next idle period.
+     *
+     * @param idleNs     silence before the first probe, positive
+     * @param intervalNs time between probes, positive
+     * @param count      unanswered probes before the connection is dropped, 1..255
+     */
+    public void keepAliveTimes(long idleNs, long intervalNs, int count) {
+        if (idleNs <= 0 || intervalNs <= 0 || count < 1 || count > 255) {
+            throw new IllegalArgumentException("keep-alive idle " + idleNs + " ns, interval " + intervalNs
+                    + " ns, count " + count);
+        }
+        Keepalive k = keepalive();
+        k.idleNs = idleNs;
+        k.intervalNs = intervalNs;
+        k.count = count;
+    }
+
+    /**
+     * Sets the user timeout (RFC 5482 semantics as Linux's TCP_USER_TIMEOUT, RFC 9293
+     * section 3.8.4): the connection is aborted with {@link TcpError#TIMED_OUT} when sent data
+     * stays unacknowledged longer than this; 0 lets the retransmission count limit decide.
+     */
+    public void userTimeoutNs(long timeoutNs) {
+        if (timeoutNs < 0) {
+            throw new IllegalArgumentException("user timeout " + timeoutNs + " ns");
+        }
+        this.userTimeoutNs = timeoutNs;
+    }
+
+    /** @return the user timeout in nanoseconds, 0 when off */
+    public long userTimeoutNs() {
+        return userTimeoutNs;
+    }
+
+    /**
+     * @return whether everything written, and the FIN if one is queued, went out at least
+     *         once (true once the connection is closed)
+     */
+    public boolean allSent() {
+        if (sendBuffer == null) {
+            return true;
+        }
+        int end = finSeq() + (finQueued ? 1 : 0);
+        return synAcked && SeqNum.ge(sndMax, end);
+    }
+
+    /**
+     * For SO_LINGER with a timeout: a blocking close waits until this holds or the time runs
+     * out (then {@link #abort}s). True when everything written, and the FIN if queued, is
+     * acknowledged by the peer, or the connection is gone ({@link #abort} is linger 0).
+     */
+    public boolean allAcknowledged() {
+        if (sendBuffer == null) {
+            return true;
+        }
+        int end = finSeq() + (finQueued ? 1 : 0);
+        return synAcked && SeqNum.ge(sndUna, end);
+    }
+
+    /** @return the congestion control algorithm this connection runs */
+    public CongestionAlgorithm congestionAlgorithm() {
+        return cc.algorithm();
+    }
+
+    /**
+     * Switches congestion control (as Linux's TCP_CONGESTION). Before the handshake completes
+     * the new algorithm simply starts; after it, it takes over the current window and
+     * threshold and begins a new growth epoch.
+     */
+    public void congestionAlgorithm(CongestionAlgorithm algorithm) {
+        if (algorithm == cc.algorithm()) {
+            return;
+        }
+        CongestionControl next = CongestionControl.create(algorithm);
+        if (synAcked) {
+            next.continueFrom(cc, sndMss, sndUna);
+        }
+        cc = next;
+    }
+
     @Override
     public String toString() {
         return "TcpConnection[" + Ipv4Address.toString(localIp) + ":" + localPort + " -> "
@@ -374,6 +509,10 @@ public final class TcpConnection {
     boolean segmentArrives(Segment seg, long nowNs) {
         frameTaken = false;
         counters.increment(Counter.TCP_SEGMENTS_IN);
+        if (keepalive != null) {
+            // Any segment from the peer shows it alive (RFC 1122 section 4.2.3.6).
+            keepalive.heard(nowNs);
+        }
         if (state == TcpState.SYN_SENT) {
             synSentArrives(seg, nowNs);
         } else if (state != TcpState.CLOSED) {
@@ -572,7 +711,7 @@ public final class TcpConnection {
         } else if (ack == sndUna && seg.payloadLength == 0 && !seg.has(FIN) && seg.window == sndWnd
                 && sndMax != sndUna) {
             // A duplicate ACK as RFC 5681 section 2 defines it (window unchanged, data outstanding).
-            if (cc.onDupAck(ack, sndMax - sndUna, sndMax)) {
+            if (cc.onDupAck(ack, sndMax - sndUna, sndMax, nowNs)) {
                 counters.increment(Counter.TCP_FAST_RETRANSMITS);
                 retransmitFirst(nowNs);
             }
@@ -635,10 +774,12 @@ public final class TcpConnection {
             }
         }
         sndUna = ack;
+        // The user timeout measures time without forward progress.
+        unackedSinceNs = nowNs;
         if (SeqNum.lt(sndNxt, sndUna)) {
             sndNxt = sndUna;
         }
-        boolean partial = cc.onNewAck(ack, acked, sndMax - sndUna);
+        boolean partial = cc.onNewAck(ack, acked, sndMax - sndUna, nowNs, rtt.srttNs());
         if (partial) {
             retransmitFirst(nowNs);
         }
@@ -764,6 +905,10 @@ public final class TcpConnection {
 
     private void establish(long nowNs) {
         state = TcpState.ESTABLISHED;
+        if (keepalive != null && keepalive.enabled) {
+            keepalive.heard(nowNs);
+            armKeepalive(keepalive.idleDeadlineNs());
+        }
         counters.increment(Counter.TCP_ESTABLISHED);
         if (finQueued) {
             state = TcpState.FIN_WAIT_1;
@@ -931,6 +1076,9 @@ public final class TcpConnection {
             }
         }
         if (SeqNum.gt(seq + seqLength, sndMax)) {
+            if (sndMax == sndUna) {
+                unackedSinceNs = nowNs;
+            }
             sndMax = seq + seqLength;
         }
         int mss = (flags & SYN) != 0 ? ourMss : 0;
@@ -1019,7 +1167,14 @@ public final class TcpConnection {
         counters.increment(Counter.TCP_TIMEOUTS);
         retries++;
         int limit = synAcked ? config.maxRetransmissions() : config.synRetries();
-        if (retries > limit) {
+        if (synAcked && userTimeoutNs > 0) {
+            // RFC 5482 / TCP_USER_TIMEOUT: time without acknowledgment decides, not the count.
+            if (nowNs - unackedSinceNs >= userTimeoutNs) {
+                counters.increment(Counter.TCP_USER_TIMEOUTS);
+                fail(TcpError.TIMED_OUT, nowNs);
+                return;
+            }
+        } else if (retries > limit) {
             if (passive && !synAcked) {
                 // A half-open passive connection that never completed vanishes quietly.
                 enterClosed(nowNs);
@@ -1035,9 +1190,14 @@ public final class TcpConnection {
             output(nowNs);
             return;
         }
-        cc.onTimeout(sndMax - sndUna, sndMax);
+        cc.onTimeout(sndMax - sndUna, sndMax, nowNs);
         retransmitFirst(nowNs);
-        timers.schedule(rtxTimer, nowNs + rtt.rtoNs());
+        long deadlineNs = nowNs + rtt.rtoNs();
+        if (userTimeoutNs > 0 && deadlineNs - (unackedSinceNs + userTimeoutNs) > 0) {
+            // Come back when the user timeout expires rather than a long backoff later (as Linux).
+            deadlineNs = unackedSinceNs + userTimeoutNs;
+        }
+        timers.schedule(rtxTimer, deadlineNs);
         output(nowNs);
     }
 
@@ -1069,6 +1229,50 @@ public final class TcpConnection {
         } else {
             armTimer(nowNs);
         }
+    }
+
+    private Keepalive keepalive() {
+        if (keepalive == null) {
+            keepalive = new Keepalive(this::onKeepaliveTimer, config, 0);
+        }
+        return keepalive;
+    }
+
+    private void armKeepalive(long deadlineNs) {
+        if (state == TcpState.ESTABLISHED || state == TcpState.CLOSE_WAIT || state == TcpState.FIN_WAIT_1
+                || state == TcpState.FIN_WAIT_2 || state == TcpState.CLOSING || state == TcpState.LAST_ACK) {
+            timers.schedule(keepalive.timer, deadlineNs);
+        }
+    }
+
+    /**
+     * RFC 1122 section 4.2.3.6: after the idle time, probes of SEG.SEQ = SND.NXT - 1 with no
+     * data, which the peer must answer with an ACK. While data is outstanding or waiting for a
+     * window the retransmission and persist timers watch the peer instead (as in Linux).
+     */
+    private void onKeepaliveTimer(long nowNs) {
+        Keepalive k = keepalive;
+        if (!k.enabled) {
+            return;
+        }
+        if (sndMax != sndUna || persisting) {
+            armKeepalive(nowNs + k.idleNs);
+            return;
+        }
+        switch (k.due(nowNs)) {
+            case Keepalive.WAIT -> armKeepalive(k.idleDeadlineNs());
+            case Keepalive.PROBE -> {
+                counters.increment(Counter.TCP_KEEPALIVE_PROBES);
+                k.probed();
+                transmit(sndMax - 1, ACK, 0, 0, 0, nowNs);
+                armKeepalive(nowNs + k.intervalNs);
+            }
+            default -> {
+                counters.increment(Counter.TCP_KEEPALIVE_TIMEOUTS);
+                fail(TcpError.TIMED_OUT, nowNs);
+            }
+        }
+        flushEvents();
     }
 
     private void onDelayedAckTimer(long nowNs) {
@@ -1158,6 +1362,9 @@ public final class TcpConnection {
         state = TcpState.TIME_WAIT;
         persisting = false;
         timers.cancel(rtxTimer);
+        if (keepalive != null) {
+            timers.cancel(keepalive.timer);
+        }
         timers.schedule(waitTimer, nowNs + config.timeWaitNs());
         releaseSendBuffer();
     }
@@ -1181,6 +1388,9 @@ public final class TcpConnection {
         timers.cancel(rtxTimer);
         timers.cancel(ackTimer);
         timers.cancel(waitTimer);
+        if (keepalive != null) {
+            timers.cancel(keepalive.timer);
+        }
         reassembly.clear();
         if (appClosed || error != TcpError.NONE) {
             rxQueue.clear();

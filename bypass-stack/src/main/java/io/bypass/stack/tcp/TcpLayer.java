@@ -47,6 +47,9 @@ public final class TcpLayer implements TransportProtocol {
     private MemorySegment[] freeRings = new MemorySegment[16];
     private int freeRingCount;
     private int nextEphemeral;
+    private final SynCookies cookies;
+    /** Half-open (SYN-RECEIVED) connections over all listeners. */
+    private int halfOpen;
 
     /**
      * @param config   settings
@@ -60,6 +63,7 @@ public final class TcpLayer implements TransportProtocol {
         this.timers = timers;
         this.counters = counters;
         this.output = new SegmentOutput(ip, counters);
+        this.cookies = new SynCookies(config.isnSecretHigh(), config.isnSecretLow());
     }
 
     // ------------------------------------------------------------------ API
@@ -99,6 +103,7 @@ public final class TcpLayer implements TransportProtocol {
             localIp = ip.localIp();
         }
         if (connections.size() >= config.maxConnections()) {
+            counters.increment(Counter.TCP_DROP_CONNECTION_LIMIT);
             throw new TcpException(TcpException.Reason.CONNECTION_LIMIT, config.maxConnections() + " connections");
         }
         if (localPort == 0) {
@@ -117,6 +122,11 @@ public final class TcpLayer implements TransportProtocol {
         counters.increment(Counter.TCP_ACTIVE_OPENS);
         c.openActive(nowNs);
         return c;
+    }
+
+    /** @return half-open (SYN-RECEIVED) connections over all listeners */
+    public int halfOpenCount() {
+        return halfOpen;
     }
 
     /** @return connections in any state but LISTEN and CLOSED (TIME-WAIT included) */
@@ -180,8 +190,9 @@ public final class TcpLayer implements TransportProtocol {
                     // incarnation, whose ISS must lie beyond anything the old one sent.
                     int floor = c.sndMax() + 65_536;
                     c.endTimeWait(nowNs);
-                    listenArrives(l, seg, floor, nowNs);
-                    frame.release();
+                    if (!listenArrives(l, seg, floor, nowNs)) {
+                        frame.release();
+                    }
                     return;
                 }
             }
@@ -193,8 +204,9 @@ public final class TcpLayer implements TransportProtocol {
         TcpListener l = findListener(seg.dstIp, seg.dstPort);
         if (l != null) {
             counters.increment(Counter.TCP_SEGMENTS_IN);
-            listenArrives(l, seg, 0, nowNs);
-            frame.release();
+            if (!listenArrives(l, seg, 0, nowNs)) {
+                frame.release();
+            }
             return;
         }
         counters.increment(Counter.TCP_RX_NO_SOCKET);
@@ -204,32 +216,48 @@ public final class TcpLayer implements TransportProtocol {
         frame.release();
     }
 
-    /** RFC 9293 section 3.10.7.2, LISTEN. {@code issFloor} is 0, or an ISS to stay above. */
-    private void listenArrives(TcpListener l, Segment seg, int issFloor, long nowNs) {
+    /**
+     * RFC 9293 section 3.10.7.2, LISTEN. {@code issFloor} is 0, or an ISS to stay above.
+     *
+     * @return whether the frame was kept (data on an ACK that completed a cookie handshake)
+     */
+    private boolean listenArrives(TcpListener l, Segment seg, int issFloor, long nowNs) {
         if (seg.has(RST)) {
-            return;
+            return false;
         }
         if (seg.has(ACK)) {
+            if (!seg.has(SYN) && config.synCookies() && l.cookiesRecent(nowNs)) {
+                return cookieReturns(l, seg, nowNs);
+            }
             resetFor(seg, nowNs);
-            return;
+            return false;
         }
         if (!seg.has(SYN)) {
             counters.increment(Counter.TCP_RX_DROP_BAD_FLAGS);
-            return;
+            return false;
         }
-        if (!l.hasRoom()) {
+        if (!l.acceptQueueHasRoom()) {
+            // As Linux: with the accept queue full even a cookie could not be accepted.
             counters.increment(Counter.TCP_LISTEN_OVERFLOW);
-            return;
+            return false;
         }
         if (connections.size() >= config.maxConnections()) {
             counters.increment(Counter.TCP_DROP_CONNECTION_LIMIT);
-            return;
+            return false;
         }
         if (connections.get(connectionKey(seg.srcIp, seg.dstPort, seg.srcPort)) != null) {
             // The same remote endpoint and ports are in use from another of our addresses:
             // the table holds one connection per key, so this SYN finds no room.
             counters.increment(Counter.TCP_LISTEN_OVERFLOW);
-            return;
+            return false;
+        }
+        if (!l.hasRoom() || halfOpen >= config.maxHalfOpen()) {
+            if (config.synCookies()) {
+                sendCookie(l, seg, nowNs);
+            } else {
+                counters.increment(l.hasRoom() ? Counter.TCP_DROP_HALF_OPEN_LIMIT : Counter.TCP_LISTEN_OVERFLOW);
+            }
+            return false;
         }
         int iss = isn(seg.dstIp, seg.dstPort, seg.srcIp, seg.srcPort, nowNs);
         if (issFloor != 0 && SeqNum.le(iss, issFloor)) {
@@ -242,6 +270,55 @@ public final class TcpLayer implements TransportProtocol {
         connections.put(connectionKey(seg.srcIp, seg.dstPort, seg.srcPort), c);
         counters.increment(Counter.TCP_PASSIVE_OPENS);
         c.openPassive(seg, nowNs);
+        return false;
+    }
+
+    /**
+     * The SYN queue is full: answer with a SYN-ACK whose ISN is a cookie and keep nothing
+     * (RFC 4987 section 3.6). Its window is unscaled, as every SYN's (RFC 7323 section 2.2).
+     */
+    private void sendCookie(TcpListener l, Segment seg, long nowNs) {
+        int ourMss = ourMss(seg.srcIp);
+        int peerMss = seg.mss > 0 ? seg.mss : TcpConnection.DEFAULT_MSS;
+        int cookie = cookies.make(seg.dstIp, seg.dstPort, seg.srcIp, seg.srcPort, seg.seq,
+                Math.min(ourMss, peerMss), nowNs);
+        output.send(seg.dstIp, seg.dstPort, seg.srcIp, seg.srcPort, cookie, seg.seq + 1, SYN | ACK,
+                Math.min(config.receiveBufferBytes(), TcpConnection.MAX_WINDOW), ourMss, null, 0, 0, nowNs);
+        l.cookieSent(nowNs);
+        counters.increment(Counter.TCP_SYN_COOKIES_SENT);
+    }
+
+    /**
+     * An ACK to a listener that sent cookies lately: if it carries a valid cookie, the
+     * connection is created now, established, and the ACK (with any data) processed by it.
+     *
+     * @return whether the frame was kept
+     */
+    private boolean cookieReturns(TcpListener l, Segment seg, long nowNs) {
+        int iss = seg.ack - 1;
+        int mss = cookies.check(seg.dstIp, seg.dstPort, seg.srcIp, seg.srcPort, seg.seq - 1, iss, nowNs);
+        if (mss < 0) {
+            counters.increment(Counter.TCP_SYN_COOKIES_FAILED);
+            resetFor(seg, nowNs);
+            return false;
+        }
+        if (!l.acceptQueueHasRoom()) {
+            // The peer retransmits; its next segment brings the cookie again.
+            counters.increment(Counter.TCP_LISTEN_OVERFLOW);
+            return false;
+        }
+        if (connections.size() >= config.maxConnections()) {
+            counters.increment(Counter.TCP_DROP_CONNECTION_LIMIT);
+            return false;
+        }
+        counters.increment(Counter.TCP_SYN_COOKIES_VALIDATED);
+        TcpConnection c = new TcpConnection(this, seg.dstIp, seg.dstPort, seg.srcIp, seg.srcPort, iss,
+                ourMss(seg.srcIp), true, takeSendBuffer());
+        c.parent = l;
+        l.childCreated();
+        connections.put(connectionKey(seg.srcIp, seg.dstPort, seg.srcPort), c);
+        counters.increment(Counter.TCP_PASSIVE_OPENS);
+        return c.openFromCookie(seg, mss, nowNs);
     }
 
     /** RST for a segment that found no socket (RFC 9293 section 3.10.7.1). */
@@ -286,6 +363,11 @@ public final class TcpLayer implements TransportProtocol {
 
     SegmentOutput output() {
         return output;
+    }
+
+    /** Half-open connections over all listeners went up or down by {@code delta}. */
+    void halfOpenChanged(int delta) {
+        halfOpen += delta;
     }
 
     /** A connection reached CLOSED: forget it (and tell its listener if it never got established). */

@@ -7,10 +7,13 @@ import io.bypass.stack.SocketListener;
  * A socket in LISTEN (RFC 9293 section 3.10.7.2): answers SYNs to its port with new
  * connections in SYN-RECEIVED and queues them for {@link #accept} once established.
  *
- * <p>The backlog bounds half-open plus not-yet-accepted connections together; a SYN that
- * finds it full is dropped and counted ({@link io.bypass.stack.Counter#TCP_LISTEN_OVERFLOW}),
- * so the peer retries as it would against a busy Linux listener. Not thread-safe: used
- * under the stack lock.
+ * <p>As in Linux, the backlog bounds two queues: half-open connections (the SYN queue) and
+ * established ones not yet accepted (the accept queue). A SYN that finds the accept queue
+ * full is dropped and counted ({@link io.bypass.stack.Counter#TCP_LISTEN_OVERFLOW}), so the
+ * peer retries; one that finds the SYN queue (or the stack's half-open limit) full is
+ * answered with a SYN cookie ({@link SynCookies}) when cookies are on, else dropped. The
+ * accept queue holds up to twice the backlog, so that half-open connections admitted
+ * while it had room can always join it. Not thread-safe: used under the stack lock.
  */
 public final class TcpListener {
     private final TcpLayer layer;
@@ -22,6 +25,8 @@ public final class TcpListener {
     private int queued;
     private int halfOpen;
     private boolean open = true;
+    private boolean cookiesSent;
+    private long lastCookieNs;
     private SocketListener listener = SocketListener.NONE;
 
     TcpListener(TcpLayer layer, int localIp, int localPort, int backlog) {
@@ -29,7 +34,7 @@ public final class TcpListener {
         this.localIp = localIp;
         this.localPort = localPort;
         this.backlog = backlog;
-        this.acceptQueue = new TcpConnection[backlog];
+        this.acceptQueue = new TcpConnection[2 * backlog];
     }
 
     /** @return the next established connection, or {@code null} when none is waiting */
@@ -39,7 +44,7 @@ public final class TcpListener {
         }
         TcpConnection c = acceptQueue[head];
         acceptQueue[head] = null;
-        head = (head + 1) % backlog;
+        head = (head + 1) % acceptQueue.length;
         queued--;
         c.parent = null;
         return c;
@@ -91,20 +96,52 @@ public final class TcpListener {
         return open;
     }
 
-    /** @return whether another SYN may be answered */
+    /** @return whether a SYN may be answered with a new half-open connection */
     boolean hasRoom() {
-        return open && halfOpen + queued < backlog;
+        return open && halfOpen < backlog && queued < backlog;
     }
 
-    /** A SYN was answered with a connection in SYN-RECEIVED. */
+    /** @return whether the accept queue can take another connection (else SYNs are dropped) */
+    boolean acceptQueueHasRoom() {
+        return open && queued < backlog;
+    }
+
+    /** @return half-open connections (SYN-RECEIVED) */
+    int halfOpen() {
+        return halfOpen;
+    }
+
+    /** @return established connections waiting for {@link #accept} */
+    int queued() {
+        return queued;
+    }
+
+    /** A SYN was answered with a cookie. */
+    void cookieSent(long nowNs) {
+        cookiesSent = true;
+        lastCookieNs = nowNs;
+    }
+
+    /**
+     * @return whether a cookie went out recently enough to still be valid: only then is an
+     *         ACK to the listener checked as a cookie (as Linux's tcp_synq_no_recent_overflow),
+     *         which keeps blind cookie guessing away from a listener that is not under pressure
+     */
+    boolean cookiesRecent(long nowNs) {
+        return cookiesSent && nowNs - lastCookieNs < (SynCookies.MAX_AGE + 1) * SynCookies.COUNTER_PERIOD_NS;
+    }
+
+    /** A SYN was answered with a connection in SYN-RECEIVED (or a cookie came back). */
     void childCreated() {
         halfOpen++;
+        layer.halfOpenChanged(1);
     }
 
     /** A half-open child completed the handshake: queue it for accept. */
     void childEstablished(TcpConnection c) {
         halfOpen--;
-        acceptQueue[(head + queued) % backlog] = c;
+        layer.halfOpenChanged(-1);
+        acceptQueue[(head + queued) % acceptQueue.length] = c;
         queued++;
         listener.onEvents(SocketEvents.ACCEPTABLE);
     }
@@ -112,5 +149,6 @@ public final class TcpListener {
     /** A half-open child went away (reset, or the handshake timed out). */
     void childVanished() {
         halfOpen--;
+        layer.halfOpenChanged(-1);
     }
 }

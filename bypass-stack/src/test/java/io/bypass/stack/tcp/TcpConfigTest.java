@@ -19,6 +19,29 @@ class TcpConfigTest {
         assertEquals(60_000_000_000L, c.timeWaitNs());
         assertEquals(49_152, c.ephemeralPortFirst());
         assertEquals(65_535, c.ephemeralPortLast());
+        assertEquals(CongestionAlgorithm.CUBIC, c.congestionAlgorithm());
+        assertEquals(0, c.userTimeoutNs());
+        assertEquals(4_096, c.maxHalfOpen());
+        assertTrue(c.synCookies());
+    }
+
+    @Test
+    void robustnessSettingsSurviveToBuilderAndAreChecked() {
+        TcpConfig c = TcpConfig.builder().congestionAlgorithm(CongestionAlgorithm.NEW_RENO).keepAliveIdleNs(5)
+                .keepAliveIntervalNs(6).keepAliveCount(7).userTimeoutNs(8).maxHalfOpen(9).synCookies(false)
+                .build().toBuilder().build();
+        assertEquals(CongestionAlgorithm.NEW_RENO, c.congestionAlgorithm());
+        assertEquals(5, c.keepAliveIdleNs());
+        assertEquals(6, c.keepAliveIntervalNs());
+        assertEquals(7, c.keepAliveCount());
+        assertEquals(8, c.userTimeoutNs());
+        assertEquals(9, c.maxHalfOpen());
+        assertTrue(!c.synCookies());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> TcpConfig.builder().keepAliveCount(0).build());
+        assertTrue(e.getMessage().contains("keepAliveCount"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> TcpConfig.builder().congestionAlgorithm(null).build());
+        assertTrue(e.getMessage().contains("congestionAlgorithm"), e.getMessage());
     }
 
     @Test

@@ -98,8 +98,9 @@ class TcpResetTest {
     }
 
     @Test
-    void listenerBacklogOverflowDropsSyn() {
-        // A full backlog drops the SYN (the peer retries), counted.
+    void listenerBacklogOverflowDropsSynWithoutCookies() {
+        // A full backlog drops the SYN (the peer retries), counted; with cookies off.
+        TcpHarness h = new TcpHarness(TcpHarness.config().synCookies(false).build(), 1_000 * TcpHarness.MS);
         h.layer.listen(LOCAL_IP, LOCAL_PORT, 2);
         h.peerPort = 40_001;
         h.send(Seg.syn(P).mss(1460));

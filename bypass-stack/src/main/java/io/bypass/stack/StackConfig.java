@@ -242,7 +242,7 @@ public final class StackConfig {
     public static final class Builder {
         private static final long SECOND_NS = 1_000_000_000L;
         /** Reassembly looks datagrams up by a scan of those in progress: keep the table small. */
-        private static final int MAX_REASSEMBLY_BUFFERS = 1024;
+        private static final int MAX_REASSEMBLY_BUFFERS = 4096;
         private long mac = -1;
         private int ip;
         private boolean ipSet;

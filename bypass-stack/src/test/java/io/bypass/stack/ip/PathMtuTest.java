@@ -12,7 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.bypass.stack.Counter;
-import io.bypass.stack.StackConfig;
+import io.bypass.stack.testkit.MemoryLink;
 import io.bypass.stack.testkit.StackHarness;
 import io.bypass.stack.udp.DatagramTooLargeException;
 import io.bypass.stack.udp.UdpSocket;
@@ -118,8 +118,11 @@ class PathMtuTest {
     }
 
     @Test
-    void linkMtuBoundsThePathMtu() {
-        StackConfig config = StackHarness.config().build();
-        assertEquals(1500, new StackHarness(config).stack.ip().mtu(REMOTE_IP));
+    void mtuNotBelowTheLinkMtuIsIgnored() {
+        h = new StackHarness(StackHarness.config().build(), new MemoryLink(64, 1000));
+        socket = h.stack.udp().bind(0, 5000);
+        fragmentationNeeded(REMOTE_IP, 5000, 1200);
+        assertEquals(1000, mtu(REMOTE_IP));
+        assertEquals(1, h.count(Counter.IP_PMTU_IGNORED));
     }
 }

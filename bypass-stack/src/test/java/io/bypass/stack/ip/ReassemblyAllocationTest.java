@@ -23,6 +23,11 @@ import org.junit.jupiter.api.Test;
 class ReassemblyAllocationTest {
     private static final int WARM_UP = 5000;
     private static final int MEASURED = 2000;
+    /**
+     * Measured rounds; the least is asserted. An allocation per packet shows in every round;
+     * the odd few hundred bytes the JIT's tiers leave while they settle do not.
+     */
+    private static final int ROUNDS = 5;
 
     @Test
     void reassemblingDatagramsAllocatesNothingInTheSteadyState() {
@@ -43,11 +48,19 @@ class ReassemblyAllocationTest {
             ethernet(OUR_MAC, PEER_MAC, 0x0800, fragment(PEER_IP, OUR_IP, 17, 1, d, 1000, 2960)),
         };
         ByteBuffer dst = ByteBuffer.allocateDirect(8192);
-        long allocatedBefore = 0;
-        for (int i = 0; i < WARM_UP + MEASURED; i++) {
-            if (i == WARM_UP) {
-                allocatedBefore = threads.getCurrentThreadAllocatedBytes();
-            }
+        reassemble(h, socket, frames, dst, WARM_UP);
+        long least = Long.MAX_VALUE;
+        for (int round = 0; round < ROUNDS; round++) {
+            long before = threads.getCurrentThreadAllocatedBytes();
+            reassemble(h, socket, frames, dst, MEASURED);
+            least = Math.min(least, threads.getCurrentThreadAllocatedBytes() - before);
+        }
+        assertEquals(WARM_UP + ROUNDS * MEASURED, h.count(Counter.IP_FRAG_REASSEMBLED));
+        assertEquals(0, least, "bytes allocated reassembling " + MEASURED + " datagrams (least of " + ROUNDS + " rounds)");
+    }
+
+    private static void reassemble(StackHarness h, UdpSocket socket, byte[][] frames, ByteBuffer dst, int datagrams) {
+        for (int i = 0; i < datagrams; i++) {
             for (byte[] frame : frames) {
                 h.link.inject(frame);
                 h.stack.poll(h.nowNs);
@@ -55,8 +68,5 @@ class ReassemblyAllocationTest {
             dst.clear();
             socket.receive(dst);
         }
-        long allocated = threads.getCurrentThreadAllocatedBytes() - allocatedBefore;
-        assertEquals(WARM_UP + MEASURED, h.count(Counter.IP_FRAG_REASSEMBLED));
-        assertEquals(0, allocated, "bytes allocated reassembling " + MEASURED + " datagrams");
     }
 }

@@ -53,7 +53,10 @@ public enum Counter {
     IP_RX_DROP_BAD_CHECKSUM,
     /** Packets to an address that is not ours. */
     IP_RX_DROP_NOT_FOR_US,
-    /** Fragments (reassembly is not enabled). */
+    /**
+     * Fragments that cannot belong to a valid datagram (RFC 791 section 3.2): empty, or not
+     * the last fragment and not a multiple of 8 bytes long.
+     */
     IP_RX_DROP_FRAGMENT,
     /** Packets with options, whose options were skipped. */
     IP_RX_OPTIONS_IGNORED,
@@ -65,6 +68,32 @@ public enum Counter {
     IP_TX_DROP_NO_ROUTE,
     /** Packets not sent because they exceed the MTU (fragmentation is not supported). */
     IP_TX_DROP_TOO_BIG,
+    /** Fragments taken into a datagram in reassembly (the one completing it is counted by its transport instead). */
+    IP_FRAG_QUEUED,
+    /** Datagrams reassembled from fragments and handed to their transport. */
+    IP_FRAG_REASSEMBLED,
+    /** Fragments whose bytes had all been received already, identical: ignored. */
+    IP_FRAG_DUPLICATE,
+    /** Fragments that disagreed with bytes or a length already received; their datagram was dropped whole (RFC 5722 spirit). */
+    IP_FRAG_DROP_CONFLICT,
+    /** Fragments reaching beyond 65,535 bytes of datagram (RFC 791) or beyond the reassembly buffer size. */
+    IP_FRAG_DROP_TOO_BIG,
+    /** TCP fragments at offset 8 or first TCP fragments too short for the flags (RFC 1858 section 3). */
+    IP_FRAG_DROP_TINY,
+    /** Fragments dropped because every reassembly buffer holds a reassembled datagram not yet consumed. */
+    IP_FRAG_DROP_NO_BUFFER,
+    /** Fragments that would leave more gaps in their datagram than reassembly tracks; the datagram was dropped. */
+    IP_FRAG_DROP_TOO_MANY_HOLES,
+    /** Datagrams in reassembly dropped to make room for a new one (the oldest goes first, as in Linux before 4.17). */
+    IP_FRAG_EVICTED,
+    /** Datagrams whose reassembly timed out (RFC 1122 section 3.3.2). */
+    IP_FRAG_TIMEOUT,
+    /** Path MTU entries set or lowered by ICMP fragmentation needed (RFC 1191). */
+    IP_PMTU_UPDATED,
+    /** Fragmentation-needed messages not believed: MTU below the minimum, not lower, or no socket sent the quoted packet. */
+    IP_PMTU_IGNORED,
+    /** Path MTU entries that aged out, so the link MTU is tried again (RFC 1191 section 6.3). */
+    IP_PMTU_EXPIRED,
 
     // ICMP (RFC 792)
     /** ICMP messages that were truncated or had a bad checksum. */
@@ -81,6 +110,8 @@ public enum Counter {
     ICMP_ECHO_REQUESTS_RECEIVED,
     /** ICMP errors not sent because of the rate limit (RFC 1812 section 4.3.2.8). */
     ICMP_TX_RATE_LIMITED,
+    /** Time-exceeded messages we sent because reassembly timed out (type 11 code 1, RFC 792). */
+    ICMP_TIME_EXCEEDED_SENT,
 
     // UDP (RFC 768)
     /** Datagrams that were truncated or had a bad length. */
@@ -95,6 +126,8 @@ public enum Counter {
     UDP_DATAGRAMS_IN,
     /** Datagrams sent. */
     UDP_DATAGRAMS_OUT,
+    /** Datagrams dropped because UDP sockets together held their limit of received frames. */
+    UDP_RX_DROP_MEMORY,
 
     // TCP (RFC 9293 and friends)
     /** Segments that were truncated or had a bad data offset. */

@@ -61,8 +61,9 @@ public final class NetworkStack {
         this.timers = new TimerWheel(config.timerTickNs(), TIMER_SLOTS, nowNs);
         this.tx = new TransmitBurst(link, counters, config.txBurstSize());
         this.arp = new ArpLayer(config, link, tx, timers, counters);
-        this.ip = new Ipv4Layer(config, link, arp, tx, counters);
+        this.ip = new Ipv4Layer(config, link, arp, tx, timers, counters);
         this.icmp = new IcmpLayer(config, ip, counters, nowNs);
+        ip.errors(icmp);
         this.udp = new UdpLayer(config, ip, icmp, counters);
         this.tcp = new TcpLayer(config.tcp(), ip, timers, counters);
         ip.register(IpProtocol.ICMP, icmp);
@@ -199,6 +200,11 @@ public final class NetworkStack {
 
     /** @return the IPv4 layer, as transports see it (sending, MTU) */
     public IpSender ip() {
+        return ip;
+    }
+
+    /** @return the IPv4 layer itself: reassembly and path MTU state, for inspection */
+    public Ipv4Layer ipv4() {
         return ip;
     }
 

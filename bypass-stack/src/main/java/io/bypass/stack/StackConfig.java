@@ -32,6 +32,13 @@ public final class StackConfig {
     private final int icmpErrorBurst;
     private final TcpConfig tcp;
     private final long timerTickNs;
+    private final long reassemblyTimeoutNs;
+    private final int reassemblyMemoryBytes;
+    private final int reassemblyMaxDatagramBytes;
+    private final int pathMtuCacheSize;
+    private final long pathMtuExpiryNs;
+    private final int pathMtuMinimum;
+    private final int udpReceiveFramesTotal;
 
     private StackConfig(Builder b) {
         this.mac = b.mac;
@@ -52,6 +59,13 @@ public final class StackConfig {
         this.icmpErrorBurst = b.icmpErrorBurst;
         this.tcp = b.tcp;
         this.timerTickNs = b.timerTickNs;
+        this.reassemblyTimeoutNs = b.reassemblyTimeoutNs;
+        this.reassemblyMemoryBytes = b.reassemblyMemoryBytes;
+        this.reassemblyMaxDatagramBytes = b.reassemblyMaxDatagramBytes;
+        this.pathMtuCacheSize = b.pathMtuCacheSize;
+        this.pathMtuExpiryNs = b.pathMtuExpiryNs;
+        this.pathMtuMinimum = b.pathMtuMinimum;
+        this.udpReceiveFramesTotal = b.udpReceiveFramesTotal;
     }
 
     /** @return a builder with the defaults; {@code mac} and {@code ip} have none and must be set */
@@ -149,6 +163,62 @@ public final class StackConfig {
         return timerTickNs;
     }
 
+    /** @return how long a datagram may wait for its missing fragments */
+    public long reassemblyTimeoutNs() {
+        return reassemblyTimeoutNs;
+    }
+
+    /** @return bytes of off-heap buffers fragment reassembly may use in all */
+    public int reassemblyMemoryBytes() {
+        return reassemblyMemoryBytes;
+    }
+
+    /** @return the largest datagram (IP total length) reassembly accepts */
+    public int reassemblyMaxDatagramBytes() {
+        return reassemblyMaxDatagramBytes;
+    }
+
+    /**
+     * @return how many datagrams can be in reassembly (or reassembled and not yet consumed)
+     *         at once: the memory limit divided by the buffer size for the largest datagram
+     */
+    public int reassemblyBuffers() {
+        return reassemblyMemoryBytes / reassemblyBufferBytes();
+    }
+
+    /**
+     * @return bytes of one reassembly buffer: room for an Ethernet header, the largest IPv4
+     *         header (the first fragment's, quoted if reassembly times out) and the payload
+     *         of the largest datagram
+     */
+    public int reassemblyBufferBytes() {
+        return reassemblyBufferBytes(reassemblyMaxDatagramBytes);
+    }
+
+    private static int reassemblyBufferBytes(int maxDatagramBytes) {
+        return 14 + 60 + maxDatagramBytes - 20;
+    }
+
+    /** @return destinations the path MTU table holds */
+    public int pathMtuCacheSize() {
+        return pathMtuCacheSize;
+    }
+
+    /** @return how long a learned path MTU is used before the link MTU is tried again */
+    public long pathMtuExpiryNs() {
+        return pathMtuExpiryNs;
+    }
+
+    /** @return the smallest path MTU believed from an ICMP fragmentation-needed message */
+    public int pathMtuMinimum() {
+        return pathMtuMinimum;
+    }
+
+    /** @return received frames all UDP sockets together may hold, unread */
+    public int udpReceiveFramesTotal() {
+        return udpReceiveFramesTotal;
+    }
+
     /** @return whether {@code address} is on our link (same prefix) */
     public boolean onLink(int address) {
         return Ipv4Address.sameSubnet(address, ip, prefixLength);
@@ -171,6 +241,8 @@ public final class StackConfig {
     /** Collects settings; {@link #build()} validates them. Not thread-safe. */
     public static final class Builder {
         private static final long SECOND_NS = 1_000_000_000L;
+        /** Reassembly looks datagrams up by a scan of those in progress: keep the table small. */
+        private static final int MAX_REASSEMBLY_BUFFERS = 4096;
         private long mac = -1;
         private int ip;
         private boolean ipSet;
@@ -190,6 +262,13 @@ public final class StackConfig {
         private int icmpErrorBurst = 10;
         private TcpConfig tcp = TcpConfig.defaults();
         private long timerTickNs = 1_000_000L;
+        private long reassemblyTimeoutNs = 30 * SECOND_NS;
+        private int reassemblyMemoryBytes = 4 << 20;
+        private int reassemblyMaxDatagramBytes = 65_535;
+        private int pathMtuCacheSize = 64;
+        private long pathMtuExpiryNs = 600 * SECOND_NS;
+        private int pathMtuMinimum = 552;
+        private int udpReceiveFramesTotal = 1024;
 
         private Builder() {
         }
@@ -318,6 +397,51 @@ public final class StackConfig {
             return this;
         }
 
+        /** How long a datagram may wait for its missing fragments (default 30 s, Linux ipfrag_time). */
+        public Builder reassemblyTimeoutNs(long reassemblyTimeoutNs) {
+            this.reassemblyTimeoutNs = reassemblyTimeoutNs;
+            return this;
+        }
+
+        /**
+         * Off-heap bytes fragment reassembly may use (default 4 MiB, Linux ipfrag_high_thresh);
+         * allocated at the first fragment, in buffers sized for the largest datagram.
+         */
+        public Builder reassemblyMemoryBytes(int reassemblyMemoryBytes) {
+            this.reassemblyMemoryBytes = reassemblyMemoryBytes;
+            return this;
+        }
+
+        /** Largest datagram reassembled, 576..65535 (default 65,535; RFC 791 requires 576). */
+        public Builder reassemblyMaxDatagramBytes(int reassemblyMaxDatagramBytes) {
+            this.reassemblyMaxDatagramBytes = reassemblyMaxDatagramBytes;
+            return this;
+        }
+
+        /** Destinations the path MTU table holds (default 64). */
+        public Builder pathMtuCacheSize(int pathMtuCacheSize) {
+            this.pathMtuCacheSize = pathMtuCacheSize;
+            return this;
+        }
+
+        /** How long a learned path MTU is kept (default 10 min, RFC 1191 section 6.3). */
+        public Builder pathMtuExpiryNs(long pathMtuExpiryNs) {
+            this.pathMtuExpiryNs = pathMtuExpiryNs;
+            return this;
+        }
+
+        /** Smallest path MTU believed, 68..1500 (default 552, Linux min_pmtu; RFC 791 minimum 68). */
+        public Builder pathMtuMinimum(int pathMtuMinimum) {
+            this.pathMtuMinimum = pathMtuMinimum;
+            return this;
+        }
+
+        /** Received frames all UDP sockets together may hold unread (default 1024). */
+        public Builder udpReceiveFramesTotal(int udpReceiveFramesTotal) {
+            this.udpReceiveFramesTotal = udpReceiveFramesTotal;
+            return this;
+        }
+
         /**
          * @return the validated settings
          * @throws IllegalArgumentException naming the first bad setting
@@ -366,6 +490,18 @@ public final class StackConfig {
                 throw bad("tcp", "is required");
             }
             positive("timerTickNs", timerTickNs);
+            positive("reassemblyTimeoutNs", reassemblyTimeoutNs);
+            range("reassemblyMaxDatagramBytes", reassemblyMaxDatagramBytes, 576, 65_535);
+            int buffer = reassemblyBufferBytes(reassemblyMaxDatagramBytes);
+            if (reassemblyMemoryBytes < buffer || reassemblyMemoryBytes / buffer > MAX_REASSEMBLY_BUFFERS) {
+                throw bad("reassemblyMemoryBytes", "must hold 1.." + MAX_REASSEMBLY_BUFFERS + " buffers of "
+                        + buffer + " bytes (for reassemblyMaxDatagramBytes " + reassemblyMaxDatagramBytes
+                        + "), not " + reassemblyMemoryBytes);
+            }
+            range("pathMtuCacheSize", pathMtuCacheSize, 1, 1 << 16);
+            positive("pathMtuExpiryNs", pathMtuExpiryNs);
+            range("pathMtuMinimum", pathMtuMinimum, 68, 1500);
+            range("udpReceiveFramesTotal", udpReceiveFramesTotal, 1, 1 << 24);
             return new StackConfig(this);
         }
 

@@ -27,6 +27,14 @@ class StackConfigTest {
         assertEquals(32, config.rxBurstSize());
         assertEquals(0, config.gateway());
         assertEquals(0x0a0000ff, config.subnetBroadcast());
+        assertEquals(30_000_000_000L, config.reassemblyTimeoutNs());
+        assertEquals(4 << 20, config.reassemblyMemoryBytes());
+        assertEquals(65_535, config.reassemblyMaxDatagramBytes());
+        assertEquals((4 << 20) / 65_589, config.reassemblyBuffers(), "buffers of 14 + 60 + 65,515 bytes");
+        assertEquals(600_000_000_000L, config.pathMtuExpiryNs());
+        assertEquals(552, config.pathMtuMinimum());
+        assertEquals(64, config.pathMtuCacheSize());
+        assertEquals(1024, config.udpReceiveFramesTotal());
     }
 
     @Test
@@ -56,6 +64,15 @@ class StackConfigTest {
         assertNamesSetting("icmpErrorsPerSecond", b -> b.icmpErrorsPerSecond(0));
         assertNamesSetting("tcp", b -> b.tcp(null));
         assertNamesSetting("timerTickNs", b -> b.timerTickNs(0));
+        assertNamesSetting("reassemblyTimeoutNs", b -> b.reassemblyTimeoutNs(0));
+        assertNamesSetting("reassemblyMaxDatagramBytes", b -> b.reassemblyMaxDatagramBytes(575));
+        assertNamesSetting("reassemblyMaxDatagramBytes", b -> b.reassemblyMaxDatagramBytes(65_536));
+        assertNamesSetting("reassemblyMemoryBytes", b -> b.reassemblyMemoryBytes(65_588));
+        assertNamesSetting("reassemblyMemoryBytes", b -> b.reassemblyMaxDatagramBytes(576).reassemblyMemoryBytes(1 << 30));
+        assertNamesSetting("pathMtuCacheSize", b -> b.pathMtuCacheSize(0));
+        assertNamesSetting("pathMtuExpiryNs", b -> b.pathMtuExpiryNs(0));
+        assertNamesSetting("pathMtuMinimum", b -> b.pathMtuMinimum(67));
+        assertNamesSetting("udpReceiveFramesTotal", b -> b.udpReceiveFramesTotal(0));
     }
 
     @Test

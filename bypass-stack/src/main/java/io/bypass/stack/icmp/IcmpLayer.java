@@ -4,6 +4,7 @@ import io.bypass.stack.Counter;
 import io.bypass.stack.StackConfig;
 import io.bypass.stack.StackCounters;
 import io.bypass.stack.buffer.Frame;
+import io.bypass.stack.ip.IcmpErrorSender;
 import io.bypass.stack.ip.IpSender;
 import io.bypass.stack.ip.Ipv4Layer;
 import io.bypass.stack.ip.TransportProtocol;
@@ -14,14 +15,16 @@ import java.lang.foreign.MemorySegment;
 
 /**
  * ICMP for a host (RFC 792, RFC 1122 section 3.2.2): answers echo requests, sends port
- * unreachable for UDP datagrams nobody listens to, and passes destination-unreachable
- * messages about packets we sent to the transport that sent them.
+ * unreachable for UDP datagrams nobody listens to and time exceeded when fragment
+ * reassembly times out, passes destination-unreachable messages about packets we sent to
+ * the transport that sent them, and lowers the path MTU on fragmentation needed (RFC 1191)
+ * when that transport confirms one of its sockets sent the quoted packet.
  *
  * <p>Errors we send are rate-limited by a token bucket (RFC 1812 section 4.3.2.8, RFC
  * 1122 section 4.1.3.1) and never answer a broadcast or multicast datagram (RFC 1122
  * section 3.2.2). We send no other ICMP messages.
  */
-public final class IcmpLayer implements TransportProtocol {
+public final class IcmpLayer implements TransportProtocol, IcmpErrorSender {
     /** Bytes of the offending datagram's payload quoted after its header (RFC 792). */
     private static final int QUOTED_PAYLOAD = 8;
 
@@ -72,17 +75,26 @@ public final class IcmpLayer implements TransportProtocol {
     }
 
     /**
-     * Sends a port unreachable (type 3 code 3) about a received UDP datagram, quoting its IP
-     * header and first 8 payload bytes (RFC 792, RFC 1122 section 4.1.3.1) - unless it was
-     * sent to a broadcast or multicast address, or the rate limit says no. The caller keeps
-     * the frame.
+     * Sends a port unreachable (type 3 code 3) about a received UDP datagram (RFC 1122
+     * section 4.1.3.1), as {@link #sendError} does. The caller keeps the frame.
      *
      * @param received a frame whose window is the datagram's IP packet, as {@link Ipv4Layer} delivers it
      * @param nowNs    the caller's current time
      */
     public void portUnreachable(Frame received, long nowNs) {
-        MemorySegment memory = received.memory();
-        quoted.wrapUnchecked(memory, received.offset());
+        sendError(IcmpHeader.TYPE_DESTINATION_UNREACHABLE, IcmpHeader.CODE_PORT_UNREACHABLE, received, nowNs);
+    }
+
+    /**
+     * Sends an error quoting the offending datagram's IP header and first 8 payload bytes
+     * (RFC 792, RFC 1122 section 3.2.2) - unless it was sent to a broadcast or multicast
+     * address, or the rate limit says no, or no frame is free (counted). The caller keeps
+     * the frame.
+     */
+    @Override
+    public void sendError(int type, int code, Frame offending, long nowNs) {
+        MemorySegment memory = offending.memory();
+        quoted.wrapUnchecked(memory, offending.offset());
         // Ipv4Layer delivers a link-layer group frame only with a group IP destination
         // (RFC 1122 section 3.3.6), so checking the IP destination covers both rules.
         if (quoted.destination() != ourIp) {
@@ -101,10 +113,11 @@ public final class IcmpLayer implements TransportProtocol {
         }
         MemorySegment out = frame.memory();
         icmp.wrapUnchecked(out, IpSender.TRANSPORT_OFFSET, messageLength);
-        icmp.write(IcmpHeader.TYPE_DESTINATION_UNREACHABLE, IcmpHeader.CODE_PORT_UNREACHABLE);
-        MemorySegment.copy(memory, received.offset(), out, icmp.dataOffset(), quoteLength);
+        icmp.write(type, code);
+        MemorySegment.copy(memory, offending.offset(), out, icmp.dataOffset(), quoteLength);
         icmp.updateChecksum();
-        counters.increment(Counter.ICMP_UNREACHABLE_SENT);
+        counters.increment(type == IcmpHeader.TYPE_TIME_EXCEEDED
+                ? Counter.ICMP_TIME_EXCEEDED_SENT : Counter.ICMP_UNREACHABLE_SENT);
         ip.send(frame, destination, IpProtocol.ICMP, messageLength, nowNs);
     }
 
@@ -153,9 +166,19 @@ public final class IcmpLayer implements TransportProtocol {
         if (transport != null) {
             int code = icmp.code();
             int nextHopMtu = code == IcmpHeader.CODE_FRAGMENTATION_NEEDED ? icmp.nextHopMtu() : 0;
+            int quotedLength = icmp.dataLength() - quoted.headerLength();
+            if (code == IcmpHeader.CODE_FRAGMENTATION_NEEDED) {
+                // RFC 5927 section 4.1: only a quote naming one of our sockets may move the path MTU.
+                if (transport.sentQuotedPacket(quoted.source(), quoted.destination(), memory, quoted.payloadOffset(),
+                        quotedLength)) {
+                    ip.fragmentationNeeded(quoted.destination(), nextHopMtu, quoted.totalLength(), nowNs);
+                } else {
+                    counters.increment(Counter.IP_PMTU_IGNORED);
+                }
+            }
             transport.onIcmpError(IcmpHeader.TYPE_DESTINATION_UNREACHABLE, code, nextHopMtu, quoted.source(),
                     quoted.destination(), memory, quoted.payloadOffset(),
-                    icmp.dataLength() - quoted.headerLength(), nowNs);
+                    quotedLength, nowNs);
         }
     }
 }

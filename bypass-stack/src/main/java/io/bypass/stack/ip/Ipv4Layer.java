@@ -7,6 +7,8 @@ import io.bypass.stack.arp.ArpLayer;
 import io.bypass.stack.buffer.Frame;
 import io.bypass.stack.link.Link;
 import io.bypass.stack.link.TransmitBurst;
+import io.bypass.stack.time.Timer;
+import io.bypass.stack.time.TimerWheel;
 import io.bypass.stack.wire.EtherType;
 import io.bypass.stack.wire.EthernetHeader;
 import io.bypass.stack.wire.IpProtocol;
@@ -23,12 +25,20 @@ import io.bypass.stack.wire.MacAddress;
  * the next hop (the destination when on-link, else the gateway), resolves it with ARP
  * and queues the frame for transmission.
  *
- * <p>Not supported (counted when met): fragmentation and reassembly, IP options (skipped
- * on receive, never sent), forwarding, loopback to our own address.
+ * <p>Fragments are reassembled ({@link FragmentReassembly}) and the datagram handed on
+ * whole. Sending never fragments: every packet leaves with DF set (path MTU discovery,
+ * RFC 1191), and a packet larger than the link MTU is dropped and counted; transports
+ * size their packets by {@link #mtu(int)}, which follows ICMP fragmentation-needed
+ * messages ({@link #fragmentationNeeded}) for a while.
+ *
+ * <p>Not supported (counted when met): sending fragments, IP options (skipped on receive,
+ * never sent), forwarding, loopback to our own address.
  */
 public final class Ipv4Layer implements IpSender {
     private static final int IP_OFFSET = EthernetHeader.LENGTH;
     private static final int LOOPBACK_NET = 127;
+    /** RFC 1191 section 7: MTU plateaus, for routers that do not say the next-hop MTU. */
+    private static final int[] MTU_PLATEAUS = {65535, 32000, 17914, 8166, 4352, 2002, 1492, 1006, 508, 296, 68};
 
     private final StackConfig config;
     private final int ourIp;
@@ -43,6 +53,12 @@ public final class Ipv4Layer implements IpSender {
     private final TransportProtocol[] transports = new TransportProtocol[256];
     private final Ipv4Header header = new Ipv4Header();
     private final EthernetHeader ethernet = new EthernetHeader();
+    private final FragmentReassembly reassembly;
+    private final PathMtuTable pathMtus;
+    private final long pathMtuExpiryNs;
+    private final int pathMtuMinimum;
+    private final TimerWheel timers;
+    private final Timer pathMtuTimer = new Timer(this::onPathMtuTimer);
     private int nextIdentification;
 
     /**
@@ -50,9 +66,11 @@ public final class Ipv4Layer implements IpSender {
      * @param link     where transmit frames come from, and its MTU
      * @param arp      resolves next hops
      * @param tx       the transmit burst, for broadcasts that need no resolution
+     * @param timers   the stack's timer wheel (reassembly timeouts, path MTU expiry)
      * @param counters the stack's counters
      */
-    public Ipv4Layer(StackConfig config, Link link, ArpLayer arp, TransmitBurst tx, StackCounters counters) {
+    public Ipv4Layer(StackConfig config, Link link, ArpLayer arp, TransmitBurst tx, TimerWheel timers,
+                     StackCounters counters) {
         this.config = config;
         this.ourIp = config.ip();
         this.ourMac = config.mac();
@@ -63,6 +81,19 @@ public final class Ipv4Layer implements IpSender {
         this.arp = arp;
         this.tx = tx;
         this.counters = counters;
+        this.timers = timers;
+        this.reassembly = new FragmentReassembly(config, timers, counters);
+        this.pathMtus = new PathMtuTable(config.pathMtuCacheSize());
+        this.pathMtuExpiryNs = config.pathMtuExpiryNs();
+        this.pathMtuMinimum = config.pathMtuMinimum();
+    }
+
+    /**
+     * Sets who sends ICMP errors about datagrams we received (reassembly timeouts); done
+     * once while the stack is built.
+     */
+    public void errors(IcmpErrorSender errors) {
+        reassembly.errors(errors);
     }
 
     /**
@@ -114,13 +145,17 @@ public final class Ipv4Layer implements IpSender {
             drop(frame, Counter.IP_RX_DROP_BAD_SOURCE);
             return;
         }
-        if (header.isFragment()) {
-            drop(frame, Counter.IP_RX_DROP_FRAGMENT);
-            return;
-        }
         TransportProtocol transport = transports[protocol];
         if (transport == null) {
             drop(frame, Counter.IP_RX_DROP_UNKNOWN_PROTOCOL);
+            return;
+        }
+        if (header.isFragment()) {
+            Frame whole = reassembly.add(frame, header, nowNs);
+            if (whole != null) {
+                transport.receive(whole, FragmentReassembly.PAYLOAD_AT, whole.length() - Ipv4Header.MIN_LENGTH,
+                        src, dst, nowNs);
+            }
             return;
         }
         int headerLength = header.headerLength();
@@ -214,9 +249,70 @@ public final class Ipv4Layer implements IpSender {
         return ourIp;
     }
 
-    /** The link MTU for every destination: path MTU discovery (RFC 1191) is a later issue. */
+    /** The link MTU, or the smaller path MTU learned for {@code dstIp} (RFC 1191) while it lasts. */
     @Override
     public int mtu(int dstIp) {
-        return link.mtu();
+        int linkMtu = link.mtu();
+        if (pathMtus.size() == 0) {
+            return linkMtu;
+        }
+        int pathMtu = pathMtus.get(dstIp);
+        return pathMtu == 0 ? linkMtu : Math.min(pathMtu, linkMtu);
+    }
+
+    /**
+     * Learns from an ICMP fragmentation needed (RFC 1191 section 6.1) about a packet of ours
+     * that the transport confirmed one of its sockets sent. The path MTU only goes down
+     * here; it goes back up when the entry expires (section 6.3). A value below the
+     * configured minimum (Linux min_pmtu: forged small MTUs would make every packet tiny) is
+     * not believed.
+     *
+     * @param dstIp             the destination of the quoted packet
+     * @param nextHopMtu        the message's next-hop MTU, or 0 from a router older than RFC 1191
+     * @param quotedTotalLength the quoted packet's total length (for the plateau estimate, section 5)
+     * @param nowNs             the caller's current time
+     * @return whether the path MTU towards {@code dstIp} went down
+     */
+    public boolean fragmentationNeeded(int dstIp, int nextHopMtu, int quotedTotalLength, long nowNs) {
+        int mtu = nextHopMtu != 0 ? nextHopMtu : plateauBelow(quotedTotalLength);
+        if (mtu < pathMtuMinimum || mtu >= mtu(dstIp)) {
+            counters.increment(Counter.IP_PMTU_IGNORED);
+            return false;
+        }
+        long expiryNs = nowNs + pathMtuExpiryNs;
+        pathMtus.put(dstIp, mtu, expiryNs);
+        counters.increment(Counter.IP_PMTU_UPDATED);
+        if (!pathMtuTimer.isScheduled() || expiryNs - pathMtuTimer.deadlineNs() < 0) {
+            timers.schedule(pathMtuTimer, expiryNs);
+        }
+        return true;
+    }
+
+    /** RFC 1191 section 5: the largest plateau below the size of the packet that was too big. */
+    private static int plateauBelow(int totalLength) {
+        for (int plateau : MTU_PLATEAUS) {
+            if (plateau < totalLength) {
+                return plateau;
+            }
+        }
+        return 0;
+    }
+
+    private void onPathMtuTimer(long nowNs) {
+        counters.add(Counter.IP_PMTU_EXPIRED, pathMtus.expire(nowNs));
+        long nextNs = pathMtus.earliestExpiryNs();
+        if (nextNs != Long.MAX_VALUE) {
+            timers.schedule(pathMtuTimer, nextNs);
+        }
+    }
+
+    /** @return datagrams waiting for fragments now */
+    public int reassembliesInProgress() {
+        return reassembly.inProgress();
+    }
+
+    /** @return reassembly buffers taken (in reassembly, or reassembled and not yet released by a transport) */
+    public int reassemblyBuffersInUse() {
+        return reassembly.buffersInUse();
     }
 }

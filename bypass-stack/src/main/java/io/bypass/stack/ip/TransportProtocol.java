@@ -34,4 +34,22 @@ public interface TransportProtocol {
      */
     void onIcmpError(int type, int code, int nextHopMtu, int originalSrcIp, int originalDstIp,
                      MemorySegment memory, long transportOffset, int transportLength, long nowNs);
+
+    /**
+     * Whether one of this transport's sockets sent the packet quoted in an ICMP error
+     * (RFC 5927 section 4.1: without this check anyone can forge errors). IPv4 acts on an
+     * error beyond the transport - lowers the path MTU - only when this says yes. The
+     * default says no: a transport that cannot tell keeps its errors to itself.
+     *
+     * @param originalSrcIp   source of the quoted packet (ours)
+     * @param originalDstIp   destination of the quoted packet (the peer)
+     * @param memory          memory holding the quoted transport header
+     * @param transportOffset where it starts
+     * @param transportLength how many bytes of it were quoted (at least 8)
+     * @return whether a socket of ours matches the quote
+     */
+    default boolean sentQuotedPacket(int originalSrcIp, int originalDstIp, MemorySegment memory,
+                                     long transportOffset, int transportLength) {
+        return false;
+    }
 }

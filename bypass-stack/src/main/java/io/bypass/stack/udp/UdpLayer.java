@@ -23,6 +23,10 @@ import java.nio.ByteBuffer;
  * ANY) and sockets are found by port in a 65536-entry array: O(1), no hashing, no
  * allocation. A socket bound to our address does not receive broadcasts; one bound to
  * ANY does.
+ *
+ * <p>Received frames wait in their socket until read; all sockets together hold at most
+ * {@link StackConfig#udpReceiveFramesTotal()} of them, so that unread datagrams cannot
+ * take every frame the link has (beyond it, datagrams are dropped and counted).
  */
 public final class UdpLayer implements TransportProtocol {
     /** RFC 6335 section 6: the dynamic port range. */
@@ -33,8 +37,11 @@ public final class UdpLayer implements TransportProtocol {
     private final IcmpLayer icmp;
     private final StackCounters counters;
     private final int queueLength;
+    private final int maxHeldFrames;
+    private int heldFrames;
     private final UdpSocket[] byPort = new UdpSocket[65536];
     private final UdpHeader udp = new UdpHeader();
+    private final UdpHeader quote = new UdpHeader();
     private int nextEphemeral;
     private int socketCount;
 
@@ -49,6 +56,7 @@ public final class UdpLayer implements TransportProtocol {
         this.icmp = icmp;
         this.counters = counters;
         this.queueLength = config.udpReceiveQueueLength();
+        this.maxHeldFrames = config.udpReceiveFramesTotal();
     }
 
     /**
@@ -94,6 +102,16 @@ public final class UdpLayer implements TransportProtocol {
         throw new IllegalStateException("no free ephemeral UDP port (" + EPHEMERAL_FIRST + "..65535 all bound)");
     }
 
+    /** A socket released a received frame (read or closed). */
+    void frameReleased() {
+        heldFrames--;
+    }
+
+    /** @return received frames all sockets hold now, unread */
+    public int heldFrames() {
+        return heldFrames;
+    }
+
     void unbind(UdpSocket socket) {
         if (byPort[socket.localPort()] == socket) {
             byPort[socket.localPort()] = null;
@@ -112,9 +130,10 @@ public final class UdpLayer implements TransportProtocol {
         int udpLength = UdpHeader.LENGTH + payloadLength;
         int mtu = ip.mtu(dstIp);
         if (Ipv4Header.MIN_LENGTH + udpLength > mtu) {
-            throw new IllegalArgumentException("UDP datagram of " + payloadLength + " bytes is larger than the "
-                    + (mtu - Ipv4Header.MIN_LENGTH - UdpHeader.LENGTH) + " bytes one packet carries to "
-                    + Ipv4Address.toString(dstIp) + " (fragmentation is not supported)");
+            int maxPayload = mtu - Ipv4Header.MIN_LENGTH - UdpHeader.LENGTH;
+            throw new DatagramTooLargeException("UDP datagram of " + payloadLength + " bytes is larger than the "
+                    + maxPayload + " bytes one packet carries to " + Ipv4Address.toString(dstIp) + " (path MTU "
+                    + mtu + "; the stack does not fragment)", maxPayload);
         }
         Frame frame = ip.allocate();
         if (frame == null) {
@@ -153,11 +172,28 @@ public final class UdpLayer implements TransportProtocol {
             frame.release();
             return;
         }
+        if (heldFrames == maxHeldFrames) {
+            drop(frame, Counter.UDP_RX_DROP_MEMORY);
+            return;
+        }
         if (!socket.offer(frame, (int) udp.payloadOffset(), udp.payloadLength(), srcIp, udp.sourcePort())) {
             drop(frame, Counter.UDP_RX_DROP_QUEUE_FULL);
             return;
         }
+        heldFrames++;
         counters.increment(Counter.UDP_DATAGRAMS_IN);
+    }
+
+    /** A quote names one of our sockets when its source port is bound (to our address or ANY). */
+    @Override
+    public boolean sentQuotedPacket(int originalSrcIp, int originalDstIp, MemorySegment memory,
+                                    long transportOffset, int transportLength) {
+        if (transportLength < UdpHeader.LENGTH) {
+            return false;
+        }
+        quote.wrapUnchecked(memory, transportOffset);
+        UdpSocket socket = byPort[quote.sourcePort()];
+        return socket != null && (socket.localIp() == Ipv4Address.ANY || socket.localIp() == originalSrcIp);
     }
 
     /**

@@ -59,8 +59,9 @@ public final class UdpSocket {
      * Sends one datagram with the bytes remaining in {@code src}, advancing its position.
      *
      * @return the bytes sent, or 0 when no transmit frame was free (nothing consumed)
-     * @throws IllegalArgumentException when the datagram does not fit in one packet
-     *                                  (fragmentation is not supported) or the destination is invalid
+     * @throws DatagramTooLargeException when the datagram does not fit in one packet to
+     *                                    {@code dstIp} (its path MTU; the stack does not fragment)
+     * @throws IllegalArgumentException when the destination is invalid
      * @throws IllegalStateException    when the socket is closed
      */
     public int send(ByteBuffer src, int dstIp, int dstPort, long nowNs) {
@@ -90,6 +91,7 @@ public final class UdpSocket {
         head = (head + 1) % frames.length;
         count--;
         frame.release();
+        layer.frameReleased();
         return n;
     }
 
@@ -121,6 +123,7 @@ public final class UdpSocket {
         closed = true;
         while (count > 0) {
             frames[head].release();
+            layer.frameReleased();
             frames[head] = null;
             head = (head + 1) % frames.length;
             count--;

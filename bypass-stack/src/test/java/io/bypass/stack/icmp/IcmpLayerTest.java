@@ -180,8 +180,9 @@ class IcmpLayerTest {
         StackCounters counters = new StackCounters();
         StackConfig config = StackHarness.config().build();
         TransmitBurst tx = new TransmitBurst(link, counters, 8);
-        ArpLayer arp = new ArpLayer(config, link, tx, new TimerWheel(1_000_000, 64, 0), counters);
-        Ipv4Layer ip = new Ipv4Layer(config, link, arp, tx, counters);
+        TimerWheel timers = new TimerWheel(1_000_000, 64, 0);
+        ArpLayer arp = new ArpLayer(config, link, tx, timers, counters);
+        Ipv4Layer ip = new Ipv4Layer(config, link, arp, tx, timers, counters);
         IcmpLayer icmp = new IcmpLayer(config, ip, counters, 0);
         RecordingTransport tcp = new RecordingTransport();
         ip.register(1, icmp);

@@ -18,6 +18,7 @@ public final class MemoryLink implements Link {
     private final ArrayDeque<Frame> received = new ArrayDeque<>();
     private final ArrayDeque<byte[]> sent = new ArrayDeque<>();
     private final int mtu;
+    private boolean refuseAllocation;
 
     /** A link with 512 frames of 2048 bytes and an MTU of 1500. */
     public MemoryLink() {
@@ -70,9 +71,17 @@ public final class MemoryLink implements Link {
         return n;
     }
 
+    /**
+     * Makes {@link #allocate} return null (or normal again), as a NIC whose transmit pool
+     * is empty does; received frames still arrive.
+     */
+    public void refuseAllocation(boolean refuse) {
+        this.refuseAllocation = refuse;
+    }
+
     @Override
     public Frame allocate() {
-        return pool.allocate();
+        return refuseAllocation ? null : pool.allocate();
     }
 
     @Override

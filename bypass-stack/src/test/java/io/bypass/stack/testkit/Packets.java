@@ -70,6 +70,22 @@ public final class Packets {
         return packet;
     }
 
+    /**
+     * @return one fragment of a datagram whose payload is {@code datagramPayload}: bytes
+     *         [from, to) of it at offset {@code from}, MF set unless {@code to} is its end,
+     *         identification {@code id}, correct checksum
+     */
+    public static byte[] fragment(int src, int dst, int protocol, int id, byte[] datagramPayload, int from, int to) {
+        byte[] packet = ipv4(src, dst, protocol, java.util.Arrays.copyOfRange(datagramPayload, from, to));
+        packet[4] = (byte) (id >>> 8);
+        packet[5] = (byte) id;
+        int word = (to < datagramPayload.length ? 0x2000 : 0) | (from / 8);
+        packet[6] = (byte) (word >>> 8);
+        packet[7] = (byte) word;
+        setIpChecksum(packet, 0);
+        return packet;
+    }
+
     /** Recomputes the IPv4 header checksum of the packet at {@code offset}. */
     public static void setIpChecksum(byte[] packet, int offset) {
         int headerLength = (packet[offset] & 0xf) * 4;

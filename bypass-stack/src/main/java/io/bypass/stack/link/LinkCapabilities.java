@@ -13,6 +13,11 @@ package io.bypass.stack.link;
  * that a NIC only adds the bytes from the transport header on. ICMP checksums are always
  * computed: NICs do not offload them and they are off the data path.
  *
+ * <p>The receive flags are a promise about every frame the link delivers. A NIC that reports
+ * checksum status per packet (DPDK's {@code RTE_MBUF_F_RX_L4_CKSUM_GOOD}, {@code _BAD},
+ * {@code _UNKNOWN}) keeps it by dropping and counting bad frames and verifying the unknown
+ * ones itself ({@link io.bypass.stack.wire.Checksum}) before handing them over.
+ *
  * @param mtu                     the largest IP packet (Ethernet payload) the link carries
  * @param queueCount              receive/transmit queue pairs the device has (1 for software links)
  * @param rxIpv4ChecksumVerified  received IPv4 header checksums need no verifying

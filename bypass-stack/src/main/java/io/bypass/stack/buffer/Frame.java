@@ -25,8 +25,12 @@ public final class Frame {
     private int length;
     /** True between allocation and release; catches double release under {@code -ea}. */
     private boolean inUse;
-    /** A view of {@link #memory} created on first use; its position and limit belong to whoever uses it now. */
-    private java.nio.ByteBuffer view;
+    /**
+     * A view of {@link #memory}, made with the frame (not on first use: that would allocate
+     * on the data path whenever a frame is read from for the first time); its position and
+     * limit belong to whoever uses it now.
+     */
+    private final java.nio.ByteBuffer view;
 
     /**
      * Wraps fixed memory as a frame. Called by a {@link FrameOwner} when it creates its
@@ -40,6 +44,7 @@ public final class Frame {
         this.memory = memory;
         this.owner = owner;
         this.index = index;
+        this.view = memory.asByteBuffer();
     }
 
     /** @return the frame's whole buffer; flyweights address it at {@link #offset()} */
@@ -48,19 +53,14 @@ public final class Frame {
     }
 
     /**
-     * A {@link java.nio.ByteBuffer} over the whole of {@link #memory()}, created once and
-     * cached, so that copies into an application's buffer allocate nothing. Its position and
+     * A {@link java.nio.ByteBuffer} over the whole of {@link #memory()}, made once with the
+     * frame, so that copies into an application's buffer allocate nothing. Its position and
      * limit are scratch: a caller sets them before each use and leaves them as they fall.
      *
-     * @return the cached view
+     * @return the view
      */
     public java.nio.ByteBuffer asByteBuffer() {
-        java.nio.ByteBuffer v = view;
-        if (v == null) {
-            v = memory.asByteBuffer();
-            view = v;
-        }
-        return v;
+        return view;
     }
 
     /** @return the owner's number for this frame (stable, for tracing and leak checks) */

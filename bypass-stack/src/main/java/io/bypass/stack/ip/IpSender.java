@@ -1,6 +1,7 @@
 package io.bypass.stack.ip;
 
 import io.bypass.stack.buffer.Frame;
+import io.bypass.stack.link.LinkCapabilities;
 
 /**
  * What a transport (TCP, UDP, ICMP) uses to send: a frame to write its header and payload
@@ -35,4 +36,14 @@ public interface IpSender {
 
     /** @return the largest IP packet we may send towards {@code dstIp} (the link MTU, or a smaller path MTU) */
     int mtu(int dstIp);
+
+    /**
+     * What the link under IPv4 offloads: transports skip verifying or computing their
+     * checksums accordingly. Fixed for the sender's life, so transports read it once.
+     *
+     * @return by default nothing offloaded (a sender that is not on a link, e.g. in tests)
+     */
+    default LinkCapabilities linkCapabilities() {
+        return LinkCapabilities.none(mtu(0));
+    }
 }

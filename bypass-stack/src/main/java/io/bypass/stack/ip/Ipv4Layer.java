@@ -6,6 +6,7 @@ import io.bypass.stack.StackCounters;
 import io.bypass.stack.arp.ArpLayer;
 import io.bypass.stack.buffer.Frame;
 import io.bypass.stack.link.Link;
+import io.bypass.stack.link.LinkCapabilities;
 import io.bypass.stack.link.TransmitBurst;
 import io.bypass.stack.time.Timer;
 import io.bypass.stack.time.TimerWheel;
@@ -47,6 +48,7 @@ public final class Ipv4Layer implements IpSender {
     private final int gateway;
     private final int ttl;
     private final Link link;
+    private final LinkCapabilities capabilities;
     private final ArpLayer arp;
     private final TransmitBurst tx;
     private final StackCounters counters;
@@ -78,6 +80,7 @@ public final class Ipv4Layer implements IpSender {
         this.gateway = config.gateway();
         this.ttl = config.ttl();
         this.link = link;
+        this.capabilities = link.capabilities();
         this.arp = arp;
         this.tx = tx;
         this.counters = counters;
@@ -123,7 +126,7 @@ public final class Ipv4Layer implements IpSender {
             drop(frame, Counter.IP_RX_DROP_MALFORMED);
             return;
         }
-        if (!header.checksumValid()) {
+        if (!capabilities.rxIpv4ChecksumVerified() && !header.checksumValid()) {
             drop(frame, Counter.IP_RX_DROP_BAD_CHECKSUM);
             return;
         }
@@ -227,7 +230,11 @@ public final class Ipv4Layer implements IpSender {
         header.wrapUnchecked(frame.memory(), IP_OFFSET);
         // RFC 6864 section 4.1: the identification of an atomic (DF) datagram has no meaning,
         // so a plain counter serves.
-        header.write(totalLength, nextIdentification, true, ttl, protocol, ourIp, dstIp);
+        if (capabilities.txIpv4ChecksumOffload()) {
+            header.writeWithoutChecksum(totalLength, nextIdentification, true, ttl, protocol, ourIp, dstIp);
+        } else {
+            header.write(totalLength, nextIdentification, true, ttl, protocol, ourIp, dstIp);
+        }
         nextIdentification = (nextIdentification + 1) & 0xffff;
         ethernet.wrapUnchecked(frame.memory(), 0, frame.length());
         if (destinationMac != -1) {
@@ -242,6 +249,11 @@ public final class Ipv4Layer implements IpSender {
     /** RFC 1112 section 6.4: 01:00:5e followed by the low 23 bits of the group address. */
     private static long multicastMac(int group) {
         return 0x01005e000000L | (group & 0x7fffff);
+    }
+
+    @Override
+    public LinkCapabilities linkCapabilities() {
+        return capabilities;
     }
 
     @Override

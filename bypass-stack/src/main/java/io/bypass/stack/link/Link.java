@@ -42,4 +42,16 @@ public interface Link {
 
     /** @return the largest IP packet (Ethernet payload) this link carries, e.g. 1500 */
     int mtu();
+
+    /**
+     * What the link offloads (checksums) and how it is shaped (MTU, queues). The stack reads
+     * this once, when it is built; a link's capabilities do not change afterwards. A
+     * decorator that may alter frames (fault injection) must not pass on its inner link's
+     * promise that received checksums need no verifying.
+     *
+     * @return by default a single queue at {@link #mtu()} with no offloads
+     */
+    default LinkCapabilities capabilities() {
+        return LinkCapabilities.none(mtu());
+    }
 }

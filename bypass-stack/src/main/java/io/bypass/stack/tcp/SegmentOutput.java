@@ -4,6 +4,7 @@ import io.bypass.stack.Counter;
 import io.bypass.stack.StackCounters;
 import io.bypass.stack.buffer.Frame;
 import io.bypass.stack.ip.IpSender;
+import io.bypass.stack.wire.Checksum;
 import io.bypass.stack.wire.IpProtocol;
 import io.bypass.stack.wire.TcpHeader;
 import io.bypass.stack.wire.TcpOptions;
@@ -17,10 +18,13 @@ final class SegmentOutput {
     private final IpSender ip;
     private final StackCounters counters;
     private final TcpHeader header = new TcpHeader();
+    /** The link completes the checksum from the pseudo-header sum we leave in the field. */
+    private final boolean checksumOffload;
 
     SegmentOutput(IpSender ip, StackCounters counters) {
         this.ip = ip;
         this.counters = counters;
+        this.checksumOffload = ip.linkCapabilities().txL4ChecksumOffload();
     }
 
     /**
@@ -50,7 +54,11 @@ final class SegmentOutput {
         if (dataLength > 0) {
             data.copyOut(dataFrom, frame.memory(), at + headerLength, dataLength);
         }
-        header.writeChecksum(localIp, remoteIp);
+        if (checksumOffload) {
+            header.checksum(Checksum.pseudoHeaderPartial(localIp, remoteIp, IpProtocol.TCP, segmentLength));
+        } else {
+            header.writeChecksum(localIp, remoteIp);
+        }
         counters.increment(Counter.TCP_SEGMENTS_OUT);
         if ((flags & TcpHeader.RST) != 0) {
             counters.increment(Counter.TCP_RST_SENT);

@@ -59,7 +59,7 @@ final class SendBuffer {
         int n = Math.min(src.remaining(), free());
         int taken = 0;
         while (taken < n) {
-            int tail = (head + length) % capacity;
+            int tail = wrap(head + length);
             int chunk = Math.min(n - taken, capacity - tail);
             int srcLimit = src.limit();
             src.limit(src.position() + chunk);
@@ -76,7 +76,7 @@ final class SendBuffer {
      * Copies {@code count} bytes starting {@code from} bytes after the head into {@code dst}.
      */
     void copyOut(int from, MemorySegment dst, long dstOffset, int count) {
-        int start = (head + from) % capacity;
+        int start = wrap(head + from);
         int first = Math.min(count, capacity - start);
         MemorySegment.copy(ring, start, dst, dstOffset, first);
         if (first < count) {
@@ -86,7 +86,16 @@ final class SendBuffer {
 
     /** Drops {@code count} acknowledged bytes from the head. */
     void consume(int count) {
-        head = (head + count) % capacity;
+        head = wrap(head + count);
         length -= count;
+    }
+
+    /**
+     * An index past the end taken back into the ring. Indexes here are below twice the
+     * capacity (head and an offset within the held bytes), so one subtraction does what
+     * {@code %} would, without an integer division on every segment.
+     */
+    private int wrap(int index) {
+        return index >= capacity ? index - capacity : index;
     }
 }

@@ -38,6 +38,8 @@ public final class TcpLayer implements TransportProtocol {
     private final TimerWheel timers;
     private final StackCounters counters;
     private final SegmentOutput output;
+    /** The link vouches for received TCP checksums (offload, or frames that never left memory). */
+    private final boolean rxChecksumVerified;
     private final LongTable<TcpConnection> connections = new LongTable<>(64);
     private final LongTable<TcpListener> listeners = new LongTable<>(16);
     private final TcpHeader header = new TcpHeader();
@@ -64,6 +66,7 @@ public final class TcpLayer implements TransportProtocol {
         this.counters = counters;
         this.output = new SegmentOutput(ip, counters);
         this.cookies = new SynCookies(config.isnSecretHigh(), config.isnSecretLow());
+        this.rxChecksumVerified = ip.linkCapabilities().rxL4ChecksumVerified();
     }
 
     // ------------------------------------------------------------------ API
@@ -144,7 +147,7 @@ public final class TcpLayer implements TransportProtocol {
             frame.release();
             return;
         }
-        if (!header.verifyChecksum(srcIp, dstIp)) {
+        if (!rxChecksumVerified && !header.verifyChecksum(srcIp, dstIp)) {
             counters.increment(Counter.TCP_RX_DROP_BAD_CHECKSUM);
             frame.release();
             return;

@@ -8,6 +8,7 @@ import io.bypass.stack.buffer.Frame;
 import io.bypass.stack.icmp.IcmpLayer;
 import io.bypass.stack.ip.IpSender;
 import io.bypass.stack.ip.TransportProtocol;
+import io.bypass.stack.wire.Checksum;
 import io.bypass.stack.wire.IpProtocol;
 import io.bypass.stack.wire.Ipv4Address;
 import io.bypass.stack.wire.Ipv4Header;
@@ -42,6 +43,10 @@ public final class UdpLayer implements TransportProtocol {
     private final UdpSocket[] byPort = new UdpSocket[65536];
     private final UdpHeader udp = new UdpHeader();
     private final UdpHeader quote = new UdpHeader();
+    /** The link vouches for received UDP checksums (offload, or frames that never left memory). */
+    private final boolean rxChecksumVerified;
+    /** The link completes sent UDP checksums from the pseudo-header sum we leave in the field. */
+    private final boolean txChecksumOffload;
     private int nextEphemeral;
     private int socketCount;
 
@@ -57,6 +62,8 @@ public final class UdpLayer implements TransportProtocol {
         this.counters = counters;
         this.queueLength = config.udpReceiveQueueLength();
         this.maxHeldFrames = config.udpReceiveFramesTotal();
+        this.rxChecksumVerified = ip.linkCapabilities().rxL4ChecksumVerified();
+        this.txChecksumOffload = ip.linkCapabilities().txL4ChecksumOffload();
     }
 
     /**
@@ -148,7 +155,11 @@ public final class UdpLayer implements TransportProtocol {
         ByteBufferCopy.fromBuffer(src, memory, IpSender.TRANSPORT_OFFSET + UdpHeader.LENGTH, payloadLength);
         udp.wrapUnchecked(memory, IpSender.TRANSPORT_OFFSET);
         udp.write(socket.localPort(), dstPort, udpLength);
-        udp.updateChecksum(ip.localIp(), dstIp);
+        if (txChecksumOffload) {
+            udp.checksum(Checksum.pseudoHeaderPartial(ip.localIp(), dstIp, IpProtocol.UDP, udpLength));
+        } else {
+            udp.updateChecksum(ip.localIp(), dstIp);
+        }
         counters.increment(Counter.UDP_DATAGRAMS_OUT);
         ip.send(frame, dstIp, IpProtocol.UDP, udpLength, nowNs);
         return payloadLength;
@@ -160,7 +171,7 @@ public final class UdpLayer implements TransportProtocol {
             drop(frame, Counter.UDP_RX_DROP_MALFORMED);
             return;
         }
-        if (!udp.checksumValid(srcIp, dstIp)) {
+        if (!rxChecksumVerified && !udp.checksumValid(srcIp, dstIp)) {
             drop(frame, Counter.UDP_RX_DROP_BAD_CHECKSUM);
             return;
         }

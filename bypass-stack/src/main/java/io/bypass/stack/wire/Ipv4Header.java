@@ -173,7 +173,8 @@ public final class Ipv4Header {
     }
 
     /**
-     * Writes a header without options and its checksum.
+     * Writes a header without options and its checksum ({@link #writeWithoutChecksum} and
+     * {@link #updateChecksum}).
      *
      * @param totalLength    header plus payload bytes
      * @param identification the identification field
@@ -185,6 +186,24 @@ public final class Ipv4Header {
      */
     public void write(int totalLength, int identification, boolean dontFragment, int ttl, int protocol,
                       int source, int destination) {
+        writeWithoutChecksum(totalLength, identification, dontFragment, ttl, protocol, source, destination);
+        updateChecksum();
+    }
+
+    /**
+     * Writes a header without options with a zero checksum, for a link that fills the
+     * checksum in (transmit offload, {@link io.bypass.stack.link.LinkCapabilities}).
+     *
+     * @param totalLength    header plus payload bytes
+     * @param identification the identification field
+     * @param dontFragment   whether to set DF
+     * @param ttl            time to live
+     * @param protocol       the transport's protocol number
+     * @param source         source address
+     * @param destination    destination address
+     */
+    public void writeWithoutChecksum(int totalLength, int identification, boolean dontFragment, int ttl,
+                                     int protocol, int source, int destination) {
         NetworkOrder.putU8(memory, offset + VERSION_IHL, 0x45);
         NetworkOrder.putU8(memory, offset + DSCP_ECN, 0);
         NetworkOrder.putU16(memory, offset + TOTAL_LENGTH, totalLength);
@@ -194,7 +213,7 @@ public final class Ipv4Header {
         NetworkOrder.putU8(memory, offset + PROTOCOL, protocol);
         NetworkOrder.putI32(memory, offset + SOURCE, source);
         NetworkOrder.putI32(memory, offset + DESTINATION, destination);
-        updateChecksum();
+        NetworkOrder.putU16(memory, offset + CHECKSUM, 0);
     }
 
     /** Sets the version and IHL byte as given (tests build malformed headers with it). */

@@ -101,6 +101,11 @@ public final class UdpHeader {
         NetworkOrder.putU16(memory, offset + CHECKSUM, 0);
     }
 
+    /** Sets the checksum field, e.g. to the pseudo-header sum a link with transmit offload completes. */
+    public void checksum(int checksum) {
+        NetworkOrder.putU16(memory, offset + CHECKSUM, checksum);
+    }
+
     /** Computes and stores the checksum over the pseudo-header, header and data. */
     public void updateChecksum(int srcIp, int dstIp) {
         int length = length();

@@ -74,4 +74,31 @@ class ChecksumTest {
         long split = Checksum.add(Checksum.add(0, m, 0, 62), m, 62, 137);
         assertEquals(Checksum.compute(m, 0, 199), Checksum.fold(split));
     }
+
+    @Test
+    void allOnesJumboFrameFoldsEveryCarry() {
+        // 9000 bytes of 0xff: every addition carries, the worst case for deferred carries.
+        MemorySegment m = Arena.ofAuto().allocate(9001);
+        m.fill((byte) 0xff);
+        for (int length : new int[] {8999, 9000, 9001}) {
+            assertEquals(reference(m, 0, length), Checksum.compute(m, 0, length), "length " + length);
+        }
+    }
+
+    @Test
+    void pseudoHeaderPartialCompletedByTheLinkEqualsTheFullChecksum() {
+        // What a NIC does with a CHECKSUM_PARTIAL field: sums the transport bytes from the
+        // header on (field holding the partial sum) and stores the complement.
+        Random random = new Random(11);
+        MemorySegment m = Arena.ofAuto().allocate(1480);
+        for (int i = 0; i < 1480; i++) {
+            m.set(java.lang.foreign.ValueLayout.JAVA_BYTE, i, (byte) random.nextInt());
+        }
+        int src = 0x0a000001;
+        int dst = 0xc0a80002;
+        NetworkOrder.putU16(m, 16, 0);
+        int full = Checksum.fold(Checksum.add(Checksum.addPseudoHeader(0, src, dst, IpProtocol.TCP, 1479), m, 0, 1479));
+        NetworkOrder.putU16(m, 16, Checksum.pseudoHeaderPartial(src, dst, IpProtocol.TCP, 1479));
+        assertEquals(full, Checksum.compute(m, 0, 1479));
+    }
 }

@@ -1,0 +1,142 @@
+package io.bypass.stack.link;
+
+import io.bypass.stack.buffer.Frame;
+import io.bypass.stack.buffer.FramePool;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * One end of a point-to-point Ethernet link in memory, for benchmarks and for two stacks in
+ * one process: what one end transmits, the other receives. Both ends are used by one thread
+ * (the two stacks are polled in turn); there is no fence between them.
+ *
+ * <p>Each end has a transmit pool (frames it lends the stack to build packets in) and a
+ * receive pool with a ring of the same size (a NIC's receive descriptors). {@link #transmit}
+ * copies each frame into a receive frame of the peer, once, and releases the transmit frame
+ * at once, as a NIC does when its DMA has read the frame. The frame is copied rather than
+ * handed over because a received payload lives on in its frame until the application reads
+ * it: a frame passed across would let a slow reader at one end exhaust the other end's
+ * transmit pool (two hosts share no memory), and would return to a pool that belongs to
+ * the other stack. The copy costs the CPU a memcpy that a NIC's DMA engine would do for
+ * free, so benchmark numbers over this link are, if anything, pessimistic.
+ *
+ * <p>When the peer's receive pool is empty the rest of the burst is dropped (a NIC's
+ * receive ring overflowing); the stack counts it as {@code TX_DROP_LINK_FULL}.
+ *
+ * <p>Frames never leave memory, so no bit can flip on the way: with checksum offload on
+ * (the usual setting), the link says so in its {@link #capabilities()} and the stacks
+ * neither compute nor verify IPv4, TCP and UDP checksums, as Linux does on loopback. A
+ * capture of such a link shows the pseudo-header sums in the TCP and UDP checksum fields,
+ * as tcpdump on Linux loopback does.
+ */
+public final class InMemoryLink implements Link {
+    private final FramePool transmitPool;
+    private final FramePool receivePool;
+    private final Frame[] ring;
+    private final int ringMask;
+    private final LinkCapabilities capabilities;
+    private InMemoryLink peer;
+    /** Index of the next frame to receive; grows without bound, masked into the ring. */
+    private long ringHead;
+    /** Index where the peer puts the next arriving frame. */
+    private long ringTail;
+
+    private InMemoryLink(Arena arena, int frameCount, LinkCapabilities capabilities) {
+        // Room for the largest frame: Ethernet header plus the MTU (no FCS, no VLAN tag).
+        int frameCapacity = capabilities.mtu() + 14;
+        this.transmitPool = new FramePool(arena, frameCount, frameCapacity);
+        this.receivePool = new FramePool(arena, frameCount, frameCapacity);
+        int ringSize = Integer.highestOneBit(frameCount - 1) << 1;
+        this.ring = new Frame[Math.max(ringSize, 1)];
+        this.ringMask = ring.length - 1;
+        this.capabilities = capabilities;
+    }
+
+    /**
+     * Creates both ends of a link.
+     *
+     * @param arena           owner of the frames' memory
+     * @param frameCount      frames in each end's transmit pool and in each end's receive pool
+     * @param mtu             the largest IP packet, e.g. 1500 or 9000
+     * @param checksumOffload whether the ends declare every checksum offloaded
+     *                        ({@link LinkCapabilities#inMemory}) or nothing ({@link LinkCapabilities#none})
+     * @return the two ends; give one to each stack
+     */
+    public static InMemoryLink[] pair(Arena arena, int frameCount, int mtu, boolean checksumOffload) {
+        if (frameCount < 1) {
+            throw new IllegalArgumentException("frameCount must be positive: " + frameCount);
+        }
+        LinkCapabilities capabilities = checksumOffload ? LinkCapabilities.inMemory(mtu) : LinkCapabilities.none(mtu);
+        InMemoryLink a = new InMemoryLink(arena, frameCount, capabilities);
+        InMemoryLink b = new InMemoryLink(arena, frameCount, capabilities);
+        a.peer = b;
+        b.peer = a;
+        return new InMemoryLink[] {a, b};
+    }
+
+    @Override
+    public int receive(Frame[] burst, int max) {
+        int n = 0;
+        while (n < max && ringHead != ringTail) {
+            int slot = (int) (ringHead++ & ringMask);
+            burst[n++] = ring[slot];
+            ring[slot] = null;
+        }
+        return n;
+    }
+
+    @Override
+    public Frame allocate() {
+        return transmitPool.allocate();
+    }
+
+    @Override
+    public int transmit(Frame[] burst, int count) {
+        int queued = 0;
+        while (queued < count && peer.arrive(burst[queued])) {
+            burst[queued++].release();
+        }
+        for (int i = queued; i < count; i++) {
+            burst[i].release();
+        }
+        return queued;
+    }
+
+    /** Copies a frame into this end's receive ring; false when no receive frame is free. */
+    private boolean arrive(Frame sent) {
+        Frame frame = receivePool.allocate();
+        if (frame == null) {
+            return false;
+        }
+        int length = sent.length();
+        MemorySegment.copy(sent.memory(), sent.offset(), frame.memory(), 0, length);
+        frame.window(0, length);
+        ring[(int) (ringTail++ & ringMask)] = frame;
+        return true;
+    }
+
+    @Override
+    public int mtu() {
+        return capabilities.mtu();
+    }
+
+    @Override
+    public LinkCapabilities capabilities() {
+        return capabilities;
+    }
+
+    /** @return frames the stack holds from this end's transmit pool (built, not yet transmitted) */
+    public int transmitFramesInUse() {
+        return transmitPool.inUse();
+    }
+
+    /** @return frames of this end's receive pool in its ring or held by the stack (payload not yet read) */
+    public int receiveFramesInUse() {
+        return receivePool.inUse();
+    }
+
+    /** @return frames received and not yet taken by {@link #receive} */
+    public int pending() {
+        return (int) (ringTail - ringHead);
+    }
+}

@@ -1,0 +1,67 @@
+package io.bypass.stack.link;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.bypass.stack.buffer.Frame;
+import java.lang.foreign.Arena;
+import java.lang.foreign.ValueLayout;
+import org.junit.jupiter.api.Test;
+
+class InMemoryLinkTest {
+    private static Frame frameOf(InMemoryLink link, int length, int fill) {
+        Frame f = link.allocate();
+        f.memory().asSlice(0, length).fill((byte) fill);
+        f.window(0, length);
+        return f;
+    }
+
+    @Test
+    void transmittedFrameArrivesAtThePeerAsACopyAndTheSenderGetsItsFrameBack() {
+        InMemoryLink[] ends = InMemoryLink.pair(Arena.ofAuto(), 4, 1500, true);
+        Frame sent = frameOf(ends[0], 60, 0x5a);
+        assertEquals(1, ends[0].transmit(new Frame[] {sent}, 1));
+        assertEquals(0, ends[0].transmitFramesInUse(), "a transmitted frame goes back to its pool at once");
+        assertEquals(1, ends[1].pending());
+
+        Frame[] burst = new Frame[4];
+        assertEquals(1, ends[1].receive(burst, 4));
+        assertNotSame(sent, burst[0]);
+        assertEquals(60, burst[0].length());
+        assertEquals((byte) 0x5a, burst[0].memory().get(ValueLayout.JAVA_BYTE, burst[0].offset() + 59));
+        burst[0].release();
+        assertEquals(0, ends[1].receiveFramesInUse());
+        assertEquals(0, ends[0].receive(burst, 4), "nothing travels back by itself");
+    }
+
+    @Test
+    void fullReceivePoolDropsTheRestOfTheBurst() {
+        // A NIC's receive ring overflowing: the prefix that fits is queued, the rest released.
+        InMemoryLink[] ends = InMemoryLink.pair(Arena.ofAuto(), 3, 1500, true);
+        Frame[] burst = {frameOf(ends[0], 60, 1), frameOf(ends[0], 60, 2), frameOf(ends[0], 60, 3)};
+        assertEquals(3, ends[0].transmit(burst, 3));
+        Frame[] more = {frameOf(ends[0], 60, 4), frameOf(ends[0], 60, 5)};
+        assertEquals(0, ends[0].transmit(more, 2));
+        assertEquals(0, ends[0].transmitFramesInUse(), "dropped frames are released too");
+        Frame[] received = new Frame[8];
+        assertEquals(3, ends[1].receive(received, 8));
+        for (int i = 0; i < 3; i++) {
+            assertEquals((byte) (i + 1), received[i].memory().get(ValueLayout.JAVA_BYTE, 0), "order kept");
+            received[i].release();
+        }
+    }
+
+    @Test
+    void capabilitiesSayWhetherChecksumsAreOffloaded() {
+        LinkCapabilities on = InMemoryLink.pair(Arena.ofAuto(), 1, 9000, true)[0].capabilities();
+        assertEquals(9000, on.mtu());
+        assertTrue(on.rxIpv4ChecksumVerified() && on.rxL4ChecksumVerified() && on.txIpv4ChecksumOffload()
+                && on.txL4ChecksumOffload());
+        LinkCapabilities off = InMemoryLink.pair(Arena.ofAuto(), 1, 1500, false)[1].capabilities();
+        assertFalse(off.rxIpv4ChecksumVerified() || off.rxL4ChecksumVerified() || off.txIpv4ChecksumOffload()
+                || off.txL4ChecksumOffload());
+        assertEquals(1, off.queueCount());
+    }
+}

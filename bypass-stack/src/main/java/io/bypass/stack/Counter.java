@@ -146,5 +146,11 @@ public enum Counter {
     /** ICMP errors that matched a connection and were acted on (RFC 1122 section 4.2.3.9, RFC 1191). */
     TCP_ICMP_ERRORS,
     /** SYNs dropped because the layer held its maximum number of connections. */
-    TCP_DROP_CONNECTION_LIMIT;
+    TCP_DROP_CONNECTION_LIMIT,
+    /** Segments dropped as old duplicates by PAWS (RFC 7323 section 5.3), answered with an ACK. */
+    TCP_PAWS_REJECTED,
+    /** Challenge ACKs not sent because the connection's budget for the second was spent (RFC 5961 section 7). */
+    TCP_CHALLENGE_ACKS_LIMITED,
+    /** Entries into SACK-based loss recovery (RFC 6675 section 5). */
+    TCP_SACK_RECOVERIES;
 }

@@ -125,6 +125,20 @@ final class CongestionControl {
     }
 
     /**
+     * SACK-based loss recovery starts (RFC 6675 section 5 step 4.2): ssthresh = cwnd =
+     * FlightSize / 2 (RFC 5681 equation 4). During it the connection paces sending by
+     * RFC 6675's pipe and does not report ACKs here; cwnd stays at ssthresh until recovery
+     * ends. NewReno's own recovery (duplicate ACK counting, inflation) is not used with SACK.
+     */
+    void sackRecoveryStarted(int flight) {
+        ssthresh = Math.max(flight / 2, 2 * mss);
+        cwnd = ssthresh;
+        dupAcks = 0;
+        limitedTransmitBytes = 0;
+        inRecovery = false;
+    }
+
+    /**
      * How much may be in flight: cwnd, plus one SMSS for each of the first two duplicate
      * ACKs outside recovery (Limited Transmit, RFC 3042 section 2), so that a small window
      * still yields the three duplicates fast retransmit needs.

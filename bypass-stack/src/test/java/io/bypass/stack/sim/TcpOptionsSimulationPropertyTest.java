@@ -35,19 +35,25 @@ class TcpOptionsSimulationPropertyTest {
 
     /**
      * 100 Mbit/s to 10 Gbit/s, 1 to 20 ms one way, queues of 1 to 8 MiB, light random loss
-     * and reordering; buffers of 256 KiB to 4 MiB; 1 to 8 MiB one way, up to 1 MiB back.
+     * and reordering, MTU 1500 or 9000 (with an MSS to match); buffers of 256 KiB to 4 MiB;
+     * 1 to 8 MiB one way, up to 1 MiB back.
      */
     static TransferScenario largeWindow(long seed) {
         SplittableRandom r = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + 7);
         long delayNs = 1_000_000 + r.nextLong(19_000_000);
         LinkFaults faults = LinkFaults.perfect()
-                .withMtu(r.nextBoolean() ? 1500 : 9000)
                 .withDelay(delayNs, r.nextLong(delayNs / 10 + 1))
                 .withLoss(r.nextDouble() * 0.01)
                 .withReordering(r.nextDouble() * 0.05, 1 + r.nextLong(delayNs / 2))
                 .withBandwidth(100_000_000L + r.nextLong(9_900_000_000L), (1 << 20) + r.nextLong(7 << 20));
         int buffer = (256 << 10) + r.nextInt((4 << 20) - (256 << 10) + 1);
-        TcpConfig tcp = options(r, seed).receiveBufferBytes(buffer).sendBufferBytes(buffer).build();
+        int mtu = r.nextBoolean() ? 1500 : 9000;
+        faults = faults.withMtu(mtu);
+        // Up to 400 out-of-order segments held: more than the default 64, fewer than the
+        // 1024 frames of a simulated port's pool (a reassembly queue that holds every frame
+        // would leave none to receive the retransmission that fills its hole).
+        TcpConfig tcp = options(r, seed).receiveBufferBytes(buffer).sendBufferBytes(buffer).mssCap(mtu - 40)
+                .reassemblyLimitSegments(64 + r.nextInt(337)).build();
         return new TransferScenario(faults, seed, (1 << 20) + r.nextLong(7 << 20), r.nextLong(1 << 20), tcp);
     }
 

@@ -263,20 +263,20 @@ final class SackScoreboard {
     // ------------------------------------------------------------------ RFC 6675 section 5
 
     /**
-     * An ACK that did not advance SND.UNA arrived; counts it as a DupAck when it SACKed new
-     * data (RFC 6675 section 2).
+     * An ACK that did not advance SND.UNA arrived.
      *
+     * @param dupAck whether it is a DupAck (RFC 6675 section 2: it SACKed new data)
      * @return whether to enter loss recovery now (section 5 step 4: DupThresh DupAcks, or the
      *         first unacknowledged byte IsLost), never twice for one window
      */
-    boolean duplicate(boolean newSack, int sndUna, int mss) {
-        if (newSack) {
+    boolean duplicate(boolean dupAck, int sndUna, int mss) {
+        if (dupAck) {
             dupAcks++;
         }
         if (inRecovery || SeqNum.lt(sndUna, recoveryPoint)) {
             return false;
         }
-        return newSack && (dupAcks >= DUP_THRESH || isLost(sndUna, mss));
+        return dupAck && (dupAcks >= DUP_THRESH || isLost(sndUna, mss));
     }
 
     /** @return DupAcks since the last cumulative ACK (for Limited Transmit, RFC 3042) */

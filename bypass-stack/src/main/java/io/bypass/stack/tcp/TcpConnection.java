@@ -27,6 +27,12 @@ import java.nio.ByteBuffer;
  * ({@link ReceiveQueue}), out-of-order segments wait in {@link Reassembly}, ACKs are
  * delayed as RFC 1122 section 4.2.3.2 allows, and the offered window never shrinks.
  *
+ * <p>Options ({@link OptionNegotiation}): window scaling and timestamps (RFC 7323) and
+ * SACK (RFC 2018) when both SYNs carry them. With SACK the receiver reports blocks of its
+ * reassembly queue ({@link SackBlocks}) and the sender recovers losses per RFC 6675
+ * ({@link SackScoreboard}); without it, NewReno (RFC 6582) does.
+ * Challenge ACKs (RFC 5961) are rate-limited ({@link ChallengeAckLimiter}).
+ *
  * <p>Every entry point (API call, segment, timer) ends by firing the {@link SocketEvents}
  * that became true. Not thread-safe: used under the stack lock.
  */
@@ -599,8 +605,12 @@ public final class TcpConnection {
         if (SeqNum.gt(ack, sndUna)) {
             newAck(ack, options.rttSampleNs(seg.options, nowNs), nowNs);
         } else if (options.sack()) {
-            // RFC 6675 section 2: with SACK a duplicate ACK is one that SACKs new data.
-            if (ack == sndUna && sndMax != sndUna && scoreboard.duplicate(newSack, sndUna, sndMss)) {
+            // RFC 6675 section 2: with SACK a duplicate ACK is one that SACKs new data; one
+            // without SACK blocks that RFC 5681 calls duplicate counts too, so that a path that
+            // strips the blocks still gets fast retransmit.
+            boolean classic = seg.payloadLength == 0 && !seg.has(FIN) && segWnd == sndWnd
+                    && seg.options.sackBlockCount() == 0;
+            if (ack == sndUna && sndMax != sndUna && scoreboard.duplicate(newSack || classic, sndUna, sndMss)) {
                 enterSackRecovery(nowNs);
             }
         } else if (ack == sndUna && seg.payloadLength == 0 && !seg.has(FIN) && segWnd == sndWnd

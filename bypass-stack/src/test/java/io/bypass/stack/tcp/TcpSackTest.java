@@ -135,4 +135,26 @@ class TcpSackTest {
         h.expectNothing();
         h.assertNoLeaks();
     }
+
+    @Test
+    void duplicateAcksWithoutBlocksStillTriggerFastRetransmit() {
+        // SACK negotiated, but the blocks never arrive (a middlebox strips them): RFC 5681
+        // duplicate ACKs count as DupAcks, so the loss is repaired without a timeout.
+        TcpHarness h = new TcpHarness(TcpHarness.config().timestamps(false).build(), 0);
+        TcpConnection c = open(h, false);
+        int s = iss + 1;
+        h.write(c, TcpHarness.bytes(400, 0));
+        for (int i = 0; i < 4; i++) {
+            h.next();
+        }
+        for (int i = 0; i < 3; i++) {
+            h.send(Seg.ack(P + 1, s).window(65_535));
+        }
+        Seg again = h.next();
+        assertEquals(s, again.seq);
+        assertEquals(MSS, again.payload.length);
+        assertEquals(1, h.counters.get(Counter.TCP_SACK_RECOVERIES));
+        c.abort(h.nowNs);
+        h.assertNoLeaks();
+    }
 }

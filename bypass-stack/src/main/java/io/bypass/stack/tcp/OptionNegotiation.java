@@ -13,6 +13,11 @@ import io.bypass.stack.wire.TcpOptions;
  * for 1 ms to 1 s per tick): TSval = nowNs / 1 ms plus a per-connection offset drawn from
  * the ISN secret, so that TSval does not reveal the host's uptime (RFC 7323 section 7.1)
  * and stays monotonic across incarnations of a 4-tuple within a stack.
+ *
+ * <p>A non-RST segment without timestamps on a connection that negotiated them is accepted
+ * (RFC 7323 section 3.2 says it SHOULD be dropped; Linux accepts it, and so do we, so that a
+ * middlebox that strips options does not stall the connection); it just gives no RTT
+ * sample and does not move TS.Recent.
  */
 final class OptionNegotiation {
     /** Nanoseconds per timestamp tick. */

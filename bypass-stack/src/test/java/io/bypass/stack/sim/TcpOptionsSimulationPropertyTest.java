@@ -59,8 +59,11 @@ class TcpOptionsSimulationPropertyTest {
 
     /**
      * 30% loss both ways, with reordering and duplication: small transfers (up to 48 KiB one
-     * way, 16 KiB back), and the retransmission limit raised so that the connection survives
-     * runs of losses a 30% link produces.
+     * way, 16 KiB back), the retransmission limit raised so that the connection survives the
+     * runs of losses a 30% link produces, and the RTO capped at 5 s: a round trip then fails
+     * about half the time (0.7 * 0.7 gets through), and with RTOs doubling up to the default
+     * 60 s the expected wait after a loss grows without bound (0.51 * 2 > 1), so runs with
+     * the default take simulated hours.
      */
     static TransferScenario lossy(long seed) {
         SplittableRandom r = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + 11);

@@ -193,5 +193,11 @@ public enum Counter {
     /** ACKs to a listener whose cookie was wrong or too old (answered with RST). */
     TCP_SYN_COOKIES_FAILED,
     /** SYNs dropped because the stack's half-open limit was reached and cookies were off. */
-    TCP_DROP_HALF_OPEN_LIMIT;
+    TCP_DROP_HALF_OPEN_LIMIT,
+    /** Segments dropped as old duplicates by PAWS (RFC 7323 section 5.3), answered with an ACK. */
+    TCP_PAWS_REJECTED,
+    /** Challenge ACKs not sent because the connection's budget for the second was spent (RFC 5961 section 7). */
+    TCP_CHALLENGE_ACKS_LIMITED,
+    /** Entries into SACK-based loss recovery (RFC 6675 section 5). */
+    TCP_SACK_RECOVERIES;
 }

@@ -66,6 +66,16 @@ interface CongestionControl {
     /** @return how much may be in flight now, in bytes (cwnd plus Limited Transmit's allowance) */
     int sendWindow();
 
+    /**
+     * SACK-based loss recovery starts (RFC 6675 section 5 step 4.2): ssthresh and cwnd drop
+     * to the algorithm's loss threshold (FlightSize / 2 for NewReno, RFC 5681 equation 4;
+     * beta_cubic times it for CUBIC, RFC 9438 section 4.6). During it the connection paces
+     * sending by RFC 6675's pipe and does not report ACKs here; cwnd stays at ssthresh until
+     * recovery ends. The algorithm's own recovery (duplicate ACK counting, inflation) is not
+     * used with SACK.
+     */
+    void sackRecoveryStarted(int flight, long nowNs);
+
     /** New data of {@code bytes} went out with {@code flightBefore} bytes outstanding before it. */
     void onNewDataSent(int bytes, int flightBefore);
 

@@ -123,6 +123,16 @@ abstract class LossRecoveryCongestion implements CongestionControl {
         recover = sndMax;
     }
 
+    @Override
+    public void sackRecoveryStarted(int flight, long nowNs) {
+        // RFC 6675 section 5 step 4.2, with the algorithm's own multiplicative decrease.
+        ssthresh = Math.max(lossThreshold(flight, nowNs), 2 * mss);
+        cwnd = ssthresh;
+        dupAcks = 0;
+        limitedTransmitBytes = 0;
+        inRecovery = false;
+    }
+
     /**
      * How much may be in flight: cwnd, plus one SMSS for each of the first two duplicate
      * ACKs outside recovery (Limited Transmit, RFC 3042 section 2), so that a small window

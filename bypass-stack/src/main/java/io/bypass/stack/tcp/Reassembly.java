@@ -36,6 +36,16 @@ final class Reassembly {
         return count;
     }
 
+    /** @return the first sequence number of held entry {@code i} (entries sorted by it) */
+    int seqAt(int i) {
+        return seqs[i];
+    }
+
+    /** @return the sequence number after the data of held entry {@code i} */
+    int endAt(int i) {
+        return seqs[i] + lengths[i];
+    }
+
     /**
      * Holds a segment; takes ownership of {@code frame} (null for a FIN without data).
      *

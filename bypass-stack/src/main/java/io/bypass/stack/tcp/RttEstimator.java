@@ -48,10 +48,11 @@ final class RttEstimator {
 
     /**
      * Undoes the backoff without a new sample: the RTO goes back to what SRTT and RTTVAR
-     * say, or to the initial RTO when there was never a sample (RFC 6298 section 2.1). Called when an ACK of retransmitted data shows the path delivers again.
-     * Without timestamps (RFC 7323 RTTM, a later issue) Karn's rule gives no sample while
-     * we resend after a timeout, and at high loss the backed-off RTO would then never come
-     * down; Linux avoids that with timestamp samples, we with this.
+     * say, or to the initial RTO when there was never a sample (RFC 6298 section 2.1). Called
+     * when an ACK of retransmitted data shows the path delivers again. Without timestamps
+     * (RFC 7323 RTTM, used when negotiated) Karn's rule gives no sample while we resend after
+     * a timeout, and at high loss the backed-off RTO would then never come down; Linux avoids
+     * that with timestamp samples, we with those or, without timestamps, with this.
      */
     void undoBackoff() {
         rtoNs = measured ? clamp(srttNs + Math.max(GRANULARITY_NS, 4 * rttvarNs)) : initialRtoNs;

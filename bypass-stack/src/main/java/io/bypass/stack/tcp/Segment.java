@@ -1,6 +1,7 @@
 package io.bypass.stack.tcp;
 
 import io.bypass.stack.buffer.Frame;
+import io.bypass.stack.wire.TcpOptions;
 
 /**
  * The fields of one received segment, parsed once by the {@link TcpLayer} and handed to a
@@ -22,6 +23,11 @@ final class Segment {
     int payloadLength;
     /** The MSS option, or -1. */
     int mss;
+    /**
+     * Every option of the segment (window scale, SACK, timestamps); reports none when the
+     * header had none or they were malformed. Shared, valid only during the call.
+     */
+    TcpOptions options;
 
     boolean has(int flag) {
         return (flags & flag) != 0;

@@ -7,7 +7,6 @@ import io.bypass.stack.ip.IpSender;
 import io.bypass.stack.wire.Checksum;
 import io.bypass.stack.wire.IpProtocol;
 import io.bypass.stack.wire.TcpHeader;
-import io.bypass.stack.wire.TcpOptions;
 
 /**
  * Builds segments in fresh frames and hands them to IPv4. Shared by every connection of a
@@ -20,6 +19,7 @@ final class SegmentOutput {
     private final TcpHeader header = new TcpHeader();
     /** The link completes the checksum from the pseudo-header sum we leave in the field. */
     private final boolean checksumOffload;
+    private final SegmentOptions options = new SegmentOptions();
 
     SegmentOutput(IpSender ip, StackCounters counters) {
         this.ip = ip;
@@ -28,7 +28,7 @@ final class SegmentOutput {
     }
 
     /**
-     * Sends one segment.
+     * Sends one segment with at most an MSS option (RSTs, and callers without TCP options).
      *
      * @param mss     the MSS option to include (SYN and SYN-ACK), or 0 for none
      * @param data    where the payload comes from, or {@code null} when there is none
@@ -38,19 +38,38 @@ final class SegmentOutput {
      */
     boolean send(int localIp, int localPort, int remoteIp, int remotePort, int seq, int ack, int flags,
                  int window, int mss, SendBuffer data, int dataFrom, int dataLength, long nowNs) {
+        options.clear().mss = mss;
+        return send(localIp, localPort, remoteIp, remotePort, seq, ack, flags, window, options, data, dataFrom,
+                dataLength, nowNs);
+    }
+
+    /** @return the shared options of the next segment, cleared, for a connection to fill */
+    SegmentOptions options() {
+        return options.clear();
+    }
+
+    /**
+     * Sends one segment with the given options.
+     *
+     * @param opts    the options, usually {@link #options()} as filled by the caller
+     * @param data    where the payload comes from, or {@code null} when there is none
+     * @param dataFrom offset of the payload in {@code data} (bytes after its head)
+     * @param dataLength payload bytes
+     * @return whether a frame was found and the segment handed to IPv4
+     */
+    boolean send(int localIp, int localPort, int remoteIp, int remotePort, int seq, int ack, int flags,
+                 int window, SegmentOptions opts, SendBuffer data, int dataFrom, int dataLength, long nowNs) {
         Frame frame = ip.allocate();
         if (frame == null) {
             return false;
         }
-        int headerLength = TcpHeader.MIN_LENGTH + (mss > 0 ? TcpOptions.MSS_LENGTH : 0);
+        int headerLength = TcpHeader.MIN_LENGTH + opts.length();
         int segmentLength = headerLength + dataLength;
         long at = IpSender.TRANSPORT_OFFSET;
         frame.window(0, IpSender.TRANSPORT_OFFSET + segmentLength);
         header.wrapUnchecked(frame.memory(), at, segmentLength);
         header.write(localPort, remotePort, seq, ack, headerLength, flags, window);
-        if (mss > 0) {
-            TcpOptions.writeMss(frame.memory(), at + TcpHeader.MIN_LENGTH, mss);
-        }
+        opts.write(frame.memory(), at + TcpHeader.MIN_LENGTH);
         if (dataLength > 0) {
             data.copyOut(dataFrom, frame.memory(), at + headerLength, dataLength);
         }

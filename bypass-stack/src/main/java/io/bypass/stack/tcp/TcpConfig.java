@@ -33,6 +33,10 @@ public final class TcpConfig {
     private final long userTimeoutNs;
     private final int maxHalfOpen;
     private final boolean synCookies;
+    private final boolean windowScaling;
+    private final boolean timestamps;
+    private final boolean sack;
+    private final int challengeAcksPerSecond;
 
     private TcpConfig(Builder b) {
         this.mssCap = b.mssCap;
@@ -60,6 +64,10 @@ public final class TcpConfig {
         this.userTimeoutNs = b.userTimeoutNs;
         this.maxHalfOpen = b.maxHalfOpen;
         this.synCookies = b.synCookies;
+        this.windowScaling = b.windowScaling;
+        this.timestamps = b.timestamps;
+        this.sack = b.sack;
+        this.challengeAcksPerSecond = b.challengeAcksPerSecond;
     }
 
     /** @return the defaults, with the ISN secret and port seed drawn from {@link SecureRandom} */
@@ -102,6 +110,10 @@ public final class TcpConfig {
         b.synCookies = synCookies;
         b.secretSet = true;
         b.seedSet = true;
+        b.windowScaling = windowScaling;
+        b.timestamps = timestamps;
+        b.sack = sack;
+        b.challengeAcksPerSecond = challengeAcksPerSecond;
         return b;
     }
 
@@ -230,6 +242,26 @@ public final class TcpConfig {
         return synCookies;
     }
 
+    /** @return whether we offer and accept window scaling (RFC 7323 section 2) */
+    public boolean windowScaling() {
+        return windowScaling;
+    }
+
+    /** @return whether we offer and accept timestamps (RFC 7323 sections 3 to 5) */
+    public boolean timestamps() {
+        return timestamps;
+    }
+
+    /** @return whether we offer and accept SACK (RFC 2018, recovery per RFC 6675) */
+    public boolean sack() {
+        return sack;
+    }
+
+    /** @return challenge ACKs a connection may send per second (RFC 5961 section 7) */
+    public int challengeAcksPerSecond() {
+        return challengeAcksPerSecond;
+    }
+
     /** Collects settings; {@link #build()} validates them. */
     public static final class Builder {
         private int mssCap = 1460;
@@ -259,6 +291,10 @@ public final class TcpConfig {
         private boolean synCookies = true;
         private boolean secretSet;
         private boolean seedSet;
+        private boolean windowScaling = true;
+        private boolean timestamps = true;
+        private boolean sack = true;
+        private int challengeAcksPerSecond = 1000;
 
         private Builder() {
         }
@@ -405,6 +441,33 @@ public final class TcpConfig {
             return this;
         }
 
+        /** @param on offer and accept window scaling (RFC 7323 section 2); default on */
+        public Builder windowScaling(boolean on) {
+            this.windowScaling = on;
+            return this;
+        }
+
+        /** @param on offer and accept timestamps, PAWS and RTTM (RFC 7323); default on */
+        public Builder timestamps(boolean on) {
+            this.timestamps = on;
+            return this;
+        }
+
+        /** @param on offer and accept SACK (RFC 2018) with RFC 6675 recovery; default on */
+        public Builder sack(boolean on) {
+            this.sack = on;
+            return this;
+        }
+
+        /**
+         * @param count challenge ACKs per connection per second, 1..1000000 (RFC 5961 section 7;
+         *              Linux's tcp_challenge_ack_limit defaults to 1000)
+         */
+        public Builder challengeAcksPerSecond(int count) {
+            this.challengeAcksPerSecond = count;
+            return this;
+        }
+
         /**
          * @return the configuration
          * @throws IllegalArgumentException naming the first bad setting
@@ -437,6 +500,8 @@ public final class TcpConfig {
             if (congestionAlgorithm == null) {
                 throw new IllegalArgumentException("bad TCP setting congestionAlgorithm=null");
             }
+            check(challengeAcksPerSecond >= 1 && challengeAcksPerSecond <= 1_000_000, "challengeAcksPerSecond",
+                    challengeAcksPerSecond);
             if (!secretSet || !seedSet) {
                 SecureRandom random = new SecureRandom();
                 if (!secretSet) {

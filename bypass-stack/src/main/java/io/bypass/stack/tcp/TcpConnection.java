@@ -13,6 +13,7 @@ import io.bypass.stack.StackCounters;
 import io.bypass.stack.time.Timer;
 import io.bypass.stack.time.TimerWheel;
 import io.bypass.stack.wire.Ipv4Address;
+import io.bypass.stack.wire.TcpOptions;
 import java.nio.ByteBuffer;
 
 /**
@@ -26,11 +27,17 @@ import java.nio.ByteBuffer;
  * ({@link ReceiveQueue}), out-of-order segments wait in {@link Reassembly}, ACKs are
  * delayed as RFC 1122 section 4.2.3.2 allows, and the offered window never shrinks.
  *
+ * <p>Options ({@link OptionNegotiation}): window scaling and timestamps (RFC 7323) and
+ * SACK (RFC 2018) when both SYNs carry them. With SACK the receiver reports blocks of its
+ * reassembly queue ({@link SackBlocks}) and the sender recovers losses per RFC 6675
+ * ({@link SackScoreboard}); without it, NewReno (RFC 6582) does.
+ * Challenge ACKs (RFC 5961) are rate-limited ({@link ChallengeAckLimiter}).
+ *
  * <p>Every entry point (API call, segment, timer) ends by firing the {@link SocketEvents}
  * that became true. Not thread-safe: used under the stack lock.
  */
 public final class TcpConnection {
-    /** Largest window without window scaling (negotiated in a later issue). */
+    /** Largest window field; with window scaling it counts units of 2^shift bytes (RFC 7323 section 2). */
     static final int MAX_WINDOW = 65_535;
     /** MSS assumed when the peer sends no MSS option (RFC 9293 section 3.7.1). */
     static final int DEFAULT_MSS = 536;
@@ -108,6 +115,11 @@ public final class TcpConnection {
     /** When the oldest unacknowledged data went out, or the last ACK of new data came. */
     private long unackedSinceNs;
 
+    private final OptionNegotiation options;
+    private final SackScoreboard scoreboard = new SackScoreboard();
+    private final SackBlocks sackBlocks = new SackBlocks();
+    private final ChallengeAckLimiter challengeAcks;
+
     TcpConnection(TcpLayer layer, int localIp, int localPort, int remoteIp, int remotePort, int iss,
                   int ourMss, boolean passive, SendBuffer sendBuffer) {
         this.layer = layer;
@@ -136,6 +148,13 @@ public final class TcpConnection {
         this.ackTimer = new Timer(this::onDelayedAckTimer);
         this.waitTimer = new Timer(this::onWaitTimer);
         this.userTimeoutNs = config.userTimeoutNs();
+        // A per-4-tuple timestamp offset from the ISN secret (RFC 7323 section 7.1), keyed
+        // differently from the ISN so that one does not reveal the other.
+        int tsOffset = (int) SipHash.hash(config.isnSecretLow(), config.isnSecretHigh(),
+                ((long) remoteIp << 32) | (localIp & 0xffffffffL), ((long) remotePort << 16) | localPort);
+        this.options = new OptionNegotiation(config, tsOffset);
+        this.challengeAcks = new ChallengeAckLimiter(config.challengeAcksPerSecond());
+        this.scoreboard.init(iss);
     }
 
     // ------------------------------------------------------------------ opening
@@ -150,7 +169,7 @@ public final class TcpConnection {
     /** Passive open from a listener's SYN (RFC 9293 section 3.10.7.2): sends the SYN-ACK. */
     void openPassive(Segment seg, long nowNs) {
         state = TcpState.SYN_RECEIVED;
-        synReceived(seg);
+        synReceived(seg, nowNs);
         output(nowNs);
         flushEvents();
     }
@@ -177,13 +196,16 @@ public final class TcpConnection {
         return segmentArrives(seg, nowNs);
     }
 
-    private void synReceived(Segment seg) {
+    private void synReceived(Segment seg, long nowNs) {
         irs = seg.seq;
         rcvNxt = irs + 1;
         rcvAdv = rcvNxt;
         lastAckSent = irs;
+        options.peerSyn(seg.options, nowNs);
         int peerMss = seg.mss > 0 ? seg.mss : DEFAULT_MSS;
-        sndMss = Math.max(1, Math.min(ourMss, peerMss));
+        // The MSS option counts no TCP options (RFC 6691): the timestamps every segment
+        // carries come off the payload.
+        sndMss = Math.max(1, Math.min(ourMss, peerMss) - options.fixedOptionBytes());
         rcvMss = sndMss;
         // The window of a SYN is never scaled (RFC 7323 section 2.2).
         sndWnd = seg.window;
@@ -553,7 +575,7 @@ public final class TcpConnection {
             counters.increment(Counter.TCP_RX_DROP_BAD_FLAGS);
             return;
         }
-        synReceived(seg);
+        synReceived(seg, nowNs);
         // Data on a SYN is not queued: the peer sends it again once we acknowledge the SYN only.
         if (ackAcceptable) {
             acknowledgeSyn(seg.ack, nowNs);
@@ -587,6 +609,12 @@ public final class TcpConnection {
             }
             return;
         }
+        // PAWS (RFC 7323 section 5.3, R1) before the window test: an old duplicate is ACKed and dropped.
+        if (options.pawsRejects(seg.options, seg.has(RST), nowNs)) {
+            counters.increment(Counter.TCP_PAWS_REJECTED);
+            ackNow = true;
+            return;
+        }
         // First: is the segment in the receive window?
         int window = receiveWindow();
         boolean ackOnly = false;
@@ -613,11 +641,12 @@ public final class TcpConnection {
                 return;
             }
         }
+        // TS.Recent follows acceptable segments (RFC 7323 section 4.3, R3).
+        options.updateRecent(seg.options, seg.seq, lastAckSent, nowNs);
         // Second: RST, accepted only at exactly RCV.NXT (RFC 5961 section 3.2).
         if (seg.has(RST)) {
             if (seg.seq != rcvNxt) {
-                ackNow = true;
-                counters.increment(Counter.TCP_CHALLENGE_ACKS);
+                challengeAck(nowNs);
                 return;
             }
             counters.increment(Counter.TCP_RST_RECEIVED);
@@ -636,8 +665,7 @@ public final class TcpConnection {
         }
         // Fourth: a SYN in a synchronized state gets a challenge ACK (RFC 5961 section 4.2).
         if (seg.has(SYN)) {
-            ackNow = true;
-            counters.increment(Counter.TCP_CHALLENGE_ACKS);
+            challengeAck(nowNs);
             return;
         }
         // Fifth: the ACK field.
@@ -648,7 +676,7 @@ public final class TcpConnection {
         if (state == TcpState.SYN_RECEIVED) {
             if (SeqNum.gt(seg.ack, sndUna) && SeqNum.le(seg.ack, sndMax)) {
                 acknowledgeSyn(seg.ack, nowNs);
-                sndWnd = seg.window;
+                sndWnd = seg.window << options.sndShift();
                 maxSndWnd = Math.max(maxSndWnd, sndWnd);
                 sndWl1 = seg.seq;
                 sndWl2 = seg.ack;
@@ -663,6 +691,16 @@ public final class TcpConnection {
         }
         // Seventh and eighth: the text and FIN.
         processText(seg, nowNs);
+    }
+
+    /** A challenge ACK (RFC 5961 sections 3.2, 4.2, 5.2), within the rate limit of section 7. */
+    private void challengeAck(long nowNs) {
+        if (challengeAcks.tryAcquire(nowNs)) {
+            ackNow = true;
+            counters.increment(Counter.TCP_CHALLENGE_ACKS);
+        } else {
+            counters.increment(Counter.TCP_CHALLENGE_ACKS_LIMITED);
+        }
     }
 
     /**
@@ -694,21 +732,27 @@ public final class TcpConnection {
      */
     private boolean processAck(Segment seg, long nowNs) {
         int ack = seg.ack;
-        if (SeqNum.gt(ack, sndMax)) {
-            // Acknowledges something not yet sent: ACK and drop.
-            ackNow = true;
+        // RFC 5961 section 5.2: acceptable is SND.UNA - MAX.SND.WND <= SEG.ACK <= SND.NXT;
+        // anything else is dropped with a (rate-limited) challenge ACK.
+        if (SeqNum.gt(ack, sndMax) || SeqNum.lt(ack, sndUna - maxSndWnd)) {
+            challengeAck(nowNs);
             return false;
         }
-        if (SeqNum.lt(ack, sndUna - maxSndWnd)) {
-            // Too old to be believed (RFC 5961 section 5.2): challenge ACK and drop.
-            ackNow = true;
-            counters.increment(Counter.TCP_CHALLENGE_ACKS);
-            return false;
-        }
+        int segWnd = seg.window << options.sndShift();
         boolean updateWindow = SeqNum.lt(sndWl1, seg.seq) || (sndWl1 == seg.seq && SeqNum.le(sndWl2, ack));
+        boolean newSack = options.sack() && scoreboard.update(seg.options, sndUna, sndMax);
         if (SeqNum.gt(ack, sndUna)) {
-            newAck(ack, nowNs);
-        } else if (ack == sndUna && seg.payloadLength == 0 && !seg.has(FIN) && seg.window == sndWnd
+            newAck(ack, options.rttSampleNs(seg.options, nowNs), nowNs);
+        } else if (options.sack()) {
+            // RFC 6675 section 2: with SACK a duplicate ACK is one that SACKs new data; one
+            // without SACK blocks that RFC 5681 calls duplicate counts too, so that a path that
+            // strips the blocks still gets fast retransmit.
+            boolean classic = seg.payloadLength == 0 && !seg.has(FIN) && segWnd == sndWnd
+                    && seg.options.sackBlockCount() == 0;
+            if (ack == sndUna && sndMax != sndUna && scoreboard.duplicate(newSack || classic, sndUna, sndMss)) {
+                enterSackRecovery(nowNs);
+            }
+        } else if (ack == sndUna && seg.payloadLength == 0 && !seg.has(FIN) && segWnd == sndWnd
                 && sndMax != sndUna) {
             // A duplicate ACK as RFC 5681 section 2 defines it (window unchanged, data outstanding).
             if (cc.onDupAck(ack, sndMax - sndUna, sndMax, nowNs)) {
@@ -717,10 +761,10 @@ public final class TcpConnection {
             }
         }
         if (updateWindow) {
-            if (seg.window > sndWnd) {
+            if (segWnd > sndWnd) {
                 persistShift = 0;
             }
-            sndWnd = seg.window;
+            sndWnd = segWnd;
             maxSndWnd = Math.max(maxSndWnd, sndWnd);
             sndWl1 = seg.seq;
             sndWl2 = ack;
@@ -752,10 +796,18 @@ public final class TcpConnection {
         return true;
     }
 
-    /** An ACK of new data (RFC 9293 3.10.7.4 fifth step; RFC 6298 section 5; RFC 5681; RFC 6582). */
-    private void newAck(int ack, long nowNs) {
+    /**
+     * An ACK of new data (RFC 9293 3.10.7.4 fifth step; RFC 6298 section 5; RFC 5681; RFC 6582;
+     * RFC 6675 section 5).
+     *
+     * @param tsRttNs an RTT sample from the echoed timestamp (RFC 7323 section 4.1), or -1
+     */
+    private void newAck(int ack, long tsRttNs, long nowNs) {
         int acked = ack - sndUna;
-        if (rttTiming && SeqNum.ge(ack, rttEndSeq)) {
+        if (tsRttNs >= 0) {
+            rtt.sample(tsRttNs);
+            rttTiming = false;
+        } else if (rttTiming && SeqNum.ge(ack, rttEndSeq)) {
             rtt.sample(nowNs - rttStartNs);
             rttTiming = false;
         } else if (retries > 0) {
@@ -779,8 +831,18 @@ public final class TcpConnection {
         if (SeqNum.lt(sndNxt, sndUna)) {
             sndNxt = sndUna;
         }
-        boolean partial = cc.onNewAck(ack, acked, sndMax - sndUna, nowNs, rtt.srttNs());
-        if (partial) {
+        if (options.sack()) {
+            scoreboard.advance(sndUna);
+            scoreboard.cumulativeAck();
+            if (scoreboard.inRecovery()) {
+                // cwnd stays at ssthresh while pipe paces sending (RFC 6675 section 5);
+                // recovery ends once RecoveryPoint is acknowledged (step A).
+                scoreboard.maybeExit(sndUna);
+            } else {
+                cc.onNewAck(ack, acked, sndMax - sndUna, nowNs, rtt.srttNs());
+            }
+        } else if (cc.onNewAck(ack, acked, sndMax - sndUna, nowNs, rtt.srttNs())) {
+            // NewReno partial ACK (RFC 6582 section 3.2 step 4).
             retransmitFirst(nowNs);
         }
         if (sndUna == sndMax) {
@@ -858,6 +920,9 @@ public final class TcpConnection {
             frameTaken = true;
             if (result == Reassembly.FULL) {
                 counters.increment(Counter.TCP_RX_DROP_REASSEMBLY_FULL);
+            } else {
+                // The first SACK block reports the segment that triggered the ACK (RFC 2018 section 4).
+                sackBlocks.arrived(seq);
             }
             // An out-of-order segment is acknowledged at once: a duplicate ACK (RFC 5681 section 4.2).
             ackNow = true;
@@ -936,12 +1001,13 @@ public final class TcpConnection {
         }
         if (type == 3 && code == 4) {
             // Fragmentation needed (RFC 1191 section 6.5): shrink the MSS, resend at once.
-            int newMss = nextHopMtu - 40;
+            int newMss = nextHopMtu - 40 - options.fixedOptionBytes();
             if (nextHopMtu >= 68 && newMss < sndMss) {
                 sndMss = newMss;
                 cc.mss(newMss);
                 if (synAcked && sndMax != sndUna) {
                     sndNxt = sndUna;
+                    scoreboard.timeout(sndMax);
                     rttTiming = false;
                     output(nowNs);
                 }
@@ -993,31 +1059,128 @@ public final class TcpConnection {
             armTimer(nowNs);
             return;
         }
-        while (true) {
-            int inFlight = sndNxt - sndUna;
-            int usable = Math.min(sndWnd, cc.sendWindow()) - inFlight;
-            int sent = sndNxt - bufferSeq;
-            int buffered = bufferedBytes();
-            if (sent > buffered) {
-                break;
+        if (scoreboard.inRecovery()) {
+            recoveryOutput(nowNs);
+        } else {
+            // Limited Transmit (RFC 3042): with SACK the DupAcks are counted by the scoreboard.
+            int limited = options.sack() ? Math.min(scoreboard.dupAcks(), 2) * sndMss : 0;
+            while (sendNew(Math.min(sndWnd, cc.sendWindow() + limited) - (sndNxt - sndUna), nowNs)) {
+                // One segment per turn until the windows, Nagle or the data say stop.
             }
-            int unsent = buffered - sent;
-            if (unsent == 0) {
-                if (finQueued && usable >= 1) {
-                    sendSegment(sndNxt, ACK | FIN, sent, 0, nowNs);
-                    sndNxt++;
-                }
-                break;
-            }
-            int length = Math.min(Math.min(unsent, sndMss), usable);
-            if (length <= 0 || !senderMaySend(length, unsent, inFlight)) {
-                break;
-            }
-            boolean fin = finQueued && length == unsent && usable > length;
-            sendSegment(sndNxt, ACK | (fin ? FIN : 0) | (length == unsent ? PSH : 0), sent, length, nowNs);
-            sndNxt += length + (fin ? 1 : 0);
         }
         armTimer(nowNs);
+    }
+
+    /**
+     * Sends one segment of new data (or the FIN) at SND.NXT if {@code usable} bytes of window,
+     * Nagle and SWS avoidance allow.
+     *
+     * @return whether a segment went out
+     */
+    private boolean sendNew(int usable, long nowNs) {
+        int inFlight = sndNxt - sndUna;
+        int sent = sndNxt - bufferSeq;
+        int buffered = bufferedBytes();
+        if (sent > buffered) {
+            return false;
+        }
+        int unsent = buffered - sent;
+        if (unsent == 0) {
+            if (finQueued && usable >= 1) {
+                sendSegment(sndNxt, ACK | FIN, sent, 0, nowNs);
+                sndNxt++;
+                return true;
+            }
+            return false;
+        }
+        int length = Math.min(Math.min(unsent, segmentMss()), usable);
+        if (length <= 0 || !senderMaySend(length, unsent, inFlight)) {
+            return false;
+        }
+        boolean fin = finQueued && length == unsent && usable > length;
+        sendSegment(sndNxt, ACK | (fin ? FIN : 0) | (length == unsent ? PSH : 0), sent, length, nowNs);
+        sndNxt += length + (fin ? 1 : 0);
+        return true;
+    }
+
+    /**
+     * Sending during SACK loss recovery (RFC 6675 section 5, steps 4.4 and C): while
+     * cwnd - pipe is at least one SMSS, send what NextSeg names: a lost segment (rule 1),
+     * new data (rule 2), an unSACKed one (rule 3), or the rescue retransmission (rule 4).
+     * Every round raises pipe or HighRxt, or sends the one rescue, so the loop ends.
+     */
+    private void recoveryOutput(long nowNs) {
+        int mss = segmentMss();
+        while (cc.cwnd() - scoreboard.pipe(sndUna, sndMax, sndMss) >= mss) {
+            int kind = scoreboard.nextSeg(sndUna, sndMax, mss, false);
+            if (kind == SackScoreboard.NONE) {
+                if (sendNew(Math.min(mss, sndUna + sndWnd - sndMax), nowNs)) {
+                    continue;
+                }
+                kind = scoreboard.nextSeg(sndUna, sndMax, mss, true);
+                if (kind == SackScoreboard.NONE) {
+                    return;
+                }
+            }
+            int seq = scoreboard.nextSeq();
+            int sent = retransmitRange(seq, scoreboard.nextLength(), nowNs);
+            if (sent == 0) {
+                return;
+            }
+            if (kind == SackScoreboard.RETRANSMIT) {
+                scoreboard.retransmitted(seq + sent);
+            }
+        }
+    }
+
+    /** RFC 6675 section 5 step 4: enter recovery, retransmit the first unacknowledged segment. */
+    private void enterSackRecovery(long nowNs) {
+        counters.increment(Counter.TCP_SACK_RECOVERIES);
+        counters.increment(Counter.TCP_FAST_RETRANSMITS);
+        cc.sackRecoveryStarted(sndMax - sndUna, nowNs);
+        scoreboard.enterRecovery(sndUna, sndMax);
+        // New data continues from SND.MAX; holes are NextSeg's business from here on.
+        sndNxt = sndMax;
+        int firstHole = scoreboard.rangeCount() > 0 ? scoreboard.left(0) - sndUna : sndMax - sndUna;
+        int sent = retransmitRange(sndUna, Math.min(segmentMss(), firstHole), nowNs);
+        scoreboard.retransmitted(sndUna + sent);
+    }
+
+    /**
+     * Retransmits up to {@code length} bytes of sequence space from {@code seq} (below SND.MAX),
+     * with the FIN if the range reaches it.
+     *
+     * @return sequence space sent (0 if there was nothing)
+     */
+    private int retransmitRange(int seq, int length, long nowNs) {
+        int from = seq - bufferSeq;
+        int buffered = bufferedBytes();
+        int data = Math.max(0, Math.min(length, buffered - from));
+        boolean fin = finQueued && from + data == buffered && data < length && SeqNum.gt(sndMax, finSeq());
+        if (data == 0 && !fin) {
+            return 0;
+        }
+        sendSegment(seq, ACK | (fin ? FIN : 0), from, data, nowNs);
+        return data + (fin ? 1 : 0);
+    }
+
+    /**
+     * The payload of one segment: the MSS less the options every segment carries
+     * (timestamps) and room for SACK blocks while we hold out-of-order data.
+     */
+    private int segmentMss() {
+        return Math.max(1, sndMss - sackOptionBytes());
+    }
+
+    private int sackOptionBytes() {
+        int blocks = options.sack() ? Math.min(reassembly.count(), maxSackBlocks()) : 0;
+        return blocks == 0 ? 0 : TcpOptions.SACK_HEADER_LENGTH + TcpOptions.SACK_BLOCK_LENGTH * blocks;
+    }
+
+    /** SACK blocks that fit beside the timestamps in 40 option bytes: 3 with, 4 without (RFC 2018 section 3). */
+    private int maxSackBlocks() {
+        return (TcpOptions.MAX_LENGTH - options.fixedOptionBytes() - TcpOptions.SACK_HEADER_LENGTH)
+                / TcpOptions.SACK_BLOCK_LENGTH;
     }
 
     /**
@@ -1042,7 +1205,7 @@ public final class TcpConnection {
     private void retransmitFirst(long nowNs) {
         int buffered = bufferedBytes();
         int outstanding = sndMax - sndUna;
-        int length = Math.min(Math.min(sndMss, outstanding), buffered);
+        int length = Math.min(Math.min(segmentMss(), outstanding), buffered);
         boolean fin = finQueued && length == buffered && outstanding > length;
         if (length == 0 && !fin) {
             return;
@@ -1081,8 +1244,7 @@ public final class TcpConnection {
             }
             sndMax = seq + seqLength;
         }
-        int mss = (flags & SYN) != 0 ? ourMss : 0;
-        transmit(seq, flags, mss, from, length, nowNs);
+        transmit(seq, flags, from, length, nowNs);
     }
 
     /**
@@ -1093,13 +1255,31 @@ public final class TcpConnection {
      * SND.NXT in a stack that does not rewind (Linux's snd_nxt).
      */
     private void sendAck(long nowNs) {
-        transmit(sndMax, ACK, 0, 0, 0, nowNs);
+        transmit(sndMax, ACK, 0, 0, nowNs);
     }
 
-    private void transmit(int seq, int flags, int mss, int from, int length, long nowNs) {
-        int window = advertiseWindow();
+    /**
+     * Sends a segment with our ACK, window and options: on a SYN what we offer (or answer),
+     * otherwise timestamps and, on an ACK while out-of-order data waits, SACK blocks.
+     */
+    private void transmit(int seq, int flags, int from, int length, long nowNs) {
+        boolean syn = (flags & SYN) != 0;
+        int window = advertiseWindow(syn);
         int ack = (flags & ACK) != 0 ? rcvNxt : 0;
-        out.send(localIp, localPort, remoteIp, remotePort, seq, ack, flags, window, mss, sendBuffer, from, length,
+        SegmentOptions o = out.options();
+        if (syn) {
+            if (state == TcpState.SYN_SENT) {
+                options.offer(o, ourMss, nowNs);
+            } else {
+                options.answer(o, ourMss, nowNs);
+            }
+        } else if ((flags & RST) == 0) {
+            options.stamp(o, nowNs);
+            if ((flags & ACK) != 0 && options.sack() && reassembly.count() > 0) {
+                sackBlocks.fill(o, reassembly, maxSackBlocks());
+            }
+        }
+        out.send(localIp, localPort, remoteIp, remotePort, seq, ack, flags, window, o, sendBuffer, from, length,
                 nowNs);
         if ((flags & ACK) != 0) {
             lastAckSent = rcvNxt;
@@ -1111,7 +1291,7 @@ public final class TcpConnection {
     /** Sends RST as ABORT and an unread close do (RFC 9293 section 3.10.5); SND.MAX as in {@link #sendAck}. */
     private void resetPeer(long nowNs) {
         if (state == TcpState.SYN_RECEIVED || state.synchronizedState() && state != TcpState.TIME_WAIT) {
-            transmit(sndMax, RST | ACK, 0, 0, 0, nowNs);
+            transmit(sndMax, RST | ACK, 0, 0, nowNs);
         }
     }
 
@@ -1186,6 +1366,7 @@ public final class TcpConnection {
         rtt.backOff();
         rttTiming = false;
         sndNxt = sndUna;
+        scoreboard.timeout(sndMax);
         if (!synAcked) {
             output(nowNs);
             return;
@@ -1210,10 +1391,10 @@ public final class TcpConnection {
             // A zero-window probe. Like Linux, an ACK carrying SND.UNA-1: outside the peer's
             // window, so it must answer with an ACK that reports its current window.
             counters.increment(Counter.TCP_ZERO_WINDOW_PROBES);
-            transmit(sndUna - 1, ACK, 0, 0, 0, nowNs);
+            transmit(sndUna - 1, ACK, 0, 0, nowNs);
         } else if (unsent > 0) {
             // The SWS override timeout (RFC 9293 section 3.8.6.2.1): send what the window takes.
-            int length = Math.min(Math.min(unsent, sndMss), sndWnd);
+            int length = Math.min(Math.min(unsent, segmentMss()), sndWnd);
             boolean fin = finQueued && length == unsent && sndWnd > length;
             sendSegment(sndNxt, ACK | PSH | (fin ? FIN : 0), sent, length, nowNs);
             sndNxt += length + (fin ? 1 : 0);
@@ -1264,7 +1445,7 @@ public final class TcpConnection {
             case Keepalive.PROBE -> {
                 counters.increment(Counter.TCP_KEEPALIVE_PROBES);
                 k.probed();
-                transmit(sndMax - 1, ACK, 0, 0, 0, nowNs);
+                transmit(sndMax - 1, ACK, 0, 0, nowNs);
                 armKeepalive(nowNs + k.intervalNs);
             }
             default -> {
@@ -1302,16 +1483,25 @@ public final class TcpConnection {
      * min(buffer / 2, MSS)) and never shrinking the offered right edge (RFC 9293 3.8.6.2.2,
      * RFC 7323 section 2.4).
      */
-    private int advertiseWindow() {
+    private int advertiseWindow(boolean syn) {
+        // A SYN's window is never scaled (RFC 7323 section 2.2); every other one is, and is
+        // expressed in whole units of 2^shift. Rounding down could pull the right edge left:
+        // then the current window is rounded up instead (as Linux does), so RCV.ADV never
+        // moves left (RFC 7323 section 2.4).
+        int shift = syn ? 0 : options.rcvShift();
         int current = receiveWindow();
-        int possible = possibleWindow();
+        int possible = possibleWindow(shift);
         int window = possible - current >= swsThreshold() ? possible : current;
-        rcvAdv = rcvNxt + window;
-        return window;
+        int field = window >>> shift;
+        if (field << shift < current) {
+            field = (int) Math.min(MAX_WINDOW, ((long) current + (1 << shift) - 1) >>> shift);
+        }
+        rcvAdv = rcvNxt + (field << shift);
+        return field;
     }
 
-    private int possibleWindow() {
-        return Math.max(0, Math.min(config.receiveBufferBytes() - rxQueue.bytes(), MAX_WINDOW));
+    private int possibleWindow(int shift) {
+        return Math.max(0, Math.min(config.receiveBufferBytes() - rxQueue.bytes(), MAX_WINDOW << shift));
     }
 
     private int swsThreshold() {
@@ -1324,7 +1514,7 @@ public final class TcpConnection {
             return;
         }
         int current = receiveWindow();
-        int possible = possibleWindow();
+        int possible = possibleWindow(options.rcvShift());
         if (possible - current >= swsThreshold() && possible >= 2 * current) {
             sendAck(nowNs);
         }
@@ -1392,6 +1582,7 @@ public final class TcpConnection {
             timers.cancel(keepalive.timer);
         }
         reassembly.clear();
+        sackBlocks.clear();
         if (appClosed || error != TcpError.NONE) {
             rxQueue.clear();
         }

@@ -171,6 +171,8 @@ public final class TcpLayer implements TransportProtocol {
         seg.payloadOffset = (int) header.payloadOffset();
         seg.payloadLength = header.payloadLength();
         seg.mss = -1;
+        seg.options = options;
+        options.clear();
         if (header.optionsLength() > 0) {
             if (options.parse(header.memory(), header.optionsOffset(), header.optionsLength())) {
                 seg.mss = options.mss();

@@ -40,6 +40,18 @@ public final class TcpOptions {
     public static final int MSS_LENGTH = 4;
     /** Most SACK blocks an option can carry (40 option bytes). */
     public static final int MAX_SACK_BLOCKS = 4;
+    /** Most option bytes a TCP header holds (data offset 15 words, RFC 9293 section 3.1). */
+    public static final int MAX_LENGTH = 40;
+    /** Bytes {@link #writeWindowScale} writes (NOP, then the 3-byte option: stays 32-bit aligned). */
+    public static final int WINDOW_SCALE_LENGTH = 4;
+    /** Bytes {@link #writeSackPermitted} writes (NOP, NOP, the 2-byte option). */
+    public static final int SACK_PERMITTED_LENGTH = 4;
+    /** Bytes {@link #writeTimestamps} and {@link #writeSackPermittedTimestamps} write. */
+    public static final int TIMESTAMPS_LENGTH = 12;
+    /** Bytes {@link #writeSack} writes before the blocks (NOP, NOP, kind, length). */
+    public static final int SACK_HEADER_LENGTH = 4;
+    /** Bytes per SACK block (left and right edge). */
+    public static final int SACK_BLOCK_LENGTH = 8;
 
     private int mss;
     private int windowScale;
@@ -131,7 +143,8 @@ public final class TcpOptions {
         return false;
     }
 
-    private void clear() {
+    /** Forgets what was parsed, as for a header without options. */
+    public void clear() {
         mss = -1;
         windowScale = -1;
         sackPermitted = false;
@@ -196,5 +209,83 @@ public final class TcpOptions {
         NetworkOrder.putU8(memory, offset + 1, MSS_LENGTH);
         NetworkOrder.putU16(memory, offset + 2, mss);
         return MSS_LENGTH;
+    }
+
+    /**
+     * Writes a window scale option behind a NOP (the layout Linux uses, RFC 7323 appendix A).
+     *
+     * @return bytes written, {@link #WINDOW_SCALE_LENGTH}
+     */
+    public static int writeWindowScale(MemorySegment memory, long offset, int shift) {
+        NetworkOrder.putU8(memory, offset, KIND_NOP);
+        NetworkOrder.putU8(memory, offset + 1, KIND_WINDOW_SCALE);
+        NetworkOrder.putU8(memory, offset + 2, 3);
+        NetworkOrder.putU8(memory, offset + 3, shift);
+        return WINDOW_SCALE_LENGTH;
+    }
+
+    /**
+     * Writes SACK-permitted behind two NOPs (used when no timestamps option follows).
+     *
+     * @return bytes written, {@link #SACK_PERMITTED_LENGTH}
+     */
+    public static int writeSackPermitted(MemorySegment memory, long offset) {
+        NetworkOrder.putU8(memory, offset, KIND_NOP);
+        NetworkOrder.putU8(memory, offset + 1, KIND_NOP);
+        NetworkOrder.putU8(memory, offset + 2, KIND_SACK_PERMITTED);
+        NetworkOrder.putU8(memory, offset + 3, 2);
+        return SACK_PERMITTED_LENGTH;
+    }
+
+    /**
+     * Writes a timestamps option behind two NOPs (RFC 7323 appendix A layout).
+     *
+     * @return bytes written, {@link #TIMESTAMPS_LENGTH}
+     */
+    public static int writeTimestamps(MemorySegment memory, long offset, int tsVal, int tsEcr) {
+        NetworkOrder.putU8(memory, offset, KIND_NOP);
+        NetworkOrder.putU8(memory, offset + 1, KIND_NOP);
+        writeTimestampsBody(memory, offset + 2, tsVal, tsEcr);
+        return TIMESTAMPS_LENGTH;
+    }
+
+    /**
+     * Writes SACK-permitted followed by timestamps: the two NOPs of {@link #writeTimestamps}
+     * replaced by the 2-byte SACK-permitted option, as Linux lays out its SYNs.
+     *
+     * @return bytes written, {@link #TIMESTAMPS_LENGTH}
+     */
+    public static int writeSackPermittedTimestamps(MemorySegment memory, long offset, int tsVal, int tsEcr) {
+        NetworkOrder.putU8(memory, offset, KIND_SACK_PERMITTED);
+        NetworkOrder.putU8(memory, offset + 1, 2);
+        writeTimestampsBody(memory, offset + 2, tsVal, tsEcr);
+        return TIMESTAMPS_LENGTH;
+    }
+
+    private static void writeTimestampsBody(MemorySegment memory, long offset, int tsVal, int tsEcr) {
+        NetworkOrder.putU8(memory, offset, KIND_TIMESTAMPS);
+        NetworkOrder.putU8(memory, offset + 1, 10);
+        NetworkOrder.putI32(memory, offset + 2, tsVal);
+        NetworkOrder.putI32(memory, offset + 6, tsEcr);
+    }
+
+    /**
+     * Writes a SACK option behind two NOPs (RFC 2018 section 3).
+     *
+     * @param edges left and right edge of each block, in order
+     * @param count blocks, 1..{@link #MAX_SACK_BLOCKS}
+     * @return bytes written
+     */
+    public static int writeSack(MemorySegment memory, long offset, int[] edges, int count) {
+        NetworkOrder.putU8(memory, offset, KIND_NOP);
+        NetworkOrder.putU8(memory, offset + 1, KIND_NOP);
+        NetworkOrder.putU8(memory, offset + 2, KIND_SACK);
+        NetworkOrder.putU8(memory, offset + 3, 2 + SACK_BLOCK_LENGTH * count);
+        for (int i = 0; i < count; i++) {
+            NetworkOrder.putI32(memory, offset + SACK_HEADER_LENGTH + (long) SACK_BLOCK_LENGTH * i, edges[2 * i]);
+            NetworkOrder.putI32(memory, offset + SACK_HEADER_LENGTH + (long) SACK_BLOCK_LENGTH * i + 4,
+                    edges[2 * i + 1]);
+        }
+        return SACK_HEADER_LENGTH + SACK_BLOCK_LENGTH * count;
     }
 }

@@ -13,6 +13,14 @@ final class Seg {
     Integer window;
     byte[] payload = new byte[0];
     Integer mss;
+    /** Window scale shift option, or null. */
+    Integer ws;
+    boolean sackOk;
+    /** Timestamps option (TSval, TSecr), or null. */
+    Integer tsVal;
+    Integer tsEcr;
+    /** SACK blocks as left, right pairs, or null. */
+    int[] sack;
     int srcPort;
     int dstPort;
 
@@ -50,6 +58,28 @@ final class Seg {
         return this;
     }
 
+    Seg ws(int shift) {
+        ws = shift;
+        return this;
+    }
+
+    Seg sackOk() {
+        sackOk = true;
+        return this;
+    }
+
+    Seg ts(int val, int ecr) {
+        tsVal = val;
+        tsEcr = ecr;
+        return this;
+    }
+
+    /** SACK blocks: left, right, left, right, ... */
+    Seg sack(int... edges) {
+        sack = edges;
+        return this;
+    }
+
     Seg payload(byte[] p) {
         payload = p;
         return this;
@@ -79,6 +109,17 @@ final class Seg {
     public String toString() {
         return "Seg[" + flagNames(flags) + " seq=" + (seq == null ? "*" : Integer.toUnsignedString(seq))
                 + " ack=" + (ack == null ? "*" : Integer.toUnsignedString(ack)) + " win=" + window
-                + " len=" + payload.length + (mss != null ? " mss=" + mss : "") + "]";
+                + " len=" + payload.length + (mss != null ? " mss=" + mss : "") + (ws != null ? " ws=" + ws : "")
+                + (sackOk ? " sackOk" : "") + (tsVal != null ? " ts=" + Integer.toUnsignedString(tsVal) + "/"
+                + Integer.toUnsignedString(tsEcr) : "") + (sack != null ? " sack=" + sackText() : "") + "]";
+    }
+
+    private String sackText() {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < sack.length; i += 2) {
+            b.append('[').append(Integer.toUnsignedString(sack[i])).append(',')
+                    .append(Integer.toUnsignedString(sack[i + 1])).append(')');
+        }
+        return b.toString();
     }
 }

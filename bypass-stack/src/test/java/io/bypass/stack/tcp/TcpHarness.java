@@ -58,7 +58,20 @@ final class TcpHarness {
     void send(Seg s) {
         Frame frame = pool.allocate();
         assertNotNull(frame, "test pool exhausted");
-        int headerLength = TcpHeader.MIN_LENGTH + (s.mss != null ? 4 : 0);
+        SegmentOptions o = new SegmentOptions();
+        o.mss = s.mss != null ? s.mss : 0;
+        o.windowScale = s.ws != null ? s.ws : -1;
+        o.sackPermitted = s.sackOk;
+        if (s.tsVal != null) {
+            o.timestamps = true;
+            o.tsVal = s.tsVal;
+            o.tsEcr = s.tsEcr;
+        }
+        if (s.sack != null) {
+            o.sackBlocks = s.sack.length / 2;
+            System.arraycopy(s.sack, 0, o.sackEdges, 0, s.sack.length);
+        }
+        int headerLength = TcpHeader.MIN_LENGTH + o.length();
         int length = headerLength + s.payload.length;
         long at = IpSender.TRANSPORT_OFFSET;
         frame.window(0, (int) at + length);
@@ -66,9 +79,7 @@ final class TcpHarness {
         h.wrapUnchecked(frame.memory(), at, length);
         h.write(peerPort, ourPort, s.seq == null ? 0 : s.seq, s.ack == null ? 0 : s.ack, headerLength, s.flags,
                 s.window == null ? 65_535 : s.window);
-        if (s.mss != null) {
-            TcpOptions.writeMss(frame.memory(), at + TcpHeader.MIN_LENGTH, s.mss);
-        }
+        o.write(frame.memory(), at + TcpHeader.MIN_LENGTH);
         MemorySegment.copy(MemorySegment.ofArray(s.payload), 0, frame.memory(), at + headerLength, s.payload.length);
         h.writeChecksum(REMOTE_IP, LOCAL_IP);
         layer.receive(frame, (int) at, length, REMOTE_IP, LOCAL_IP, nowNs);
@@ -102,8 +113,22 @@ final class TcpHarness {
         s.srcPort = h.sourcePort();
         s.dstPort = h.destinationPort();
         TcpOptions o = new TcpOptions();
-        if (h.optionsLength() > 0 && o.parse(h.memory(), h.optionsOffset(), h.optionsLength()) && o.mss() >= 0) {
-            s.mss = o.mss();
+        if (h.optionsLength() > 0) {
+            assertTrue(o.parse(h.memory(), h.optionsOffset(), h.optionsLength()), "malformed options sent");
+            assertTrue(h.optionsLength() <= TcpOptions.MAX_LENGTH);
+            s.mss = o.mss() >= 0 ? o.mss() : null;
+            s.ws = o.windowScale() >= 0 ? o.windowScale() : null;
+            s.sackOk = o.sackPermitted();
+            if (o.hasTimestamps()) {
+                s.ts(o.timestampValue(), o.timestampEcho());
+            }
+            if (o.sackBlockCount() > 0) {
+                s.sack = new int[2 * o.sackBlockCount()];
+                for (int i = 0; i < o.sackBlockCount(); i++) {
+                    s.sack[2 * i] = o.sackLeft(i);
+                    s.sack[2 * i + 1] = o.sackRight(i);
+                }
+            }
         }
         byte[] payload = new byte[h.payloadLength()];
         MemorySegment.copy(h.memory(), h.payloadOffset(), MemorySegment.ofArray(payload), 0, payload.length);
@@ -128,6 +153,18 @@ final class TcpHarness {
         }
         if (want.mss != null) {
             assertEquals(want.mss, got.mss, where);
+        }
+        if (want.ws != null) {
+            assertEquals(want.ws, got.ws, where);
+        }
+        if (want.sackOk) {
+            assertTrue(got.sackOk, where);
+        }
+        if (want.tsEcr != null) {
+            assertEquals(want.tsEcr, got.tsEcr, where + ": TSecr");
+        }
+        if (want.sack != null) {
+            assertTrue(java.util.Arrays.equals(want.sack, got.sack), where + ": SACK blocks differ");
         }
         if (want.payload.length > 0 || (want.flags & TcpHeader.SYN) == 0) {
             assertEquals(want.payload.length, got.payload.length, where);

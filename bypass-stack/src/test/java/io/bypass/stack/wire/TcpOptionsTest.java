@@ -69,4 +69,35 @@ class TcpOptionsTest {
         assertTrue(options.parse(m, 0, 4));
         assertEquals(8960, options.mss());
     }
+
+    @Test
+    void writtenOptionsParseBackInLinuxLayout() {
+        // A SYN as Linux lays it out: MSS, SACK-permitted + timestamps, NOP + window scale: 20 bytes.
+        MemorySegment m = MemorySegment.ofArray(new byte[TcpOptions.MAX_LENGTH]);
+        int n = TcpOptions.writeMss(m, 0, 1460);
+        n += TcpOptions.writeSackPermittedTimestamps(m, n, 0x01020304, 0);
+        n += TcpOptions.writeWindowScale(m, n, 7);
+        assertEquals(20, n);
+        assertTrue(options.parse(m, 0, n));
+        assertEquals(1460, options.mss());
+        assertTrue(options.sackPermitted());
+        assertEquals(0x01020304, options.timestampValue());
+        assertEquals(7, options.windowScale());
+        // An ACK: NOP NOP timestamps, NOP NOP SACK with three blocks: 12 + 28 = 40 bytes.
+        n = TcpOptions.writeTimestamps(m, 0, -1, 42);
+        n += TcpOptions.writeSack(m, n, new int[] {100, 200, 300, 400, -10, 5}, 3);
+        assertEquals(TcpOptions.MAX_LENGTH, n);
+        assertTrue(options.parse(m, 0, n));
+        assertEquals(-1, options.timestampValue());
+        assertEquals(42, options.timestampEcho());
+        assertEquals(3, options.sackBlockCount());
+        assertEquals(-10, options.sackLeft(2));
+        assertEquals(5, options.sackRight(2));
+        assertFalse(options.sackPermitted());
+        // Without timestamps: NOP NOP SACK-permitted.
+        n = TcpOptions.writeSackPermitted(m, 0);
+        assertTrue(options.parse(m, 0, n));
+        assertTrue(options.sackPermitted());
+        assertFalse(options.hasTimestamps());
+    }
 }

@@ -1,0 +1,201 @@
+package io.bypass.stack.tcp;
+
+import io.bypass.stack.wire.TcpOptions;
+
+/**
+ * What a connection and its peer agreed on in the SYN exchange, and the per-connection
+ * timestamp state that follows from it: window scaling (RFC 7323 section 2), timestamps with
+ * TS.Recent, PAWS and RTT measurement (RFC 7323 sections 3 to 5), and SACK-permitted
+ * (RFC 2018 section 2). Each is in force only if both SYNs carried it (and our
+ * {@link TcpConfig} offers it).
+ *
+ * <p>The timestamp clock ticks in milliseconds, as Linux's does (RFC 7323 section 5.4 asks
+ * for 1 ms to 1 s per tick): TSval = nowNs / 1 ms plus a per-connection offset drawn from
+ * the ISN secret, so that TSval does not reveal the host's uptime (RFC 7323 section 7.1)
+ * and stays monotonic across incarnations of a 4-tuple within a stack.
+ *
+ * <p>A non-RST segment without timestamps on a connection that negotiated them is accepted
+ * (RFC 7323 section 3.2 says it SHOULD be dropped; Linux accepts it, and so do we, so that a
+ * middlebox that strips options does not stall the connection); it just gives no RTT
+ * sample and does not move TS.Recent.
+ */
+final class OptionNegotiation {
+    /** Nanoseconds per timestamp tick. */
+    static final long TS_TICK_NS = 1_000_000L;
+    /** TS.Recent older than this is invalid for PAWS (RFC 7323 section 5.5: 24 days). */
+    static final long TS_RECENT_VALID_NS = 24L * 24 * 3600 * 1_000_000_000L;
+    /** Largest shift (RFC 7323 section 2.3). */
+    static final int MAX_SHIFT = 14;
+
+    private final TcpConfig config;
+    private final int tsOffset;
+    /** Our receive shift: the smallest that lets the window field cover the receive buffer. */
+    private final int ourShift;
+
+    private boolean scaling;
+    private int sndShift;
+    private int rcvShift;
+    private boolean timestamps;
+    private int tsRecent;
+    private long tsRecentNs;
+    private boolean sack;
+
+    OptionNegotiation(TcpConfig config, int tsOffset) {
+        this.config = config;
+        this.tsOffset = tsOffset;
+        this.ourShift = shiftFor(config.receiveBufferBytes());
+    }
+
+    /** @return the smallest shift s with 65535 * 2^s at least {@code bufferBytes}, at most 14 */
+    static int shiftFor(int bufferBytes) {
+        int s = 0;
+        while (s < MAX_SHIFT && (65_535L << s) < bufferBytes) {
+            s++;
+        }
+        return s;
+    }
+
+    // ------------------------------------------------------------------ the SYN exchange
+
+    /** Fills the options of our SYN (active open): everything the configuration offers. */
+    void offer(SegmentOptions o, int mss, long nowNs) {
+        o.mss = mss;
+        if (config.windowScaling()) {
+            o.windowScale = ourShift;
+        }
+        o.sackPermitted = config.sack();
+        if (config.timestamps()) {
+            o.timestamps = true;
+            o.tsVal = tsVal(nowNs);
+            o.tsEcr = 0;
+        }
+    }
+
+    /**
+     * The peer's SYN or SYN-ACK arrived: an option is in force when we offer it and the peer
+     * sent it (RFC 7323 sections 2.2 and 3.2, RFC 2018 section 2). For a passive open this
+     * decides what our SYN-ACK carries; for an active one our SYN offered all we configured.
+     */
+    void peerSyn(TcpOptions peer, long nowNs) {
+        scaling = config.windowScaling() && peer.windowScale() >= 0;
+        sndShift = scaling ? peer.windowScale() : 0;
+        rcvShift = scaling ? ourShift : 0;
+        timestamps = config.timestamps() && peer.hasTimestamps();
+        if (timestamps) {
+            tsRecent = peer.timestampValue();
+            tsRecentNs = nowNs;
+        }
+        sack = config.sack() && peer.sackPermitted();
+    }
+
+    /** Fills the options of our SYN-ACK: only what the peer's SYN offered. */
+    void answer(SegmentOptions o, int mss, long nowNs) {
+        o.mss = mss;
+        if (scaling) {
+            o.windowScale = rcvShift;
+        }
+        o.sackPermitted = sack;
+        stamp(o, nowNs);
+    }
+
+    // ------------------------------------------------------------------ after the handshake
+
+    /** @return whether window scaling is in force */
+    boolean scaling() {
+        return scaling;
+    }
+
+    /** @return the shift applied to the peer's window fields (0 without scaling) */
+    int sndShift() {
+        return sndShift;
+    }
+
+    /** @return the shift applied to our window fields (0 without scaling) */
+    int rcvShift() {
+        return rcvShift;
+    }
+
+    /** @return whether timestamps are in force */
+    boolean timestamps() {
+        return timestamps;
+    }
+
+    /** @return whether SACK is in force */
+    boolean sack() {
+        return sack;
+    }
+
+    /** @return option bytes every non-SYN segment carries (RFC 7323 section 3.2: all but RSTs) */
+    int fixedOptionBytes() {
+        return timestamps ? TcpOptions.TIMESTAMPS_LENGTH : 0;
+    }
+
+    /** @return TS.Recent (RFC 7323 section 4.3) */
+    int tsRecent() {
+        return tsRecent;
+    }
+
+    /** @return our timestamp clock now */
+    int tsVal(long nowNs) {
+        return (int) Math.floorDiv(nowNs, TS_TICK_NS) + tsOffset;
+    }
+
+    /** Adds TSval and TSecr = TS.Recent to an outgoing segment when timestamps are in force. */
+    void stamp(SegmentOptions o, long nowNs) {
+        if (timestamps) {
+            o.timestamps = true;
+            o.tsVal = tsVal(nowNs);
+            o.tsEcr = tsRecent;
+        }
+    }
+
+    /**
+     * PAWS (RFC 7323 section 5.3, R1): a segment whose TSval is older than TS.Recent is an
+     * old duplicate, unless TS.Recent is more than 24 days old (section 5.5). RSTs are not
+     * tested (R1 excludes them; RFC 5961 guards them instead).
+     *
+     * @return whether to drop the segment (the caller ACKs it)
+     */
+    boolean pawsRejects(TcpOptions seg, boolean rst, long nowNs) {
+        if (!timestamps || rst || !seg.hasTimestamps()) {
+            return false;
+        }
+        if (nowNs - tsRecentNs > TS_RECENT_VALID_NS) {
+            return false;
+        }
+        return seg.timestampValue() - tsRecent < 0;
+    }
+
+    /**
+     * RFC 7323 section 4.3 (R3): TS.Recent takes SEG.TSval when SEG.TSval >= TS.Recent and
+     * SEG.SEQ <= Last.ACK.sent, i.e. the segment covers the left edge we last acknowledged;
+     * so a delayed ACK echoes the earliest segment it acknowledges.
+     */
+    void updateRecent(TcpOptions seg, int seq, int lastAckSent, long nowNs) {
+        if (timestamps && seg.hasTimestamps() && seg.timestampValue() - tsRecent >= 0
+                && SeqNum.le(seq, lastAckSent)) {
+            tsRecent = seg.timestampValue();
+            tsRecentNs = nowNs;
+        }
+    }
+
+    /**
+     * An RTT sample from the echoed timestamp of an ACK of new data (RFC 7323 section 4.1,
+     * RTTM): valid for retransmitted segments too, since the echo names the transmission
+     * that the peer acknowledges.
+     *
+     * @return the RTT in nanoseconds (in whole ticks), or -1 when the segment gives none
+     */
+    long rttSampleNs(TcpOptions seg, long nowNs) {
+        if (!timestamps || !seg.hasTimestamps()) {
+            return -1;
+        }
+        int ticks = tsVal(nowNs) - seg.timestampEcho();
+        // An echo from the future, or from before the connection's longest possible RTO, is
+        // not ours (a broken or hostile peer): no sample.
+        if (ticks < 0 || ticks > config.maxRtoNs() / TS_TICK_NS * 2) {
+            return -1;
+        }
+        return ticks * TS_TICK_NS;
+    }
+}

@@ -15,6 +15,7 @@ import io.bypass.stack.tcp.TcpConfig;
 import io.bypass.stack.tcp.TcpConnection;
 import io.bypass.stack.tcp.TcpException;
 import io.bypass.stack.tcp.TcpListener;
+import io.bypass.stack.tcp.TcpState;
 import io.bypass.stack.testkit.MemoryLink;
 import io.bypass.stack.testkit.Packets;
 import io.bypass.stack.testkit.StackHarness;
@@ -47,7 +48,7 @@ final class FrameInputScenario {
     static final int PASSIVE_PEER_PORT = 40_000;
     static final int ACTIVE_PEER_PORT = 9000;
 
-    /** Operation codes; the input picks one with {@code u8 % OPERATIONS}. */
+    /** Operation codes; the input picks one with {@code u8 % OPERATIONS}. Segments, the richest, have two. */
     static final int OP_SEGMENT = 0;
     static final int OP_SEGMENT_TOO = 1;
     static final int OP_RAW_FRAME = 2;
@@ -238,7 +239,7 @@ final class FrameInputScenario {
             }
             case OP_CONNECT -> {
                 Endpoint e = endpoints[6];
-                if (e.connection == null || e.connection.state() == io.bypass.stack.tcp.TcpState.CLOSED) {
+                if (e.connection == null || e.connection.state() == TcpState.CLOSED) {
                     connect(e);
                 }
             }

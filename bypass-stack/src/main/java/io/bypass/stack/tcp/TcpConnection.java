@@ -91,6 +91,8 @@ public final class TcpConnection {
     private int retries;
     private boolean persisting;
     private int persistShift;
+    /** Zero-window probes sent since the peer last acknowledged anything. */
+    private int unansweredProbes;
 
     // Receive sequence space. RCV.ADV is the right edge we last offered: it never moves left.
     private int irs;
@@ -738,6 +740,7 @@ public final class TcpConnection {
             challengeAck(nowNs);
             return false;
         }
+        unansweredProbes = 0;
         int segWnd = seg.window << options.sndShift();
         boolean updateWindow = SeqNum.lt(sndWl1, seg.seq) || (sndWl1 == seg.seq && SeqNum.le(sndWl2, ack));
         boolean newSack = options.sack() && scoreboard.update(seg.options, sndUna, sndMax);
@@ -1388,6 +1391,13 @@ public final class TcpConnection {
         int sent = sndNxt - bufferSeq;
         int unsent = bufferedBytes() - sent;
         if (sndWnd == 0) {
+            if (++unansweredProbes > config.maxRetransmissions()) {
+                // RFC 1122 section 4.2.2.17 keeps a zero window open only while the receiver
+                // answers the probes; a peer silent through as many probes as we would
+                // retransmit is gone (Linux: tcp_probe_timer against tcp_retries2).
+                fail(TcpError.TIMED_OUT, nowNs);
+                return;
+            }
             // A zero-window probe. Like Linux, an ACK carrying SND.UNA-1: outside the peer's
             // window, so it must answer with an ACK that reports its current window.
             counters.increment(Counter.TCP_ZERO_WINDOW_PROBES);

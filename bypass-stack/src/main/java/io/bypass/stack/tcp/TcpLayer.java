@@ -194,6 +194,7 @@ public final class TcpLayer implements TransportProtocol {
                     // RFC 9293 section 3.10.7.4 (TIME-WAIT) and RFC 1122 4.2.2.13: a new
                     // incarnation, whose ISS must lie beyond anything the old one sent.
                     int floor = c.sndMax() + 65_536;
+                    counters.increment(Counter.TCP_SEGMENTS_IN);
                     c.endTimeWait(nowNs);
                     if (!listenArrives(l, seg, floor, nowNs)) {
                         frame.release();

@@ -55,6 +55,8 @@ final class BypassSelector extends AbstractSelector {
     private volatile int blockState = RUNNING;
     private volatile Thread selecting;
     private boolean inAction;
+    /** The thread this selector pinned to {@code bypass.pin} (tried once per thread); confined to selecting threads. */
+    private Thread pinned;
 
     BypassSelector(BypassSelectorProvider provider, SelectorProvider jdk) throws IOException {
         super(provider);
@@ -223,6 +225,7 @@ final class BypassSelector extends AbstractSelector {
                     return 0;
                 }
                 if (now - spinUntilNs < 0) {
+                    pinOnce();
                     Thread.onSpinWait();
                     continue;
                 }
@@ -232,6 +235,16 @@ final class BypassSelector extends AbstractSelector {
             if (blocking) {
                 end();
             }
+        }
+    }
+
+    /** Under the latency profile the spinning thread may be pinned (bypass.pin); tried once per thread. */
+    private void pinOnce() {
+        int cpu = bypass.config().pinCpu();
+        Thread t = Thread.currentThread();
+        if (cpu >= 0 && pinned != t) {
+            pinned = t;
+            CpuPinning.pinCurrentThread(cpu);
         }
     }
 

@@ -57,6 +57,29 @@ public class BypassSelectorProvider extends SelectorProvider {
     public BypassSelectorProvider(BypassConfig config) {
         this.config = config;
         this.jdk = JdkProvider.get();
+        if (config.stats()) {
+            Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("bypass-stats").unstarted(
+                    () -> System.err.println(statsLine())));
+        }
+    }
+
+    /**
+     * @return one line: the kernel fallbacks and every non-zero stack counter, e.g.
+     *         {@code bypass stats: kernelFallbacks=0 TCP_SEGMENTS_IN=12 ...}
+     */
+    public String statsLine() {
+        StringBuilder b = new StringBuilder("bypass stats: kernelFallbacks=").append(kernelFallbacks());
+        StackEngine e = engine;
+        b.append(" accelerated=").append(e != null);
+        if (e != null) {
+            for (Counter c : Counter.values()) {
+                long v = e.counter(c);
+                if (v != 0) {
+                    b.append(' ').append(c.name()).append('=').append(v);
+                }
+            }
+        }
+        return b.toString();
     }
 
     /** @return the settings */

@@ -93,7 +93,7 @@ final class BypassServerSocketChannel extends ServerSocketChannel implements Byp
     private void onStackEvents(int ev) {
         acceptable.signalAll();
         for (BypassSelectionKey k : keys) {
-            ((BypassSelector) k.selector()).markReady(k, true);
+            ((BypassSelector) k.selector()).markEvent(k, SelectionKey.OP_ACCEPT);
         }
     }
 

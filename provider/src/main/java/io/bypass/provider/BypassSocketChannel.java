@@ -179,8 +179,26 @@ final class BypassSocketChannel extends SocketChannel implements BypassSelectabl
         }
         BypassSelectionKey[] ks = keys;
         for (BypassSelectionKey k : ks) {
-            ((BypassSelector) k.selector()).markReady(k, true);
+            ((BypassSelector) k.selector()).markEvent(k, opsOf(ev));
         }
+    }
+
+    /** @return the SelectionKey operations a stack event may have made ready */
+    private static int opsOf(int ev) {
+        if ((ev & (SocketEvents.CLOSED | SocketEvents.ERROR)) != 0) {
+            return SelectionKey.OP_READ | SelectionKey.OP_WRITE | SelectionKey.OP_CONNECT;
+        }
+        int ops = 0;
+        if ((ev & SocketEvents.READABLE) != 0) {
+            ops |= SelectionKey.OP_READ;
+        }
+        if ((ev & SocketEvents.WRITABLE) != 0) {
+            ops |= SelectionKey.OP_WRITE;
+        }
+        if ((ev & SocketEvents.CONNECTED) != 0) {
+            ops |= SelectionKey.OP_CONNECT;
+        }
+        return ops;
     }
 
     private void attachKernel(SocketChannel ch) throws IOException {

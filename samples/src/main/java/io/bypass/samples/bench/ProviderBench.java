@@ -21,7 +21,7 @@ import java.util.Properties;
 /**
  * Measures, in one run: the 64-byte ping-pong round trip of a selector-driven NIO client
  * and server, on the JDK's provider over kernel loopback and on Bypass over the in-JVM
- * loopback link (latency profile: selectors spin 50 us), as p50/p99 and their ratio; and
+ * loopback link (selectors spin 50 us by default, as the latency profile), as p50/p99 and their ratio; and
  * the cost of a select, and of a round trip, with 10,000 idle accelerated channels
  * registered against 10. Needs {@code --add-exports java.base/sun.nio.ch=ALL-UNNAMED}.
  */
@@ -36,13 +36,17 @@ public final class ProviderBench {
     /**
      * Runs every measurement and prints one line each.
      *
-     * @param args optional: round trips to measure (default 100,000)
+     * @param args optional: round trips to measure (default 100,000), then the selector spin
+     *             time in microseconds (default 50, the latency profile; 0 blocks at once)
      * @throws Exception on any failure
      */
     public static void main(String[] args) throws Exception {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : ROUNDS;
+        int spinUs = args.length > 1 ? Integer.parseInt(args[1]) : 50;
+        System.out.printf("%d round trips of %d bytes, bypass selectors spin %d us, %d CPUs%n", rounds, SIZE, spinUs,
+                Runtime.getRuntime().availableProcessors());
         SelectorProvider jdk = SelectorProvider.provider();
-        BypassSelectorProvider bypass = new BypassSelectorProvider(config("latency", 256 * 1024));
+        BypassSelectorProvider bypass = new BypassSelectorProvider(config(spinUs, 256 * 1024));
         Histogram k = pingPong(jdk, 0, rounds);
         Histogram b = pingPong(bypass, 0, rounds);
         report("jdk kernel loopback", k);
@@ -53,7 +57,7 @@ public final class ProviderBench {
         bypass.shutdown();
 
         // Many connections: small send buffers so that 10,000 pairs fit in memory.
-        BypassSelectorProvider many = new BypassSelectorProvider(config("latency", 4096));
+        BypassSelectorProvider many = new BypassSelectorProvider(config(spinUs, 4096));
         double few = selectNowNs(many, 10);
         double lots = selectNowNs(many, 10_000);
         System.out.printf("selectNow with 10 idle keys: %.0f ns, with 10,000: %.0f ns, ratio %.2f%n", few, lots,
@@ -67,10 +71,10 @@ public final class ProviderBench {
         many.shutdown();
     }
 
-    private static BypassConfig config(String profile, int sndbuf) {
+    private static BypassConfig config(int spinUs, int sndbuf) {
         Properties p = new Properties();
         p.setProperty("bypass.rules.inline", "bind * *");
-        p.setProperty("bypass.profile", profile);
+        p.setProperty("bypass.spin", Integer.toString(spinUs));
         p.setProperty("bypass.sndbuf", Integer.toString(sndbuf));
         return BypassConfig.from(p);
     }

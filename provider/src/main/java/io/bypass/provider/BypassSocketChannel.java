@@ -51,6 +51,13 @@ import java.util.concurrent.locks.ReentrantLock;
  * and defers the backend to {@code connect}: a kernel connect uses that very socket, a
  * stack connect uses its port and keeps it reserved until close.
  *
+ * <p>Options on a stack socket: {@code TCP_NODELAY} and {@code SO_LINGER} (0 aborts with a
+ * RST at close) are applied; {@code SO_RCVBUF}, {@code SO_SNDBUF}, {@code SO_KEEPALIVE},
+ * {@code SO_REUSEADDR}, {@code SO_REUSEPORT} and {@code IP_TOS} are recorded and reported
+ * but not applied, since the stack has no per-connection setters yet (its buffer sizes
+ * are {@code bypass.rcvbuf}/{@code bypass.sndbuf}, and it has no keepalive). On a kernel
+ * backend every option is the kernel's.
+ *
  * <p>Steady state: a non-blocking {@code read}/{@code write} of one buffer allocates
  * nothing (one-element arrays are kept per channel, used under the read or write lock).
  */

@@ -55,4 +55,26 @@ class RoutingTest {
             p.shutdown();
         }
     }
+
+    @Test
+    void adaptorsOfKernelBackedChannelsHonourTheirTimeouts() throws Exception {
+        BypassSelectorProvider p = with("connect 127.0.0.2 *");
+        try (ServerSocketChannel ssc = p.openServerSocketChannel(); SocketChannel c = p.openSocketChannel()) {
+            ssc.socket().bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            ssc.socket().setSoTimeout(50);
+            assertThrows(java.net.SocketTimeoutException.class, () -> ssc.socket().accept());
+            c.socket().connect(ssc.getLocalAddress(), 5_000);
+            ssc.socket().setSoTimeout(5_000);
+            try (java.net.Socket s = ssc.socket().accept()) {
+                assertTrue(s.getChannel() instanceof BypassSocketChannel);
+                c.socket().setSoTimeout(50);
+                assertThrows(java.net.SocketTimeoutException.class, () -> c.socket().getInputStream().read());
+                s.getOutputStream().write(7);
+                assertEquals(7, c.socket().getInputStream().read());
+                assertTrue(c.toString().contains("kernel"), c.toString());
+            }
+        } finally {
+            p.shutdown();
+        }
+    }
 }

@@ -31,22 +31,13 @@ final class AdaptorInputStream extends InputStream {
         if (len == 0) {
             return 0;
         }
-        try {
-            return sc.blockingRead(ByteBuffer.wrap(b, off, len), socket.timeoutNs());
-        } catch (IOException e) {
-            throw SocketExceptions.translate(e);
-        } catch (java.nio.channels.NotYetConnectedException e) {
-            throw SocketExceptions.translate(e);
-        }
+        // As the JDK's stream: the channel's exceptions pass through (closed, async close, timeout).
+        return sc.blockingRead(ByteBuffer.wrap(b, off, len), socket.timeoutNs());
     }
 
     @Override
     public int available() throws IOException {
-        try {
-            return sc.available();
-        } catch (IOException e) {
-            throw SocketExceptions.translate(e);
-        }
+        return sc.available();
     }
 
     @Override

@@ -24,13 +24,7 @@ final class AdaptorOutputStream extends OutputStream {
     @Override
     public void write(byte[] b, int off, int len) throws IOException {
         Objects.checkFromIndexSize(off, len, b.length);
-        try {
-            sc.blockingWrite(ByteBuffer.wrap(b, off, len));
-        } catch (IOException e) {
-            throw SocketExceptions.translate(e);
-        } catch (java.nio.channels.NotYetConnectedException e) {
-            throw SocketExceptions.translate(e);
-        }
+        sc.blockingWrite(ByteBuffer.wrap(b, off, len));
     }
 
     @Override

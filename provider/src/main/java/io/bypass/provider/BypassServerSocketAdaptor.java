@@ -40,8 +40,6 @@ final class BypassServerSocketAdaptor extends ServerSocket {
     public void bind(SocketAddress local, int backlog) throws IOException {
         try {
             ssc.bind(local == null ? new InetSocketAddress(0) : local, backlog);
-        } catch (IOException e) {
-            throw SocketExceptions.translate(e);
         } catch (RuntimeException e) {
             throw SocketExceptions.translate(e);
         }
@@ -78,8 +76,6 @@ final class BypassServerSocketAdaptor extends ServerSocket {
                     throw new IllegalBlockingModeException();
                 }
             }
-        } catch (IOException e) {
-            throw SocketExceptions.translate(e);
         } catch (java.nio.channels.NotYetBoundException e) {
             throw SocketExceptions.translate(e);
         }

@@ -79,8 +79,6 @@ final class BypassSocketAdaptor extends Socket {
         }
         try {
             sc.blockingConnect(remote, TimeUnit.MILLISECONDS.toNanos(timeout));
-        } catch (IOException e) {
-            throw SocketExceptions.translate(e);
         } catch (RuntimeException e) {
             throw SocketExceptions.translate(e);
         }
@@ -90,8 +88,6 @@ final class BypassSocketAdaptor extends Socket {
     public void bind(SocketAddress local) throws IOException {
         try {
             sc.bind(local);
-        } catch (IOException e) {
-            throw SocketExceptions.translate(e);
         } catch (RuntimeException e) {
             throw SocketExceptions.translate(e);
         }
@@ -314,8 +310,6 @@ final class BypassSocketAdaptor extends Socket {
     public void shutdownInput() throws IOException {
         try {
             sc.shutdownInput();
-        } catch (IOException e) {
-            throw SocketExceptions.translate(e);
         } catch (RuntimeException e) {
             throw SocketExceptions.translate(e);
         }
@@ -325,8 +319,6 @@ final class BypassSocketAdaptor extends Socket {
     public void shutdownOutput() throws IOException {
         try {
             sc.shutdownOutput();
-        } catch (IOException e) {
-            throw SocketExceptions.translate(e);
         } catch (RuntimeException e) {
             throw SocketExceptions.translate(e);
         }

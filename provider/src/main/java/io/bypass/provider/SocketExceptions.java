@@ -13,20 +13,13 @@ import java.nio.channels.UnsupportedAddressTypeException;
 
 /**
  * Turns channel exceptions into the {@code java.net} ones a {@code Socket} throws, with the
- * JDK's messages ({@code sun.nio.ch.Net.translateException}), for the adaptors.
+ * JDK's messages, for the adaptors. As {@code sun.nio.ch.Net.translateException} does, an
+ * {@code IOException} of the channel (closed, asynchronously closed, timed out, reset)
+ * passes through unchanged except from option accessors, which may only throw
+ * {@code SocketException}.
  */
 final class SocketExceptions {
     private SocketExceptions() {
-    }
-
-    /** @return what a socket throws for {@code x}: "Socket is closed" for a closed channel, else x itself */
-    static IOException translate(IOException x) {
-        if (!(x instanceof ClosedChannelException)) {
-            return x;
-        }
-        SocketException s = new SocketException("Socket is closed");
-        s.initCause(x);
-        return s;
     }
 
     /** @return what a socket throws for a channel's unchecked exception */
@@ -52,14 +45,16 @@ final class SocketExceptions {
         return s;
     }
 
-    /** @return {@code x} as a SocketException, for the option accessors that may only throw that */
+    /**
+     * @return {@code x} as the SocketException an option accessor throws
+     *         ({@code sun.nio.ch.Net.translateToSocketException})
+     */
     static SocketException socket(IOException x) {
-        IOException t = translate(x);
-        if (t instanceof SocketException s) {
+        if (x instanceof SocketException s) {
             return s;
         }
-        SocketException s = new SocketException(t.getMessage());
-        s.initCause(t);
+        SocketException s = new SocketException(x instanceof ClosedChannelException ? "Socket is closed" : x.getMessage());
+        s.initCause(x);
         return s;
     }
 }

@@ -168,6 +168,31 @@ class AdaptorContractTest {
         }
     }
 
+    @ParameterizedTest
+    @MethodSource("providers")
+    void closingTheSocketEndsABlockedStreamReadWithAsynchronousClose(SelectorProvider p) throws Exception {
+        try (ServerSocketChannel ssc = listen(p); SocketChannel c = p.openSocketChannel()) {
+            c.connect(ssc.getLocalAddress());
+            try (SocketChannel s = ssc.accept()) {
+                java.util.concurrent.CompletableFuture<Throwable> f = new java.util.concurrent.CompletableFuture<>();
+                Thread.ofVirtual().start(() -> {
+                    try {
+                        c.socket().getInputStream().read();
+                        f.complete(null);
+                    } catch (Throwable t) {
+                        f.complete(t);
+                    }
+                });
+                Thread.sleep(200);
+                c.socket().close();
+                Throwable t = f.get(10, java.util.concurrent.TimeUnit.SECONDS);
+                // The JDK's stream lets the channel's exception through (sun.nio.ch.SocketInputStream).
+                assertTrue(t instanceof java.nio.channels.AsynchronousCloseException, String.valueOf(t));
+                assertTrue(s.isOpen());
+            }
+        }
+    }
+
     @Test
     void adaptorsOverrideEveryPublicMethodSoNoKernelSocketIsCreated() {
         assertEquals(List.of(), notOverridden(Socket.class, BypassSocketAdaptor.class));

@@ -85,8 +85,8 @@ class ProviderResourceTest {
             SocketChannel s = ssc.accept();
             c.configureBlocking(false);
             s.configureBlocking(false);
-            c.register(sel, SelectionKey.OP_READ);
-            s.register(sel, SelectionKey.OP_READ);
+            SelectionKey ck = c.register(sel, SelectionKey.OP_READ);
+            SelectionKey sk = s.register(sel, SelectionKey.OP_READ);
             ByteBuffer out = ByteBuffer.allocateDirect(64);
             ByteBuffer in = ByteBuffer.allocateDirect(64);
             int[] echoed = new int[1];
@@ -105,16 +105,29 @@ class ProviderResourceTest {
                     throw new java.io.UncheckedIOException(ex);
                 }
             };
+            boolean[] useSelectedSet = new boolean[1];
+            // One round trip, driven by select(Consumer) or by select() and the selected-key set
+            // (looked up and removed by key: iterating would allocate the application's iterator).
             Runnable pingPong = () -> {
                 try {
                     out.clear();
                     c.write(out);
                     int want = echoed[0] + 64;
                     while (echoed[0] < want) {
-                        sel.select(echo, 0);
+                        if (!useSelectedSet[0]) {
+                            sel.select(echo, 0);
+                            continue;
+                        }
+                        sel.select();
+                        java.util.Set<SelectionKey> selected = sel.selectedKeys();
+                        if (selected.remove(sk)) {
+                            echo.accept(sk);
+                        }
+                        if (selected.remove(ck)) {
+                            echo.accept(ck);
+                        }
                     }
-                    sel.selectNow();
-                    sel.selectedKeys().clear();
+                    useSelectedSet[0] = !useSelectedSet[0];
                 } catch (java.io.IOException ex) {
                     throw new java.io.UncheckedIOException(ex);
                 }

@@ -18,7 +18,7 @@ import java.util.Properties;
  * <tr><td>bypass.rules.inline</td><td>rules separated by {@code ;}, checked before the file's</td></tr>
  * <tr><td>bypass.link</td><td>{@code loopback} (the in-JVM link; the only one so far)</td></tr>
  * <tr><td>bypass.ip, bypass.prefix, bypass.gateway, bypass.mac</td><td>the stack's own addresses</td></tr>
- * <tr><td>bypass.spin</td><td>microseconds a selector polls before it blocks (0: never spin)</td></tr>
+ * <tr><td>bypass.spin</td><td>microseconds a selector or a blocking read polls before it blocks (0: never spin)</td></tr>
  * <tr><td>bypass.rcvbuf, bypass.sndbuf</td><td>TCP buffer sizes in bytes</td></tr>
  * <tr><td>bypass.debug</td><td>{@code true}: one log line per routing decision</td></tr>
  * <tr><td>bypass.profile</td><td>{@code latency}: spin 50 us (as Onload's EF_POLL_USEC) unless bypass.spin says otherwise</td></tr>

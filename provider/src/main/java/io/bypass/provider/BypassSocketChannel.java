@@ -90,6 +90,8 @@ final class BypassSocketChannel extends SocketChannel implements BypassSelectabl
     /** A client-side bind's kernel socket: bound, never connected unless the kernel is chosen. */
     private volatile SocketChannel reservation;
     private volatile Socket adaptor;
+    /** Bumped (under the engine lock) with every signal of {@link #readable}; a spinning reader watches it. */
+    private volatile int readEvents;
     private volatile InetSocketAddress localAddress;
     private volatile InetSocketAddress remoteAddress;
     private volatile boolean inputShutdown;
@@ -179,6 +181,7 @@ final class BypassSocketChannel extends SocketChannel implements BypassSelectabl
     /** Stack callback, under the engine lock: wake the waiters it concerns and queue our keys. */
     private void onStackEvents(int ev) {
         if ((ev & (SocketEvents.READABLE | SocketEvents.CLOSED | SocketEvents.ERROR)) != 0) {
+            readEvents++;
             readable.signalAll();
         }
         if ((ev & (SocketEvents.WRITABLE | SocketEvents.CONNECTED | SocketEvents.CLOSED | SocketEvents.ERROR)) != 0) {
@@ -544,6 +547,7 @@ final class BypassSocketChannel extends SocketChannel implements BypassSelectabl
         IOException failure = null;
         StackEngine e = engine;
         TcpConnection c = conn;
+        long spinUntilNs = 0;
         try {
             if (blocking) {
                 begin();
@@ -577,6 +581,14 @@ final class BypassSocketChannel extends SocketChannel implements BypassSelectabl
                         timedOut = true;
                         break;
                     }
+                    if (spinUntilNs == 0) {
+                        spinUntilNs = now + bypass.config().spinNs();
+                    }
+                    if (spinUntilNs - now > 0) {
+                        spinForRead(e, spinUntilNs, timed, deadlineNs);
+                        now = StackEngine.nowNs();
+                        continue;
+                    }
                     if (!e.awaitLocked(readable, timed, deadlineNs)) {
                         break;
                     }
@@ -604,6 +616,30 @@ final class BypassSocketChannel extends SocketChannel implements BypassSelectabl
             throw new java.net.SocketTimeoutException("Read timed out");
         }
         return total > 0 ? total : eof || inputShutdown ? -1 : 0;
+    }
+
+    /**
+     * The latency profile for blocking reads (as Onload's EF_POLL_USEC): before waiting, spin
+     * with the lock released, driving the stacks, until a readable event, the spin time or the
+     * timeout. Called and returns with the lock held; the caller re-checks everything, so an
+     * event during the spin is never lost.
+     */
+    private void spinForRead(StackEngine e, long spinUntilNs, boolean timed, long deadlineNs) {
+        int seen = readEvents;
+        e.unlock();
+        try {
+            for (;;) {
+                long now = StackEngine.nowNs();
+                if (readEvents != seen || now - spinUntilNs >= 0 || timed && now - deadlineNs >= 0 || !isOpen()
+                        || Thread.currentThread().isInterrupted()) {
+                    return;
+                }
+                e.tryProgress();
+                Thread.onSpinWait();
+            }
+        } finally {
+            e.lock();
+        }
     }
 
     private long kernelRead(SocketChannel k, ByteBuffer[] dsts, int offset, int length) throws IOException {

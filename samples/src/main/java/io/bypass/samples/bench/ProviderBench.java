@@ -51,9 +51,12 @@ public final class ProviderBench {
         Histogram b = pingPong(bypass, 0, rounds);
         report("jdk kernel loopback", k);
         report("bypass loopback link", b);
-        System.out.printf("rtt ratio jdk/bypass: p50 %.1fx  p99 %.1fx%n",
-                (double) k.getValueAtPercentile(50) / b.getValueAtPercentile(50),
-                (double) k.getValueAtPercentile(99) / b.getValueAtPercentile(99));
+        ratio(k, b);
+        Histogram kb = blockingPingPong(jdk, rounds);
+        Histogram bb = blockingPingPong(bypass, rounds);
+        report("jdk kernel loopback, blocking channels", kb);
+        report("bypass loopback link, blocking channels", bb);
+        ratio(kb, bb);
         bypass.shutdown();
 
         // Many connections: small send buffers so that 10,000 pairs fit in memory.
@@ -69,6 +72,59 @@ public final class ProviderBench {
         System.out.printf("rtt ratio 10,000 idle / 10 idle: p50 %.2f%n",
                 (double) rLots.getValueAtPercentile(50) / rFew.getValueAtPercentile(50));
         many.shutdown();
+    }
+
+    private static void ratio(Histogram jdk, Histogram bypass) {
+        System.out.printf("rtt ratio jdk/bypass: p50 %.1fx  p99 %.1fx%n",
+                (double) jdk.getValueAtPercentile(50) / bypass.getValueAtPercentile(50),
+                (double) jdk.getValueAtPercentile(99) / bypass.getValueAtPercentile(99));
+    }
+
+    /** Blocking 64-byte ping-pong: a thread per side, blocking reads (which spin first on Bypass). */
+    private static Histogram blockingPingPong(SelectorProvider p, int rounds) throws Exception {
+        Histogram h = new Histogram(3_600_000_000_000L, 3);
+        try (ServerSocketChannel ssc = listen(p); SocketChannel c = p.openSocketChannel()) {
+            c.connect(ssc.getLocalAddress());
+            SocketChannel s = ssc.accept();
+            c.setOption(StandardSocketOptions.TCP_NODELAY, true);
+            s.setOption(StandardSocketOptions.TCP_NODELAY, true);
+            int total = WARMUP + rounds;
+            Thread server = Thread.ofPlatform().name("bench-blocking-server").start(() -> {
+                ByteBuffer buf = ByteBuffer.allocateDirect(SIZE);
+                try {
+                    for (int i = 0; i < total; i++) {
+                        buf.clear();
+                        while (buf.hasRemaining()) {
+                            if (s.read(buf) < 0) {
+                                return;
+                            }
+                        }
+                        buf.flip();
+                        s.write(buf);
+                    }
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            ByteBuffer buf = ByteBuffer.allocateDirect(SIZE);
+            for (int i = 0; i < total; i++) {
+                long t0 = System.nanoTime();
+                buf.clear();
+                c.write(buf);
+                buf.clear();
+                while (buf.hasRemaining()) {
+                    if (c.read(buf) < 0) {
+                        throw new IOException("server closed");
+                    }
+                }
+                if (i >= WARMUP) {
+                    h.recordValue(System.nanoTime() - t0);
+                }
+            }
+            server.join();
+            s.close();
+        }
+        return h;
     }
 
     private static BypassConfig config(int spinUs, int sndbuf) {

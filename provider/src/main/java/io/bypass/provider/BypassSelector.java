@@ -240,7 +240,10 @@ final class BypassSelector extends AbstractSelector {
                 }
                 if (now - spinUntilNs < 0) {
                     pinOnce();
-                    Thread.onSpinWait();
+                    // yield, not onSpinWait: when the peer thread shares this CPU (fewer free
+                    // CPUs than spinners) it runs now instead of after our whole spin; on a
+                    // free CPU sched_yield returns at once. Measured: p50 108 us -> 5 us on 2 busy CPUs.
+                    Thread.yield();
                     continue;
                 }
                 block(remainingNs);

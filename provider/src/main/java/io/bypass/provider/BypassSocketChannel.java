@@ -635,7 +635,8 @@ final class BypassSocketChannel extends SocketChannel implements BypassSelectabl
                     return;
                 }
                 e.tryProgress();
-                Thread.onSpinWait();
+                // yield rather than onSpinWait: a peer sharing this CPU runs now (see BypassSelector).
+                Thread.yield();
             }
         } finally {
             e.lock();

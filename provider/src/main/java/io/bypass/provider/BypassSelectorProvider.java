@@ -54,6 +54,7 @@ public class BypassSelectorProvider extends SelectorProvider {
      *
      * @param config the settings
      */
+    @SuppressWarnings("this-escape") // the stats hook only runs at JVM exit, long after construction
     public BypassSelectorProvider(BypassConfig config) {
         this.config = config;
         this.jdk = JdkProvider.get();

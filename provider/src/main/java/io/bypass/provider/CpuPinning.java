@@ -28,6 +28,7 @@ final class CpuPinning {
      *
      * @return whether the thread is now pinned
      */
+    @SuppressWarnings("restricted") // native access is enabled by bin/bypass and the drop-in jar's manifest
     static boolean pinCurrentThread(int cpu) {
         String why = reasonUnsupported(cpu);
         if (why == null) {

@@ -18,10 +18,12 @@ import java.util.Properties;
  * <tr><td>bypass.rules.inline</td><td>rules separated by {@code ;}, checked before the file's</td></tr>
  * <tr><td>bypass.link</td><td>{@code loopback} (the in-JVM link; the only one so far)</td></tr>
  * <tr><td>bypass.ip, bypass.prefix, bypass.gateway, bypass.mac</td><td>the stack's own addresses</td></tr>
- * <tr><td>bypass.spin</td><td>microseconds a selector polls before it blocks (0: never spin)</td></tr>
+ * <tr><td>bypass.spin</td><td>microseconds a selector or a blocking read polls before it blocks (0: never spin)</td></tr>
  * <tr><td>bypass.rcvbuf, bypass.sndbuf</td><td>TCP buffer sizes in bytes</td></tr>
  * <tr><td>bypass.debug</td><td>{@code true}: one log line per routing decision</td></tr>
- * <tr><td>bypass.profile</td><td>{@code latency}: spin 100 us unless bypass.spin says otherwise</td></tr>
+ * <tr><td>bypass.profile</td><td>{@code latency}: spin 50 us (as Onload's EF_POLL_USEC) unless bypass.spin says otherwise</td></tr>
+ * <tr><td>bypass.pin</td><td>a CPU number: a selecting thread that spins is pinned to it (Linux, platform threads)</td></tr>
+ * <tr><td>bypass.stats</td><td>{@code true}: print the stack counters at JVM exit</td></tr>
  * </table>
  *
  * @param rules       the acceleration rules
@@ -34,13 +36,15 @@ import java.util.Properties;
  * @param rcvbufBytes the TCP receive buffer size
  * @param sndbufBytes the TCP send buffer size
  * @param debug       whether routing decisions are logged
+ * @param stats       whether the stack counters are printed at JVM exit
+ * @param pinCpu      the CPU a spinning selecting thread is pinned to, or -1
  */
 public record BypassConfig(Rules rules, String link, int ip, int prefix, int gateway, long mac, long spinNs,
-                           int rcvbufBytes, int sndbufBytes, boolean debug) {
+                           int rcvbufBytes, int sndbufBytes, boolean debug, boolean stats, int pinCpu) {
     /** The one link there is so far. */
     public static final String LINK_LOOPBACK = "loopback";
     /** Spin time of the latency profile, like Onload's latency profile. */
-    static final long LATENCY_SPIN_US = 100;
+    static final long LATENCY_SPIN_US = 50;
 
     /** @return the settings from the system properties */
     public static BypassConfig fromSystemProperties() {
@@ -87,17 +91,24 @@ public record BypassConfig(Rules rules, String link, int ip, int prefix, int gat
         TcpConfig tcp = TcpConfig.defaults();
         int rcvbuf = integer(p, "bypass.rcvbuf", tcp.receiveBufferBytes(), 1024, 1 << 30);
         int sndbuf = integer(p, "bypass.sndbuf", tcp.sendBufferBytes(), 1024, 1 << 30);
-        String debug = p.getProperty("bypass.debug", "false").toLowerCase(Locale.ROOT);
-        if (!debug.equals("true") && !debug.equals("false")) {
-            throw bad("bypass.debug", debug, "expected true or false");
+        boolean debug = bool(p, "bypass.debug");
+        boolean stats = bool(p, "bypass.stats");
+        int pin = integer(p, "bypass.pin", -1, 0, 65_535);
+        return new BypassConfig(rules, link, ip, prefix, gateway, mac, spinUs * 1000, rcvbuf, sndbuf, debug, stats, pin);
+    }
+
+    private static boolean bool(Properties p, String key) {
+        String text = p.getProperty(key, "false").toLowerCase(Locale.ROOT);
+        if (!text.equals("true") && !text.equals("false")) {
+            throw bad(key, text, "expected true or false");
         }
-        return new BypassConfig(rules, link, ip, prefix, gateway, mac, spinUs * 1000, rcvbuf, sndbuf,
-                debug.equals("true"));
+        return text.equals("true");
     }
 
     /** @return a copy with other rules */
     public BypassConfig withRules(Rules newRules) {
-        return new BypassConfig(newRules, link, ip, prefix, gateway, mac, spinNs, rcvbufBytes, sndbufBytes, debug);
+        return new BypassConfig(newRules, link, ip, prefix, gateway, mac, spinNs, rcvbufBytes, sndbufBytes, debug,
+                stats, pinCpu);
     }
 
     private static int address(Properties p, String key, String fallback) {

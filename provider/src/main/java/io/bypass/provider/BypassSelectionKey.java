@@ -20,6 +20,7 @@ final class BypassSelectionKey extends AbstractSelectionKey {
     private volatile int readyOps;
     /** The inner selector's key when the channel is kernel-backed; guarded by this. */
     private SelectionKey innerKey;
+    private volatile boolean edgeTriggered;
     /** Whether the key is on the selector's readiness list; guarded by the selector's ready lock. */
     boolean queued;
 
@@ -73,6 +74,20 @@ final class BypassSelectionKey extends AbstractSelectionKey {
     public int readyOps() {
         ensureValid();
         return readyOps;
+    }
+
+    /** @see BypassKeys#setEdgeTriggered */
+    void edgeTriggered(boolean on) {
+        ensureValid();
+        edgeTriggered = on;
+        if (on) {
+            // Report what holds now, once: the application may have missed the edges before.
+            selector.markReady(this, true);
+        }
+    }
+
+    boolean edgeTriggered() {
+        return edgeTriggered;
     }
 
     int rawInterestOps() {

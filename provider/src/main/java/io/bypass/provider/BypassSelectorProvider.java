@@ -25,8 +25,10 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>Routing: a {@code ServerSocketChannel.bind} is accelerated when a {@code bind} rule
  * matches it and the address is loopback or wildcard (what the in-JVM loopback link can
- * serve); a {@code connect} to a loopback address is accelerated only when an accelerated
- * listener owns the port. Everything else runs on the kernel and is counted.
+ * serve); a {@code connect} to a loopback address is accelerated when an accelerated
+ * listener owns the port or a {@code connect} rule matches it (see
+ * {@link #accelerateConnect}). A client-side {@code bind} follows its connect. Everything
+ * else runs on the kernel and is counted.
  */
 public class BypassSelectorProvider extends SelectorProvider {
     private static final System.Logger LOG = System.getLogger("io.bypass.provider");
@@ -52,9 +54,33 @@ public class BypassSelectorProvider extends SelectorProvider {
      *
      * @param config the settings
      */
+    @SuppressWarnings("this-escape") // the stats hook only runs at JVM exit, long after construction
     public BypassSelectorProvider(BypassConfig config) {
         this.config = config;
         this.jdk = JdkProvider.get();
+        if (config.stats()) {
+            Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("bypass-stats").unstarted(
+                    () -> System.err.println(statsLine())));
+        }
+    }
+
+    /**
+     * @return one line: the kernel fallbacks and every non-zero stack counter, e.g.
+     *         {@code bypass stats: kernelFallbacks=0 TCP_SEGMENTS_IN=12 ...}
+     */
+    public String statsLine() {
+        StringBuilder b = new StringBuilder("bypass stats: kernelFallbacks=").append(kernelFallbacks());
+        StackEngine e = engine;
+        b.append(" accelerated=").append(e != null);
+        if (e != null) {
+            for (Counter c : Counter.values()) {
+                long v = e.counter(c);
+                if (v != 0) {
+                    b.append(' ').append(c.name()).append('=').append(v);
+                }
+            }
+        }
+        return b.toString();
     }
 
     /** @return the settings */
@@ -116,12 +142,33 @@ public class BypassSelectorProvider extends SelectorProvider {
         return accelerate;
     }
 
+    /**
+     * Routes a connect. On the loopback link a connect is accelerated when its destination
+     * is a loopback port that an accelerated listener of this provider owns (the kernel
+     * cannot reach it: the port is only reserved there), or when a {@code connect} rule
+     * matches a loopback destination: the rule sends it to the stack even with no stack
+     * listener on the port, where it is refused as a kernel connect to a closed port would
+     * be. A rule matching any other destination cannot be served by the loopback link, and
+     * the connect goes to the kernel.
+     */
     boolean accelerateConnect(InetSocketAddress remote) {
         boolean loopback = remote.getAddress().isLoopbackAddress();
+        Rule rule = config.rules().match(Rule.Kind.CONNECT, remote.getAddress(), remote.getPort());
         StackEngine e = engine;
-        boolean accelerate = loopback && e != null && e.ownsPort(remote.getPort());
-        decided("connect", remote, accelerate, accelerate ? "accelerated listener on port " + remote.getPort()
-                : loopback ? "no accelerated listener on port " + remote.getPort() : "not reachable on the loopback link");
+        boolean owned = loopback && e != null && e.ownsPort(remote.getPort());
+        boolean accelerate = owned || loopback && rule != null;
+        String why;
+        if (owned) {
+            why = "accelerated listener on port " + remote.getPort();
+        } else if (accelerate) {
+            why = "rule " + rule;
+        } else if (rule != null) {
+            why = "rule " + rule + " but the loopback link reaches only loopback addresses";
+        } else {
+            why = loopback ? "no accelerated listener on port " + remote.getPort() + " and no connect rule"
+                    : "not reachable on the loopback link";
+        }
+        decided("connect", remote, accelerate, why);
         return accelerate;
     }
 

@@ -24,6 +24,8 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
 
 /**
  * Our {@link ServerSocketChannel}: at {@code bind} the rules decide between a stack
@@ -43,6 +45,9 @@ final class BypassServerSocketChannel extends ServerSocketChannel implements Byp
     private volatile StackEngine engine;
     private volatile TcpListener listener;
     private volatile SocketChannel reservation;
+    /** Signalled (under the engine lock) by every listener event and by close. */
+    private volatile Condition acceptable;
+    private volatile ServerSocket adaptor;
     private volatile InetSocketAddress localAddress;
 
     BypassServerSocketChannel(BypassSelectorProvider provider) {
@@ -86,9 +91,9 @@ final class BypassServerSocketChannel extends ServerSocketChannel implements Byp
     }
 
     private void onStackEvents(int ev) {
-        engine.changed.signalAll();
+        acceptable.signalAll();
         for (BypassSelectionKey k : keys) {
-            ((BypassSelector) k.selector()).markReady(k, true);
+            ((BypassSelector) k.selector()).markEvent(k, SelectionKey.OP_ACCEPT);
         }
     }
 
@@ -142,6 +147,7 @@ final class BypassServerSocketChannel extends ServerSocketChannel implements Byp
         e.lock();
         try {
             TcpListener l = e.server.tcp().listen(Ipv4Address.ANY, port, backlog);
+            acceptable = e.newCondition();
             l.listener(events);
             engine = e;
             listener = l;
@@ -161,6 +167,32 @@ final class BypassServerSocketChannel extends ServerSocketChannel implements Byp
 
     @Override
     public SocketChannel accept() throws IOException {
+        return accept(false, 0);
+    }
+
+    /**
+     * The adaptor's accept: blocking, with a timeout.
+     *
+     * @throws java.net.SocketTimeoutException when the timeout passes first
+     */
+    SocketChannel blockingAccept(long timeoutNs) throws IOException {
+        if (!isBlocking()) {
+            throw new java.nio.channels.IllegalBlockingModeException();
+        }
+        ServerSocketChannel k = kernel;
+        if (k != null) {
+            // The kernel channel's own adaptor implements the timed accept.
+            k.socket().setSoTimeout((int) Math.max(1, TimeUnit.NANOSECONDS.toMillis(timeoutNs)));
+            return new BypassSocketChannel(bypass, k.socket().accept().getChannel());
+        }
+        SocketChannel c = accept(true, StackEngine.nowNs() + timeoutNs);
+        if (c == null) {
+            throw new java.net.SocketTimeoutException("Accept timed out");
+        }
+        return c;
+    }
+
+    private SocketChannel accept(boolean timed, long deadlineNs) throws IOException {
         ensureOpen();
         if (localAddress == null) {
             throw new NotYetBoundException();
@@ -186,14 +218,15 @@ final class BypassServerSocketChannel extends ServerSocketChannel implements Byp
                 e.pollLocked(StackEngine.nowNs());
                 while (isOpen()) {
                     c = listener.accept();
-                    if (c != null || !blocking || !BypassSocketChannel.await(e)) {
+                    if (c != null || !blocking || timed && deadlineNs - StackEngine.nowNs() <= 0
+                            || !e.awaitLocked(acceptable, timed, deadlineNs)) {
                         break;
                     }
                 }
             } finally {
                 e.unlock();
             }
-            completed = c != null || !blocking;
+            completed = c != null || !blocking || timed && isOpen() && !Thread.currentThread().isInterrupted();
         } finally {
             end(completed);
         }
@@ -222,7 +255,7 @@ final class BypassServerSocketChannel extends ServerSocketChannel implements Byp
                 l.listener(SocketListener.NONE);
                 l.close(now);
                 e.pollLocked(now);
-                e.changed.signalAll();
+                acceptable.signalAll();
             } finally {
                 e.unlock();
             }
@@ -279,7 +312,17 @@ final class BypassServerSocketChannel extends ServerSocketChannel implements Byp
 
     @Override
     public ServerSocket socket() {
-        throw new UnsupportedOperationException("socket() adaptor not supported yet by Bypass");
+        synchronized (stateLock) {
+            if (adaptor == null) {
+                adaptor = new BypassServerSocketAdaptor(this);
+            }
+            return adaptor;
+        }
+    }
+
+    /** @return the bound address without the open check (the adaptor's view), or null */
+    InetSocketAddress localAddressOrNull() {
+        return localAddress;
     }
 
     @Override

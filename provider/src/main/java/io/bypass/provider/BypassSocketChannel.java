@@ -29,6 +29,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Our {@link SocketChannel}. It decides late: options and blocking mode are recorded
@@ -36,22 +38,43 @@ import java.util.concurrent.TimeUnit;
  * accelerated path) or a JDK channel from the delegate provider (the kernel fallback,
  * to which every call is then forwarded). Keys registered before the decision follow it.
  *
- * <p>Locks: {@link #stateLock} guards the connection state and backend fields; stack
- * socket calls are made under the engine lock. Blocking operations wait on the engine's
- * condition inside {@code begin}/{@code end}, so an interrupt closes the channel with
- * {@link ClosedByInterruptException} and a concurrent close ends them with
- * {@link AsynchronousCloseException}, as {@code sun.nio.ch.SocketChannelImpl} does.
+ * <p>Locks, as in {@code sun.nio.ch.SocketChannelImpl}: {@link #readLock} and
+ * {@link #writeLock} serialize readers and writers, {@link #stateLock} guards the
+ * connection state and backend fields; stack socket calls are made under the engine lock.
+ * Blocking operations wait on this channel's own conditions ({@link #readable} for reads,
+ * {@link #writable} for writes and connects), signalled by its stack callbacks (see
+ * {@link StackEngine} for why no wakeup is lost), inside {@code begin}/{@code end}, so an
+ * interrupt closes the channel with {@link ClosedByInterruptException} and a concurrent
+ * close ends them with {@link AsynchronousCloseException}.
+ *
+ * <p>A client-side {@code bind} reserves its port with a bound, unconnected kernel socket
+ * and defers the backend to {@code connect}: a kernel connect uses that very socket, a
+ * stack connect uses its port and keeps it reserved until close.
+ *
+ * <p>Options on a stack socket: {@code TCP_NODELAY} and {@code SO_LINGER} (0 aborts with a
+ * RST at close) are applied; {@code SO_RCVBUF}, {@code SO_SNDBUF}, {@code SO_KEEPALIVE},
+ * {@code SO_REUSEADDR}, {@code SO_REUSEPORT} and {@code IP_TOS} are recorded and reported
+ * but not applied, since the stack has no per-connection setters yet (its buffer sizes
+ * are {@code bypass.rcvbuf}/{@code bypass.sndbuf}, and it has no keepalive). On a kernel
+ * backend every option is the kernel's.
+ *
+ * <p>Steady state: a non-blocking {@code read}/{@code write} of one buffer allocates
+ * nothing (one-element arrays are kept per channel, used under the read or write lock).
  */
 final class BypassSocketChannel extends SocketChannel implements BypassSelectable {
     private static final int ST_UNCONNECTED = 0;
     private static final int ST_PENDING = 1;
     private static final int ST_CONNECTED = 2;
-    /** Bounds a wait so that a missed signal costs at most this much, never a hang. */
-    private static final long WAIT_NS = TimeUnit.MILLISECONDS.toNanos(50);
 
     private final BypassSelectorProvider bypass;
     private final Object stateLock = new Object();
     private final Object keysLock = new Object();
+    private final ReentrantLock readLock = new ReentrantLock();
+    private final ReentrantLock writeLock = new ReentrantLock();
+    /** The one-buffer array of read(ByteBuffer); used under readLock. */
+    private final ByteBuffer[] readOne = new ByteBuffer[1];
+    /** The one-buffer array of write(ByteBuffer); used under writeLock. */
+    private final ByteBuffer[] writeOne = new ByteBuffer[1];
     private final Options options;
     private final SocketListener events = this::onStackEvents;
     private volatile BypassSelectionKey[] keys = new BypassSelectionKey[0];
@@ -60,6 +83,15 @@ final class BypassSocketChannel extends SocketChannel implements BypassSelectabl
     private volatile SocketChannel kernel;
     private volatile StackEngine engine;
     private volatile TcpConnection conn;
+    /** Signalled when the socket may have become readable, closed or failed. */
+    private volatile Condition readable;
+    /** Signalled when the socket may have become writable, connected, closed or failed. */
+    private volatile Condition writable;
+    /** A client-side bind's kernel socket: bound, never connected unless the kernel is chosen. */
+    private volatile SocketChannel reservation;
+    private volatile Socket adaptor;
+    /** Bumped (under the engine lock) with every signal of {@link #readable}; a spinning reader watches it. */
+    private volatile int readEvents;
     private volatile InetSocketAddress localAddress;
     private volatile InetSocketAddress remoteAddress;
     private volatile boolean inputShutdown;
@@ -87,6 +119,8 @@ final class BypassSocketChannel extends SocketChannel implements BypassSelectabl
         this(provider);
         this.engine = engine;
         this.conn = accepted;
+        this.readable = engine.newCondition();
+        this.writable = engine.newCondition();
         this.localAddress = local;
         this.remoteAddress = remote;
         this.state = ST_CONNECTED;
@@ -144,13 +178,37 @@ final class BypassSocketChannel extends SocketChannel implements BypassSelectabl
         }
     }
 
-    /** Stack callback, under the engine lock: wake waiters and queue our keys. */
+    /** Stack callback, under the engine lock: wake the waiters it concerns and queue our keys. */
     private void onStackEvents(int ev) {
-        engine.changed.signalAll();
+        if ((ev & (SocketEvents.READABLE | SocketEvents.CLOSED | SocketEvents.ERROR)) != 0) {
+            readEvents++;
+            readable.signalAll();
+        }
+        if ((ev & (SocketEvents.WRITABLE | SocketEvents.CONNECTED | SocketEvents.CLOSED | SocketEvents.ERROR)) != 0) {
+            writable.signalAll();
+        }
         BypassSelectionKey[] ks = keys;
         for (BypassSelectionKey k : ks) {
-            ((BypassSelector) k.selector()).markReady(k, true);
+            ((BypassSelector) k.selector()).markEvent(k, opsOf(ev));
         }
+    }
+
+    /** @return the SelectionKey operations a stack event may have made ready */
+    private static int opsOf(int ev) {
+        if ((ev & (SocketEvents.CLOSED | SocketEvents.ERROR)) != 0) {
+            return SelectionKey.OP_READ | SelectionKey.OP_WRITE | SelectionKey.OP_CONNECT;
+        }
+        int ops = 0;
+        if ((ev & SocketEvents.READABLE) != 0) {
+            ops |= SelectionKey.OP_READ;
+        }
+        if ((ev & SocketEvents.WRITABLE) != 0) {
+            ops |= SelectionKey.OP_WRITE;
+        }
+        if ((ev & SocketEvents.CONNECTED) != 0) {
+            ops |= SelectionKey.OP_CONNECT;
+        }
+        return ops;
     }
 
     private void attachKernel(SocketChannel ch) throws IOException {
@@ -170,29 +228,77 @@ final class BypassSocketChannel extends SocketChannel implements BypassSelectabl
     public SocketChannel bind(SocketAddress local) throws IOException {
         ensureOpen();
         synchronized (stateLock) {
-            if (kernel != null || conn != null || localAddress != null) {
-                if (kernel != null && kernel.getLocalAddress() == null) {
-                    return kernel.bind(local);
-                }
-                throw new java.nio.channels.AlreadyBoundException();
-            }
             if (state == ST_PENDING) {
                 throw new ConnectionPendingException();
             }
-            // A bound client socket goes to the kernel: the loopback link has no client-side
-            // binding yet, and the kernel gives exactly the JDK's semantics.
-            SocketChannel k = bypass.jdk().openSocketChannel();
-            attachKernel(k);
-            bypass.decided("bind (client socket)", local, false, "client-side bind");
-            k.bind(local);
+            if (reservation != null || kernel != null || conn != null || localAddress != null) {
+                throw new java.nio.channels.AlreadyBoundException();
+            }
+            // The kernel gives bind its exact semantics (address checks, port choice, EADDRINUSE);
+            // whether the socket then carries traffic is decided at connect.
+            SocketChannel r = bypass.jdk().openSocketChannel();
+            try {
+                options.replay(r);
+                r.bind(local);
+            } catch (IOException | RuntimeException e) {
+                r.close();
+                throw e;
+            }
+            reservation = r;
+            localAddress = (InetSocketAddress) r.getLocalAddress();
         }
         return this;
     }
 
     @Override
     public boolean connect(SocketAddress remote) throws IOException {
-        ensureOpen();
         InetSocketAddress isa = checkRemote(remote);
+        if (!startConnect(isa)) {
+            return kernelConnect(isa);
+        }
+        if (isBlocking()) {
+            awaitConnected(false, 0);
+            return true;
+        }
+        return finishConnect();
+    }
+
+    /**
+     * The adaptor's connect: blocking, with an optional timeout after which the channel is
+     * closed, as {@code Socket.connect(SocketAddress, int)} specifies.
+     *
+     * @param timeoutNs 0: no timeout
+     */
+    void blockingConnect(SocketAddress remote, long timeoutNs) throws IOException {
+        if (!isBlocking()) {
+            throw new java.nio.channels.IllegalBlockingModeException();
+        }
+        if (timeoutNs == 0) {
+            connect(remote);
+            return;
+        }
+        InetSocketAddress isa = checkRemote(remote);
+        if (startConnect(isa)) {
+            awaitConnected(true, StackEngine.nowNs() + timeoutNs);
+            return;
+        }
+        // The kernel channel's own adaptor implements the timed connect (and closes it on timeout).
+        try {
+            kernel.socket().connect(isa, (int) Math.max(1, TimeUnit.NANOSECONDS.toMillis(timeoutNs)));
+            state = ST_CONNECTED;
+        } catch (IOException e) {
+            close();
+            throw e;
+        }
+    }
+
+    /**
+     * Picks the backend and, for the stack, sends the SYN.
+     *
+     * @return true for a stack connect (now pending), false when the kernel channel is attached
+     */
+    private boolean startConnect(InetSocketAddress isa) throws IOException {
+        ensureOpen();
         synchronized (stateLock) {
             if (state == ST_CONNECTED) {
                 throw new AlreadyConnectedException();
@@ -200,42 +306,45 @@ final class BypassSocketChannel extends SocketChannel implements BypassSelectabl
             if (state == ST_PENDING) {
                 throw new ConnectionPendingException();
             }
-            if (kernel == null && bypass.accelerateConnect(isa)) {
-                StackEngine e = bypass.engine();
-                e.lock();
-                try {
-                    long now = StackEngine.nowNs();
-                    TcpConnection c = e.client.tcp().connect(Ipv4Address.ANY, 0, e.server.config().ip(), isa.getPort(), now);
-                    engine = e;
-                    conn = c;
-                    c.listener(events);
-                    if (options.get(StandardSocketOptions.TCP_NODELAY)) {
-                        c.setNoDelay(true);
-                    }
-                    remoteAddress = isa;
-                    localAddress = new InetSocketAddress(isa.getAddress(), c.localPort());
-                    state = ST_PENDING;
-                    e.pollLocked(now);
-                } catch (TcpException ex) {
-                    throw Errors.of(ex);
-                } finally {
-                    e.unlock();
+            if (kernel != null) {
+                return false;
+            }
+            if (!bypass.accelerateConnect(isa)) {
+                SocketChannel r = reservation;
+                reservation = null;
+                attachKernel(r != null ? r : bypass.jdk().openSocketChannel());
+                return false;
+            }
+            StackEngine e = bypass.engine();
+            InetSocketAddress bound = localAddress;
+            e.lock();
+            try {
+                long now = StackEngine.nowNs();
+                TcpConnection c = e.client.tcp().connect(Ipv4Address.ANY, bound == null ? 0 : bound.getPort(),
+                        e.server.config().ip(), isa.getPort(), now);
+                engine = e;
+                conn = c;
+                readable = e.newCondition();
+                writable = e.newCondition();
+                c.listener(events);
+                if (options.get(StandardSocketOptions.TCP_NODELAY)) {
+                    c.setNoDelay(true);
                 }
-                for (BypassSelectionKey k : keys) {
-                    ((BypassSelector) k.selector()).markReady(k, true);
-                }
-            } else if (kernel == null) {
-                attachKernel(bypass.jdk().openSocketChannel());
+                remoteAddress = isa;
+                localAddress = new InetSocketAddress(bound == null || bound.getAddress().isAnyLocalAddress()
+                        ? isa.getAddress() : bound.getAddress(), c.localPort());
+                state = ST_PENDING;
+                e.pollLocked(now);
+            } catch (TcpException ex) {
+                throw Errors.of(ex);
+            } finally {
+                e.unlock();
             }
         }
-        if (kernel != null) {
-            return kernelConnect(isa);
+        for (BypassSelectionKey k : keys) {
+            ((BypassSelector) k.selector()).markReady(k, true);
         }
-        if (isBlocking()) {
-            awaitConnected();
-            return true;
-        }
-        return finishConnect();
+        return true;
     }
 
     private boolean kernelConnect(InetSocketAddress isa) throws IOException {
@@ -260,24 +369,33 @@ final class BypassSocketChannel extends SocketChannel implements BypassSelectabl
         return isa;
     }
 
-    private void awaitConnected() throws IOException {
+    private void awaitConnected(boolean timed, long deadlineNs) throws IOException {
         boolean completed = false;
+        boolean timedOut = false;
         try {
             begin();
             StackEngine e = engine;
             e.lock();
             try {
                 while (isOpen() && (conn.readyOps() & SocketEvents.CONNECTED) == 0) {
-                    if (!await(e)) {
+                    if (timed && deadlineNs - StackEngine.nowNs() <= 0) {
+                        timedOut = true;
+                        break;
+                    }
+                    if (!e.awaitLocked(writable, timed, deadlineNs)) {
                         break;
                     }
                 }
             } finally {
                 e.unlock();
             }
-            completed = isOpen() && (conn.readyOps() & SocketEvents.CONNECTED) != 0;
+            completed = timedOut || isOpen() && (conn.readyOps() & SocketEvents.CONNECTED) != 0;
         } finally {
             end(completed);
+        }
+        if (timedOut) {
+            close();
+            throw new java.net.SocketTimeoutException("Connect timed out");
         }
         completeConnect();
     }
@@ -314,7 +432,7 @@ final class BypassSocketChannel extends SocketChannel implements BypassSelectabl
             }
         }
         if (isBlocking()) {
-            awaitConnected();
+            awaitConnected(false, 0);
             return true;
         }
         StackEngine e = engine;
@@ -332,18 +450,6 @@ final class BypassSocketChannel extends SocketChannel implements BypassSelectabl
         return done;
     }
 
-    /** Waits for the engine's condition; false when interrupted (status kept). Caller holds the lock. */
-    static boolean await(StackEngine e) {
-        try {
-            e.changed.awaitNanos(WAIT_NS);
-            e.pollLocked(StackEngine.nowNs());
-            return !Thread.currentThread().isInterrupted();
-        } catch (InterruptedException ie) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
-    }
-
     @Override
     public boolean isConnected() {
         return state == ST_CONNECTED;
@@ -359,23 +465,76 @@ final class BypassSocketChannel extends SocketChannel implements BypassSelectabl
     @Override
     public int read(ByteBuffer dst) throws IOException {
         Objects.requireNonNull(dst);
-        return (int) read(new ByteBuffer[] {dst}, 0, 1);
+        readLock.lock();
+        try {
+            readOne[0] = dst;
+            return (int) readLocked(readOne, 0, 1, false, 0);
+        } finally {
+            readOne[0] = null;
+            readLock.unlock();
+        }
     }
 
     @Override
     public long read(ByteBuffer[] dsts, int offset, int length) throws IOException {
         Objects.checkFromIndexSize(offset, length, dsts.length);
+        readLock.lock();
+        try {
+            return readLocked(dsts, offset, length, false, 0);
+        } finally {
+            readLock.unlock();
+        }
+    }
+
+    /**
+     * The adaptor's read: blocking, with an optional timeout.
+     *
+     * @param timeoutNs 0: no timeout
+     * @throws java.net.SocketTimeoutException when the timeout passes with nothing read
+     */
+    int blockingRead(ByteBuffer dst, long timeoutNs) throws IOException {
+        readLock.lock();
+        try {
+            if (!isBlocking()) {
+                throw new java.nio.channels.IllegalBlockingModeException();
+            }
+            readOne[0] = dst;
+            return (int) readLocked(readOne, 0, 1, timeoutNs != 0, StackEngine.nowNs() + timeoutNs);
+        } finally {
+            readOne[0] = null;
+            readLock.unlock();
+        }
+    }
+
+    /** @return the bytes a read could take now without blocking (the adaptor's {@code available}) */
+    int available() throws IOException {
+        ensureOpen();
+        SocketChannel k = kernel;
+        if (k != null) {
+            return k.socket().getInputStream().available();
+        }
+        TcpConnection c = conn;
+        if (c == null || inputShutdown) {
+            return 0;
+        }
+        StackEngine e = engine;
+        e.lock();
+        try {
+            return c.available();
+        } finally {
+            e.unlock();
+        }
+    }
+
+    private long readLocked(ByteBuffer[] dsts, int offset, int length, boolean timed, long deadlineNs)
+            throws IOException {
         ensureOpen();
         if (state != ST_CONNECTED) {
             throw new NotYetConnectedException();
         }
-        if (kernel != null) {
-            try {
-                return kernel.read(dsts, offset, length);
-            } catch (ClosedByInterruptException e) {
-                close();
-                throw e;
-            }
+        SocketChannel k = kernel;
+        if (k != null) {
+            return timed ? kernelTimedRead(k, dsts[offset], deadlineNs) : kernelRead(k, dsts, offset, length);
         }
         if (inputShutdown) {
             return -1;
@@ -384,10 +543,15 @@ final class BypassSocketChannel extends SocketChannel implements BypassSelectabl
         long total = 0;
         boolean eof = false;
         boolean completed = false;
+        boolean timedOut = false;
         IOException failure = null;
         StackEngine e = engine;
+        TcpConnection c = conn;
+        long spinUntilNs = 0;
         try {
-            begin();
+            if (blocking) {
+                begin();
+            }
             e.lock();
             try {
                 long now = StackEngine.nowNs();
@@ -398,7 +562,7 @@ final class BypassSocketChannel extends SocketChannel implements BypassSelectabl
                     for (int i = offset; i < offset + length; i++) {
                         ByteBuffer b = dsts[i];
                         while (b.hasRemaining()) {
-                            int n = conn.read(b, now);
+                            int n = c.read(b, now);
                             if (n > 0) {
                                 total += n;
                             } else {
@@ -410,30 +574,94 @@ final class BypassSocketChannel extends SocketChannel implements BypassSelectabl
                             break;
                         }
                     }
-                    if (total > 0 || eof || !blocking || !hasRemaining(dsts, offset, length)) {
+                    if (total > 0 || eof || inputShutdown || !blocking || !hasRemaining(dsts, offset, length)) {
                         break;
                     }
-                    if (!await(e)) {
+                    if (timed && deadlineNs - now <= 0) {
+                        timedOut = true;
+                        break;
+                    }
+                    if (spinUntilNs == 0) {
+                        spinUntilNs = now + bypass.config().spinNs();
+                    }
+                    if (spinUntilNs - now > 0) {
+                        spinForRead(e, spinUntilNs, timed, deadlineNs);
+                        now = StackEngine.nowNs();
+                        continue;
+                    }
+                    if (!e.awaitLocked(readable, timed, deadlineNs)) {
                         break;
                     }
                     now = StackEngine.nowNs();
                 }
                 if (total > 0) {
+                    // The window opened: let the peer know now, not at the next timer.
                     e.pollLocked(now);
-                } else if (eof && conn.error() != TcpError.NONE) {
-                    failure = Errors.of(conn.error());
+                } else if (eof && c.error() != TcpError.NONE) {
+                    failure = Errors.of(c.error());
                 }
             } finally {
                 e.unlock();
             }
-            completed = total > 0 || eof || !blocking || !hasRemaining(dsts, offset, length);
+            completed = total > 0 || eof || timedOut || inputShutdown || !blocking || !hasRemaining(dsts, offset, length);
         } finally {
-            end(completed);
+            if (blocking) {
+                end(completed);
+            }
         }
         if (failure != null) {
             throw failure;
         }
-        return total > 0 ? total : eof ? -1 : 0;
+        if (timedOut) {
+            throw new java.net.SocketTimeoutException("Read timed out");
+        }
+        return total > 0 ? total : eof || inputShutdown ? -1 : 0;
+    }
+
+    /**
+     * The latency profile for blocking reads (as Onload's EF_POLL_USEC): before waiting, spin
+     * with the lock released, driving the stacks, until a readable event, the spin time or the
+     * timeout. Called and returns with the lock held; the caller re-checks everything, so an
+     * event during the spin is never lost.
+     */
+    private void spinForRead(StackEngine e, long spinUntilNs, boolean timed, long deadlineNs) {
+        int seen = readEvents;
+        e.unlock();
+        try {
+            for (;;) {
+                long now = StackEngine.nowNs();
+                if (readEvents != seen || now - spinUntilNs >= 0 || timed && now - deadlineNs >= 0 || !isOpen()
+                        || Thread.currentThread().isInterrupted()) {
+                    return;
+                }
+                e.tryProgress();
+                // yield rather than onSpinWait: a peer sharing this CPU runs now (see BypassSelector).
+                Thread.yield();
+            }
+        } finally {
+            e.lock();
+        }
+    }
+
+    private long kernelRead(SocketChannel k, ByteBuffer[] dsts, int offset, int length) throws IOException {
+        try {
+            return length == 1 ? k.read(dsts[offset]) : k.read(dsts, offset, length);
+        } catch (ClosedByInterruptException e) {
+            close();
+            throw e;
+        }
+    }
+
+    /** A timed read of a kernel channel, through its own adaptor (which implements SO_TIMEOUT). */
+    private static int kernelTimedRead(SocketChannel k, ByteBuffer dst, long deadlineNs) throws IOException {
+        Socket s = k.socket();
+        long remainingMs = Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadlineNs - StackEngine.nowNs()));
+        s.setSoTimeout((int) Math.min(Integer.MAX_VALUE, remainingMs));
+        int n = s.getInputStream().read(dst.array(), dst.arrayOffset() + dst.position(), dst.remaining());
+        if (n > 0) {
+            dst.position(dst.position() + n);
+        }
+        return n;
     }
 
     private static boolean hasRemaining(ByteBuffer[] bufs, int offset, int length) {
@@ -448,19 +676,53 @@ final class BypassSocketChannel extends SocketChannel implements BypassSelectabl
     @Override
     public int write(ByteBuffer src) throws IOException {
         Objects.requireNonNull(src);
-        return (int) write(new ByteBuffer[] {src}, 0, 1);
+        writeLock.lock();
+        try {
+            writeOne[0] = src;
+            return (int) writeLocked(writeOne, 0, 1);
+        } finally {
+            writeOne[0] = null;
+            writeLock.unlock();
+        }
     }
 
     @Override
     public long write(ByteBuffer[] srcs, int offset, int length) throws IOException {
         Objects.checkFromIndexSize(offset, length, srcs.length);
+        writeLock.lock();
+        try {
+            return writeLocked(srcs, offset, length);
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    /** The adaptor's write: blocking, all of {@code src}. */
+    void blockingWrite(ByteBuffer src) throws IOException {
+        writeLock.lock();
+        try {
+            if (!isBlocking()) {
+                throw new java.nio.channels.IllegalBlockingModeException();
+            }
+            writeOne[0] = src;
+            while (src.hasRemaining()) {
+                writeLocked(writeOne, 0, 1);
+            }
+        } finally {
+            writeOne[0] = null;
+            writeLock.unlock();
+        }
+    }
+
+    private long writeLocked(ByteBuffer[] srcs, int offset, int length) throws IOException {
         ensureOpen();
         if (state != ST_CONNECTED) {
             throw new NotYetConnectedException();
         }
-        if (kernel != null) {
+        SocketChannel k = kernel;
+        if (k != null) {
             try {
-                return kernel.write(srcs, offset, length);
+                return length == 1 ? k.write(srcs[offset]) : k.write(srcs, offset, length);
             } catch (ClosedByInterruptException e) {
                 close();
                 throw e;
@@ -474,8 +736,11 @@ final class BypassSocketChannel extends SocketChannel implements BypassSelectabl
         boolean completed = false;
         IOException failure = null;
         StackEngine e = engine;
+        TcpConnection c = conn;
         try {
-            begin();
+            if (blocking) {
+                begin();
+            }
             e.lock();
             try {
                 long now = StackEngine.nowNs();
@@ -487,7 +752,7 @@ final class BypassSocketChannel extends SocketChannel implements BypassSelectabl
                     for (int i = offset; i < offset + length && !full; i++) {
                         ByteBuffer b = srcs[i];
                         while (b.hasRemaining()) {
-                            int n = conn.write(b, now);
+                            int n = c.write(b, now);
                             if (n == 0) {
                                 full = true;
                                 break;
@@ -496,16 +761,18 @@ final class BypassSocketChannel extends SocketChannel implements BypassSelectabl
                         }
                     }
                     e.pollLocked(now);
-                    if (conn.error() != TcpError.NONE || !writable(conn.state())) {
+                    if (c.error() != TcpError.NONE || !writable(c.state())) {
                         if (total == 0) {
-                            failure = Errors.of(conn.error());
+                            failure = Errors.of(c.error());
                         }
                         break;
                     }
                     if (!hasRemaining(srcs, offset, length) || !blocking) {
                         break;
                     }
-                    if (!await(e)) {
+                    // Our own poll may have freed space (the peer acknowledged within it); that
+                    // event found no waiter, so look before waiting rather than wait for the next.
+                    if ((c.readyOps() & SocketEvents.WRITABLE) == 0 && !e.awaitLocked(writable, false, 0)) {
                         break;
                     }
                     now = StackEngine.nowNs();
@@ -515,7 +782,9 @@ final class BypassSocketChannel extends SocketChannel implements BypassSelectabl
             }
             completed = failure != null || !blocking || !hasRemaining(srcs, offset, length);
         } finally {
-            end(completed || total > 0 && !blocking);
+            if (blocking) {
+                end(completed);
+            }
         }
         if (failure != null) {
             throw failure;
@@ -543,7 +812,6 @@ final class BypassSocketChannel extends SocketChannel implements BypassSelectabl
             StackEngine e = engine;
             e.lock();
             try {
-                e.changed.signalAll();
                 onStackEvents(SocketEvents.READABLE);
             } finally {
                 e.unlock();
@@ -595,10 +863,15 @@ final class BypassSocketChannel extends SocketChannel implements BypassSelectabl
                 }
                 e.pollLocked(now);
                 // Wake our blocked readers and writers: they see the channel closed.
-                e.changed.signalAll();
+                readable.signalAll();
+                writable.signalAll();
             } finally {
                 e.unlock();
             }
+        }
+        SocketChannel r = reservation;
+        if (r != null) {
+            r.close();
         }
     }
 
@@ -623,6 +896,30 @@ final class BypassSocketChannel extends SocketChannel implements BypassSelectabl
         ensureOpen();
         SocketChannel k = kernel;
         return k != null ? k.getLocalAddress() : localAddress;
+    }
+
+    /** @return the local address without the open check (the adaptor's view), or null */
+    InetSocketAddress localAddressOrNull() throws IOException {
+        SocketChannel k = kernel;
+        return k != null ? (InetSocketAddress) k.getLocalAddress() : localAddress;
+    }
+
+    /** @return the remote address without the open check (the adaptor's view), or null */
+    InetSocketAddress remoteAddressOrNull() throws IOException {
+        SocketChannel k = kernel;
+        return k != null ? (InetSocketAddress) k.getRemoteAddress() : remoteAddress;
+    }
+
+    /** @return whether input was shut down */
+    boolean isInputShutdown() {
+        SocketChannel k = kernel;
+        return k != null ? k.socket().isInputShutdown() : inputShutdown;
+    }
+
+    /** @return whether output was shut down */
+    boolean isOutputShutdown() {
+        SocketChannel k = kernel;
+        return k != null ? k.socket().isOutputShutdown() : outputShutdown;
     }
 
     @Override
@@ -668,7 +965,16 @@ final class BypassSocketChannel extends SocketChannel implements BypassSelectabl
 
     @Override
     public Socket socket() {
-        throw new UnsupportedOperationException("socket() adaptor not supported yet by Bypass");
+        synchronized (stateLock) {
+            if (adaptor == null) {
+                try {
+                    adaptor = new BypassSocketAdaptor(this);
+                } catch (java.net.SocketException e) {
+                    throw new InternalError(e);
+                }
+            }
+            return adaptor;
+        }
     }
 
     @Override

@@ -16,7 +16,8 @@ final class LoopbackPort implements Link {
     private final FramePool pool;
     private final Frame[] ring;
     private int head;
-    private int count;
+    /** Frames queued; volatile so that {@link #pending} may be read without the stack lock. */
+    private volatile int count;
     private LoopbackPort peer;
 
     LoopbackPort(int frames) {
@@ -71,6 +72,11 @@ final class LoopbackPort implements Link {
     @Override
     public int mtu() {
         return MTU;
+    }
+
+    /** @return frames queued for the stack behind this port (racy without the lock: a hint) */
+    int pending() {
+        return count;
     }
 
     /** @return frames of this port's pool in use (held by a stack or in flight) */

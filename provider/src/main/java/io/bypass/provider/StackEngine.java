@@ -26,8 +26,15 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>Progress: whoever needs it takes the lock, {@link #pollLocked} runs both stacks until
  * they are quiet, and unlocking re-arms the helper thread, which keeps timers (delayed
- * ACKs, retransmission, TIME-WAIT) moving when nobody else polls. Blocking operations wait
- * on {@link #changed}, a condition of the lock, so virtual threads unmount.
+ * ACKs, retransmission, TIME-WAIT) moving when nobody else polls.
+ *
+ * <p>Blocking: each channel has its own conditions of {@link #lock} (one per wait reason)
+ * and its stack callbacks signal them. No wakeup is lost because of one invariant: every
+ * change that can end a wait (a stack event, a close, a shutdown) happens with the lock
+ * held and signals before the lock is released, and a waiter checks its condition and
+ * starts waiting with the lock held ({@link java.util.concurrent.locks.Condition#await}
+ * releases it atomically). So no polling guard is needed; virtual threads unmount while
+ * they wait, since they park through {@code java.util.concurrent}.
  */
 final class StackEngine {
     private static final long IDLE_NS = TimeUnit.MILLISECONDS.toNanos(100);
@@ -35,8 +42,6 @@ final class StackEngine {
     private static final int FRAMES_PER_PORT = 8192;
 
     final ReentrantLock lock = new ReentrantLock();
-    /** Signalled (under {@link #lock}) whenever a socket reports an event. */
-    final Condition changed = lock.newCondition();
     final NetworkStack server;
     final NetworkStack client;
     private final LoopbackPort serverPort = new LoopbackPort(FRAMES_PER_PORT);
@@ -44,6 +49,8 @@ final class StackEngine {
     private final ConcurrentHashMap<Integer, Boolean> listenerPorts = new ConcurrentHashMap<>();
     private final Thread helper;
     private volatile long helperWakeNs;
+    /** The stacks' earliest poll time as of the last unlock (Long.MAX_VALUE: none). */
+    private volatile long nextPollNs = Long.MAX_VALUE;
     private volatile boolean running = true;
 
     StackEngine(BypassConfig config) {
@@ -79,6 +86,35 @@ final class StackEngine {
         }
     }
 
+    /** @return a new condition of the stack lock, for one channel's wait reason */
+    Condition newCondition() {
+        return lock.newCondition();
+    }
+
+    /**
+     * Waits on {@code c} until it is signalled or, when {@code timed}, the deadline passes,
+     * then polls. Caller holds the lock and re-checks its condition afterwards.
+     *
+     * @return false when the thread was interrupted (its status is kept)
+     */
+    boolean awaitLocked(Condition c, boolean timed, long deadlineNs) {
+        try {
+            if (!timed) {
+                c.await();
+            } else {
+                long remainingNs = deadlineNs - nowNs();
+                if (remainingNs > 0) {
+                    c.awaitNanos(remainingNs);
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+        pollLocked(nowNs());
+        return true;
+    }
+
     /** Takes the lock; pair with {@link #unlock}. */
     void lock() {
         lock.lock();
@@ -87,14 +123,22 @@ final class StackEngine {
     /** Releases the lock and wakes the helper if a timer is now due earlier than it planned. */
     void unlock() {
         long next = Math.min(server.pollAtNs(), client.pollAtNs());
+        nextPollNs = next;
         lock.unlock();
         if (next != Long.MAX_VALUE && next - helperWakeNs < 0) {
             LockSupport.unpark(helper);
         }
     }
 
-    /** Polls if nobody else is; a thread that fails to take the lock relies on the holder. */
+    /**
+     * Polls if there is work (frames on the wire, a timer due) and nobody else is polling; a
+     * thread that fails to take the lock relies on the holder. The check reads no stack
+     * state, so an idle select costs the same however many sockets the stacks hold.
+     */
     void tryProgress() {
+        if (serverPort.pending() == 0 && clientPort.pending() == 0 && nextPollNs - nowNs() > 0) {
+            return;
+        }
         if (lock.tryLock()) {
             try {
                 pollLocked(nowNs());
@@ -113,6 +157,7 @@ final class StackEngine {
                 now = nowNs();
                 pollLocked(now);
                 next = Math.min(server.pollAtNs(), client.pollAtNs());
+                nextPollNs = next;
             } finally {
                 lock.unlock();
             }
@@ -143,6 +188,16 @@ final class StackEngine {
     /** @return whether an accelerated listener owns {@code port} */
     boolean ownsPort(int port) {
         return listenerPorts.containsKey(port);
+    }
+
+    /** @return frames of both ports' pools in use (held by a stack or in flight) */
+    int framesInUse() {
+        lock.lock();
+        try {
+            return serverPort.framesInUse() + clientPort.framesInUse();
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** @return the counter summed over both stacks */

@@ -1,48 +1,175 @@
 package io.bypass.provider;
 
 import java.util.AbstractSet;
-import java.util.HashSet;
+import java.util.ConcurrentModificationException;
 import java.util.Iterator;
-import java.util.Set;
+import java.util.NoSuchElementException;
 
 /**
  * The selected-key set as java.nio specifies it: the application may remove keys but not
- * add them (the JDK's {@code sun.nio.ch.Util.ungrowableSet}).
+ * add them (the JDK's {@code sun.nio.ch.Util.ungrowableSet}). An identity set with open
+ * addressing and tombstones, so that the selector adding a key and the application
+ * removing or clearing allocate nothing once the table has reached its working size
+ * (a {@code HashSet} allocates a node per add). Iterating allocates the iterator only.
  */
 final class UngrowableSet<E> extends AbstractSet<E> {
-    private final Set<E> set = new HashSet<>();
+    private static final Object TOMBSTONE = new Object();
+    private Object[] table = new Object[64];
+    /** The table a tombstone sweep rehashes into; always empty between calls. */
+    private Object[] spare = new Object[64];
+    private int size;
+    /** Slots that are not null: live keys and tombstones. */
+    private int used;
+    private int modCount;
 
     @Override
     public boolean add(E e) {
         throw new UnsupportedOperationException("keys are added by the selector only");
     }
 
+    /** The selector's add. */
     boolean addInternal(E e) {
-        return set.add(e);
+        if (contains(e)) {
+            return false;
+        }
+        if ((used + 1) * 2 > table.length) {
+            rehash(size * 4 > table.length ? table.length * 2 : table.length);
+        }
+        int mask = table.length - 1;
+        int i = System.identityHashCode(e) & mask;
+        while (table[i] != null && table[i] != TOMBSTONE) {
+            i = (i + 1) & mask;
+        }
+        if (table[i] == null) {
+            used++;
+        }
+        table[i] = e;
+        size++;
+        modCount++;
+        return true;
+    }
+
+    /** Sweeps tombstones (into the spare table, swapped in: no allocation) or grows. */
+    private void rehash(int capacity) {
+        Object[] old = table;
+        if (spare.length == capacity) {
+            table = spare;
+        } else {
+            table = new Object[capacity];
+        }
+        spare = old;
+        used = 0;
+        int mask = capacity - 1;
+        for (Object o : old) {
+            if (o != null && o != TOMBSTONE) {
+                int i = System.identityHashCode(o) & mask;
+                while (table[i] != null) {
+                    i = (i + 1) & mask;
+                }
+                table[i] = o;
+                used++;
+            }
+        }
+        java.util.Arrays.fill(spare, null);
+        if (spare.length != table.length) {
+            spare = new Object[table.length];
+        }
+    }
+
+    private int indexOf(Object o) {
+        if (o == null) {
+            return -1;
+        }
+        int mask = table.length - 1;
+        int i = System.identityHashCode(o) & mask;
+        for (Object t; (t = table[i]) != null; i = (i + 1) & mask) {
+            if (t == o) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     @Override
     public boolean contains(Object o) {
-        return set.contains(o);
+        return indexOf(o) >= 0;
     }
 
     @Override
     public boolean remove(Object o) {
-        return set.remove(o);
+        int i = indexOf(o);
+        if (i < 0) {
+            return false;
+        }
+        table[i] = TOMBSTONE;
+        size--;
+        modCount++;
+        return true;
     }
 
     @Override
     public void clear() {
-        set.clear();
-    }
-
-    @Override
-    public Iterator<E> iterator() {
-        return set.iterator();
+        if (used > 0) {
+            java.util.Arrays.fill(table, null);
+            used = 0;
+            size = 0;
+            modCount++;
+        }
     }
 
     @Override
     public int size() {
-        return set.size();
+        return size;
+    }
+
+    @Override
+    public Iterator<E> iterator() {
+        return new Iterator<>() {
+            private int next = advance(0);
+            private int last = -1;
+            private int expected = modCount;
+
+            private int advance(int from) {
+                int i = from;
+                while (i < table.length && (table[i] == null || table[i] == TOMBSTONE)) {
+                    i++;
+                }
+                return i;
+            }
+
+            @Override
+            public boolean hasNext() {
+                return next < table.length;
+            }
+
+            @Override
+            @SuppressWarnings("unchecked")
+            public E next() {
+                if (expected != modCount) {
+                    throw new ConcurrentModificationException();
+                }
+                if (next >= table.length) {
+                    throw new NoSuchElementException();
+                }
+                last = next;
+                next = advance(next + 1);
+                return (E) table[last];
+            }
+
+            @Override
+            public void remove() {
+                if (last < 0) {
+                    throw new IllegalStateException();
+                }
+                if (expected != modCount) {
+                    throw new ConcurrentModificationException();
+                }
+                // A tombstone keeps every other key where the iteration expects it.
+                table[last] = TOMBSTONE;
+                size--;
+                expected = ++modCount;
+                last = -1;
+            }
+        };
     }
 }

@@ -8,6 +8,7 @@ import java.net.InetAddress;
 import java.util.Properties;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -72,7 +73,8 @@ class RulesTest {
         for (String[] kv : new String[][] {{"bypass.spin", "fast"}, {"bypass.ip", "127.0.0.1"},
                 {"bypass.ip", "300.1.1.1"}, {"bypass.prefix", "40"}, {"bypass.mac", "01:00:00:00:00:01"},
                 {"bypass.link", "dpdk"}, {"bypass.profile", "throughput"}, {"bypass.debug", "yes"},
-                {"bypass.rcvbuf", "-1"}, {"bypass.rules", "/nonexistent/rules"}}) {
+                {"bypass.rcvbuf", "-1"}, {"bypass.rules", "/nonexistent/rules"}, {"bypass.pin", "-2"},
+                {"bypass.stats", "yes"}}) {
             Properties p = new Properties();
             p.setProperty(kv[0], kv[1]);
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> BypassConfig.from(p));
@@ -88,5 +90,18 @@ class RulesTest {
         p.setProperty("bypass.spin", "5");
         assertEquals(5000, BypassConfig.from(p).spinNs());
         assertEquals(0, BypassConfig.from(new Properties()).spinNs());
+    }
+
+    @Test
+    void latencyProfileSpinsFiftyMicrosecondsAndPinAndStatsAreRead() {
+        Properties p = new Properties();
+        p.setProperty("bypass.profile", "latency");
+        assertEquals(50_000, BypassConfig.from(p).spinNs());
+        assertEquals(-1, BypassConfig.from(p).pinCpu());
+        assertFalse(BypassConfig.from(p).stats());
+        p.setProperty("bypass.pin", "1");
+        p.setProperty("bypass.stats", "true");
+        assertEquals(1, BypassConfig.from(p).pinCpu());
+        assertTrue(BypassConfig.from(p).stats());
     }
 }

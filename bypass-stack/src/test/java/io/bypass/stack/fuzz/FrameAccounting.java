@@ -1,6 +1,7 @@
 package io.bypass.stack.fuzz;
 
 import io.bypass.stack.Counter;
+import io.bypass.stack.FrameOutcomes;
 import io.bypass.stack.StackCounters;
 
 /**
@@ -11,20 +12,17 @@ import io.bypass.stack.StackCounters;
  * only for segments the layer dropped before any socket saw them.
  */
 final class FrameAccounting {
-    private static final Counter[] OUTCOMES = {
-        Counter.ETH_RX_DROP_TRUNCATED, Counter.ETH_RX_DROP_NOT_FOR_US, Counter.ETH_RX_DROP_UNKNOWN_TYPE,
-        Counter.ARP_RX_DROP_MALFORMED, Counter.ARP_RX_NOT_FOR_US, Counter.ARP_RX_ACCEPTED, Counter.ARP_RX_DROP_OWN,
-        Counter.IP_RX_DROP_MALFORMED, Counter.IP_RX_DROP_BAD_CHECKSUM, Counter.IP_RX_DROP_NOT_FOR_US,
-        Counter.IP_RX_DROP_FRAGMENT, Counter.IP_RX_DROP_UNKNOWN_PROTOCOL, Counter.IP_RX_DROP_BAD_SOURCE,
-        Counter.ICMP_RX_DROP_MALFORMED, Counter.ICMP_RX_IGNORED, Counter.ICMP_ECHO_REQUESTS_RECEIVED,
-        Counter.ICMP_UNREACHABLE_RECEIVED,
-        Counter.UDP_RX_DROP_MALFORMED, Counter.UDP_RX_DROP_BAD_CHECKSUM, Counter.UDP_RX_DROP_NO_PORT,
-        Counter.UDP_RX_DROP_QUEUE_FULL, Counter.UDP_DATAGRAMS_IN,
-        Counter.TCP_RX_DROP_MALFORMED, Counter.TCP_RX_DROP_BAD_CHECKSUM, Counter.TCP_RX_NO_SOCKET,
-        Counter.TCP_SEGMENTS_IN,
-    };
+    /** {@link FrameOutcomes#COUNTERS}, with {@link Counter#TCP_SEGMENTS_IN} last (see {@link #outcomesSince}). */
+    private static final Counter[] OUTCOMES = withSegmentsInLast();
 
     private FrameAccounting() {
+    }
+
+    private static Counter[] withSegmentsInLast() {
+        java.util.List<Counter> list = new java.util.ArrayList<>(FrameOutcomes.COUNTERS);
+        list.remove(Counter.TCP_SEGMENTS_IN);
+        list.add(Counter.TCP_SEGMENTS_IN);
+        return list.toArray(new Counter[0]);
     }
 
     /** @return the outcome counters now, to compare with after one frame */

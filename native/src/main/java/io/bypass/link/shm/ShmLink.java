@@ -1,0 +1,350 @@
+package io.bypass.link.shm;
+
+import io.bypass.stack.buffer.Frame;
+import io.bypass.stack.buffer.FramePool;
+import io.bypass.stack.link.Link;
+import io.bypass.stack.link.LinkCapabilities;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.channels.FileChannel;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * One end of an Ethernet link between two processes on one host through a shared-memory
+ * file (under {@code /dev/shm} it never touches a disk), with one {@link SpscRing} per
+ * direction. Needs no privileges.
+ *
+ * <p><b>Creating and attaching.</b> {@link #open} creates the file if it does not exist:
+ * the header and rings are written into a private temporary file next to it, which is then
+ * hard-linked to the path ({@code link(2)} fails if the path exists, so exactly one creator
+ * wins and nobody ever sees a half-written file); the creator holds side 0. Otherwise it
+ * attaches: it checks magic, layout version and shape (an error names the mismatch) and
+ * claims a side by a compare-and-set of that side's pid word, taking a side that is free
+ * (pid 0) or whose process is dead. Side {@code s} produces into ring {@code s} and
+ * consumes ring {@code 1 - s}.
+ *
+ * <p><b>A dead peer</b> cannot hang this end: nothing here waits. Every {@link #receive}
+ * stamps this side's heartbeat (at most once per {@link #HEARTBEAT_INTERVAL_NS}) and looks at
+ * the peer's; a heartbeat older than the configured timeout has the peer's pid checked with
+ * {@link ProcessHandle}, and a dead pid turns {@link #peerState()} to {@link PeerState#DEAD}
+ * (counted in {@link #peerDeaths()}); while the peer is not {@link PeerState#UP}, transmit
+ * drops and counts ({@link #txDropPeerDown()}). A dead peer cannot corrupt this end either:
+ * its counters and slot lengths are checked before use, and a slot it had not finished was
+ * never published.
+ *
+ * <p><b>Re-attaching.</b> A restarted process takes over the dead side. Frames the dead
+ * process had sent and this end had not yet received are still delivered (they are
+ * complete; TCP treats them as the stale segments they are). Frames this end sent that the
+ * dead process had not received are discarded by the newcomer before it receives anything
+ * ({@link #rxDiscardedOnAttach()}), since they belong to connections it never had.
+ *
+ * <p>A link end is used by one thread at a time, as the {@link Link} contract says. The
+ * link reads the clock (it is a device, not the stack).
+ */
+public final class ShmLink implements Link, AutoCloseable {
+    /** How often a side stamps its heartbeat and looks at its peer's. */
+    public static final long HEARTBEAT_INTERVAL_NS = 1_000_000L;
+    private static final int ETHERNET_HEADER = 14;
+
+    private final Path path;
+    private final Arena arena;
+    private final ShmHeader header;
+    private final SpscRing out;
+    private final SpscRing in;
+    private final int side;
+    private final long pid;
+    private final FramePool transmitPool;
+    private final FramePool receivePool;
+    private final LinkCapabilities capabilities;
+    private final long peerTimeoutNs;
+    private final int maxFrame;
+
+    private PeerState peerState = PeerState.WAITING;
+    private long peerPid;
+    private long lastBeatNs;
+    private long lastPidCheckNs;
+
+    private long framesIn;
+    private long bytesIn;
+    private long framesOut;
+    private long bytesOut;
+    private long txDropRingFull;
+    private long txDropPeerDown;
+    private long rxDropMalformed;
+    private long peerDeaths;
+    private final long rxDiscardedOnAttach;
+
+    private ShmLink(Path path, Arena arena, MemorySegment file, ShmLinkConfig config, int side, boolean fresh) {
+        this.path = path;
+        this.arena = arena;
+        this.header = new ShmHeader(file);
+        this.side = side;
+        this.pid = ProcessHandle.current().pid();
+        this.out = new SpscRing(ShmHeader.ring(file, config, side), config.slotSize(), config.slotCount());
+        this.in = new SpscRing(ShmHeader.ring(file, config, 1 - side), config.slotSize(), config.slotCount());
+        this.maxFrame = config.mtu() + ETHERNET_HEADER;
+        this.transmitPool = new FramePool(arena, config.poolFrames(), maxFrame);
+        this.receivePool = new FramePool(arena, config.poolFrames(), maxFrame);
+        this.capabilities = LinkCapabilities.inMemory(config.mtu());
+        this.peerTimeoutNs = config.peerTimeoutNs();
+        this.rxDiscardedOnAttach = fresh ? 0 : in.discardAll();
+        long nowNs = System.nanoTime();
+        header.heartbeatOpaque(side, nowNs);
+        refreshPeer(nowNs);
+    }
+
+    /**
+     * Creates the link file, or attaches to it when it exists.
+     *
+     * @param path   the file, e.g. {@code /dev/shm/bypass-a-b}
+     * @param config the link's shape (must match the file's when attaching) and this end's pools
+     * @return this process's end
+     * @throws IOException           when the file cannot be created, opened or mapped
+     * @throws IllegalStateException when the file does not match {@code config} (the message
+     *                               names the field) or both sides are held by live processes
+     */
+    public static ShmLink open(Path path, ShmLinkConfig config) throws IOException {
+        long bytes = ShmHeader.fileBytes(config);
+        long me = ProcessHandle.current().pid();
+        Path temp = path.resolveSibling(path.getFileName() + ".creating." + me + "." + System.nanoTime());
+        try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
+                StandardOpenOption.WRITE)) {
+            Arena arena = Arena.ofShared();
+            MemorySegment file = channel.map(FileChannel.MapMode.READ_WRITE, 0, bytes, arena);
+            ShmHeader header = new ShmHeader(file);
+            header.initialize(config);
+            new SpscRing(ShmHeader.ring(file, config, 0), config.slotSize(), config.slotCount()).reset();
+            new SpscRing(ShmHeader.ring(file, config, 1), config.slotSize(), config.slotCount()).reset();
+            header.pidRelease(0, me);
+            try {
+                // link(2) publishes the complete file atomically, or fails when the path exists.
+                Files.createLink(path, temp);
+                return new ShmLink(path, arena, file, config, 0, true);
+            } catch (FileAlreadyExistsException exists) {
+                arena.close();
+            }
+        } finally {
+            Files.deleteIfExists(temp);
+        }
+        return attach(path, config, me);
+    }
+
+    private static ShmLink attach(Path path, ShmLinkConfig config, long me) throws IOException {
+        try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            long size = channel.size();
+            if (size < ShmHeader.LENGTH) {
+                throw new IllegalStateException("shm link " + path + ": " + size + " bytes, shorter than its header");
+            }
+            Arena arena = Arena.ofShared();
+            try {
+                MemorySegment head = channel.map(FileChannel.MapMode.READ_WRITE, 0, ShmHeader.LENGTH, arena);
+                String mismatch = new ShmHeader(head).mismatch(config);
+                if (mismatch == null && size != ShmHeader.fileBytes(config)) {
+                    mismatch = "file size " + size + ", expected " + ShmHeader.fileBytes(config);
+                }
+                if (mismatch != null) {
+                    throw new IllegalStateException("shm link " + path + ": " + mismatch);
+                }
+                MemorySegment file = channel.map(FileChannel.MapMode.READ_WRITE, 0, size, arena);
+                ShmHeader header = new ShmHeader(file);
+                for (int side : new int[] {1, 0}) {
+                    long holder = header.pidVolatile(side);
+                    if ((holder == 0 || !alive(holder)) && header.compareAndSetPid(side, holder, me)) {
+                        return new ShmLink(path, arena, file, config, side, false);
+                    }
+                }
+                throw new IllegalStateException("shm link " + path + ": both sides held by live processes "
+                        + header.pidVolatile(0) + " and " + header.pidVolatile(1));
+            } catch (RuntimeException e) {
+                arena.close();
+                throw e;
+            }
+        }
+    }
+
+    private static boolean alive(long pid) {
+        return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+    }
+
+    @Override
+    public int receive(Frame[] burst, int max) {
+        long nowNs = System.nanoTime();
+        if (nowNs - lastBeatNs >= HEARTBEAT_INTERVAL_NS) {
+            lastBeatNs = nowNs;
+            header.heartbeatOpaque(side, nowNs);
+            refreshPeer(nowNs);
+        }
+        int ready = Math.min(in.available(), max);
+        int taken = 0;
+        int n = 0;
+        while (taken < ready) {
+            int length = in.length(taken);
+            if (length < ETHERNET_HEADER || length > maxFrame) {
+                rxDropMalformed++;
+                taken++;
+                continue;
+            }
+            Frame frame = receivePool.allocate();
+            if (frame == null) {
+                // Leave the rest in the ring: the stack frees frames as the application reads.
+                break;
+            }
+            in.read(taken++, frame.memory(), 0, length);
+            frame.window(0, length);
+            burst[n++] = frame;
+            bytesIn += length;
+        }
+        if (taken > 0) {
+            in.consume(taken);
+        }
+        framesIn += n;
+        return n;
+    }
+
+    /** Looks at the peer's pid and heartbeat and updates {@link #peerState}. */
+    private void refreshPeer(long nowNs) {
+        long holder = header.pidVolatile(1 - side);
+        if (holder == 0) {
+            peerState = PeerState.WAITING;
+            peerPid = 0;
+            return;
+        }
+        if (holder != peerPid) {
+            // A new process holds the other side (first attach, or a restart after a death).
+            peerPid = holder;
+            peerState = PeerState.UP;
+            lastPidCheckNs = nowNs;
+            return;
+        }
+        if (peerState == PeerState.UP && nowNs - header.heartbeatAcquire(1 - side) > peerTimeoutNs
+                && nowNs - lastPidCheckNs >= peerTimeoutNs / 4) {
+            // Stale heartbeat: a dead process, or a live one that stopped polling (ring full drops).
+            lastPidCheckNs = nowNs;
+            if (!alive(holder)) {
+                peerState = PeerState.DEAD;
+                peerDeaths++;
+            }
+        }
+    }
+
+    @Override
+    public Frame allocate() {
+        return transmitPool.allocate();
+    }
+
+    @Override
+    public int transmit(Frame[] burst, int count) {
+        int n = 0;
+        if (peerState == PeerState.UP) {
+            n = Math.min(count, out.freeSlots(count));
+            for (int i = 0; i < n; i++) {
+                Frame frame = burst[i];
+                out.write(i, frame.memory(), frame.offset(), frame.length());
+                bytesOut += frame.length();
+            }
+            if (n > 0) {
+                out.publish(n);
+            }
+            framesOut += n;
+            txDropRingFull += count - n;
+        } else {
+            txDropPeerDown += count;
+        }
+        for (int i = 0; i < count; i++) {
+            burst[i].release();
+            burst[i] = null;
+        }
+        return n;
+    }
+
+    @Override
+    public int mtu() {
+        return capabilities.mtu();
+    }
+
+    /** Frames never leave this host's memory: every checksum is offloaded, as on loopback. */
+    @Override
+    public LinkCapabilities capabilities() {
+        return capabilities;
+    }
+
+    /** @return what this end knows of the other, as of its last {@link #receive} */
+    public PeerState peerState() {
+        return peerState;
+    }
+
+    /** @return 0 for the creator's side, 1 for the other */
+    public int side() {
+        return side;
+    }
+
+    /** @return the file */
+    public Path path() {
+        return path;
+    }
+
+    /** @return frames received */
+    public long framesIn() {
+        return framesIn;
+    }
+
+    /** @return bytes received (Ethernet frames, no FCS) */
+    public long bytesIn() {
+        return bytesIn;
+    }
+
+    /** @return frames put into the outgoing ring */
+    public long framesOut() {
+        return framesOut;
+    }
+
+    /** @return bytes put into the outgoing ring */
+    public long bytesOut() {
+        return bytesOut;
+    }
+
+    /** @return frames dropped on transmit because the outgoing ring was full */
+    public long txDropRingFull() {
+        return txDropRingFull;
+    }
+
+    /** @return frames dropped on transmit because no live peer held the other end */
+    public long txDropPeerDown() {
+        return txDropPeerDown;
+    }
+
+    /** @return slots dropped on receive because their length word was impossible */
+    public long rxDropMalformed() {
+        return rxDropMalformed;
+    }
+
+    /** @return how often the peer was found dead */
+    public long peerDeaths() {
+        return peerDeaths;
+    }
+
+    /** @return frames left by a dead predecessor's peer that this end dropped when it attached */
+    public long rxDiscardedOnAttach() {
+        return rxDiscardedOnAttach;
+    }
+
+    /** @return frames of this end's transmit and receive pools held outside the pools (a leak check) */
+    public int framesInUse() {
+        return transmitPool.inUse() + receivePool.inUse();
+    }
+
+    /**
+     * Gives up this side (the peer sees {@link PeerState#WAITING}) and unmaps the file. Frames
+     * from this link must all have been released. The file stays for a process that attaches
+     * later; delete it when the link is no longer wanted.
+     */
+    @Override
+    public void close() {
+        header.compareAndSetPid(side, pid, 0);
+        arena.close();
+    }
+}

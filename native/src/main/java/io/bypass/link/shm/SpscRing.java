@@ -1,0 +1,244 @@
+package io.bypass.link.shm;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
+
+/**
+ * A single-producer/single-consumer ring of fixed-size slots over a region of (shared)
+ * memory, in the manner of Agrona's {@code OneToOneRingBuffer}: one process writes, one
+ * process reads, and the two counters that say how far each has come are the only words
+ * both touch.
+ *
+ * <pre>
+ *   region offset
+ *   0                 tail: slots ever published (long; written by the producer only)
+ *   8..127            padding: the tail has its own pair of cache lines (adjacent-line prefetch)
+ *   128               head: slots ever consumed (long; written by the consumer only)
+ *   136..255          padding
+ *   256               slot 0: | length (int) | 4 bytes pad | frame bytes ... |  slotSize bytes
+ *   256 + slotSize    slot 1
+ *   ...               slot slotCount - 1
+ * </pre>
+ *
+ * <p>Counters grow without bound (2^63 slots is centuries at any rate) and are masked into
+ * the ring; {@code tail - head} is the number of full slots. The producer writes a slot's
+ * length and bytes with plain stores and then publishes them with a release store of the
+ * tail; the consumer reads the tail with an acquire load before it reads the slot, and
+ * frees slots with a release store of the head, which the producer reads with acquire
+ * before it overwrites them. The producer keeps a private copy of the head and reads the
+ * shared one only when its copy says the ring is too full, so that in steady state the
+ * consumer's line is not pulled across cores on every burst.
+ *
+ * <p>A ring view is used by one thread. Two views over the same memory, one producing and
+ * one consuming, may live in different processes. Lengths read from a slot are checked
+ * against the slot size before any copy: the other process's memory is not trusted.
+ */
+public final class SpscRing {
+    /** Offset of the tail counter in the region. */
+    static final long TAIL_OFFSET = 0;
+    /** Offset of the head counter in the region: two cache lines after the tail. */
+    static final long HEAD_OFFSET = 128;
+    /** Offset of slot 0 in the region. */
+    static final long SLOTS_OFFSET = 256;
+    /** Offset of a slot's frame bytes after its length word (8 keeps them 8-byte aligned). */
+    static final int SLOT_DATA_OFFSET = 8;
+    /** Slot sizes are multiples of a cache line, so that slots do not share lines. */
+    static final int SLOT_ALIGNMENT = 64;
+
+    private static final VarHandle LONG = ValueLayout.JAVA_LONG.varHandle();
+    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT;
+
+    private final MemorySegment region;
+    private final int slotSize;
+    private final int slotCount;
+    private final int mask;
+    private final int maxLength;
+    /** The producer's copy of the head: the ring is not full while {@code tail - headCache < slotCount}. */
+    private long headCache;
+
+    /**
+     * Views a ring in {@code region}, which must be at least {@link #regionBytes} long and
+     * 8-byte aligned. Does not initialize the counters (see {@link #reset()}).
+     *
+     * @param region    the ring's memory
+     * @param slotSize  bytes per slot, a multiple of {@value #SLOT_ALIGNMENT}
+     * @param slotCount slots, a power of two
+     */
+    public SpscRing(MemorySegment region, int slotSize, int slotCount) {
+        if (slotCount < 1 || Integer.bitCount(slotCount) != 1 || slotSize < SLOT_ALIGNMENT
+                || slotSize % SLOT_ALIGNMENT != 0 || region.byteSize() < regionBytes(slotSize, slotCount)) {
+            throw new IllegalArgumentException("slotSize=" + slotSize + " slotCount=" + slotCount
+                    + " region=" + region.byteSize());
+        }
+        this.region = region;
+        this.slotSize = slotSize;
+        this.slotCount = slotCount;
+        this.mask = slotCount - 1;
+        this.maxLength = slotSize - SLOT_DATA_OFFSET;
+        this.headCache = headAcquire();
+    }
+
+    /**
+     * @param slotSize  bytes per slot
+     * @param slotCount slots
+     * @return bytes a ring of that shape occupies
+     */
+    public static long regionBytes(int slotSize, int slotCount) {
+        return SLOTS_OFFSET + (long) slotSize * slotCount;
+    }
+
+    /**
+     * @param maxFrameBytes the largest frame a slot must hold
+     * @return the slot size for it: length word plus frame, rounded up to a cache line
+     */
+    public static int slotSizeFor(int maxFrameBytes) {
+        return (SLOT_DATA_OFFSET + maxFrameBytes + SLOT_ALIGNMENT - 1) & -SLOT_ALIGNMENT;
+    }
+
+    /** Sets both counters to zero; only while neither side uses the ring (at creation). */
+    public void reset() {
+        LONG.setRelease(region, TAIL_OFFSET, 0L);
+        LONG.setRelease(region, HEAD_OFFSET, 0L);
+        headCache = 0;
+    }
+
+    /** @return the largest frame a slot holds */
+    public int maxLength() {
+        return maxLength;
+    }
+
+    /** @return slots in the ring */
+    public int capacity() {
+        return slotCount;
+    }
+
+    // ---- producer side ----
+
+    /**
+     * Producer: how many slots are free, reading the consumer's head only when the cached
+     * copy says fewer than {@code wanted} are; the answer is at least the smaller of
+     * {@code wanted} and the slots free now.
+     *
+     * @param wanted slots the caller would like
+     * @return free slots known, at most {@link #capacity()}
+     */
+    public int freeSlots(int wanted) {
+        long tail = tailPlain();
+        long free = slotCount - (tail - headCache);
+        if (free < wanted) {
+            // Acquire: the consumer's reads of the slots it freed happen before our overwrite.
+            headCache = headAcquire();
+            free = slotCount - (tail - headCache);
+        }
+        return (int) free;
+    }
+
+    /**
+     * Producer: copies a frame into the {@code i}-th free slot after the tail without
+     * publishing it. The caller made sure with {@link #freeSlots} that the slot is free and
+     * that {@code length <= maxLength()}.
+     *
+     * @param i      slot index after the tail, from 0
+     * @param src    frame memory
+     * @param offset where the frame starts in {@code src}
+     * @param length frame bytes
+     */
+    public void write(int i, MemorySegment src, long offset, int length) {
+        long slot = slotOffset(tailPlain() + i);
+        MemorySegment.copy(src, offset, region, slot + SLOT_DATA_OFFSET, length);
+        region.set(INT, slot, length);
+    }
+
+    /**
+     * Producer: makes {@code n} written slots visible to the consumer, one release store
+     * for the whole burst.
+     *
+     * @param n slots written with {@link #write} since the last publish
+     */
+    public void publish(int n) {
+        // Release: the slot lengths and bytes written above are visible before the new tail.
+        LONG.setRelease(region, TAIL_OFFSET, tailPlain() + n);
+    }
+
+    // ---- consumer side ----
+
+    /**
+     * Consumer: how many slots hold published frames.
+     *
+     * @return full slots
+     */
+    public int available() {
+        // Acquire: the producer's writes of the slots it published happen before our reads.
+        return (int) (tailAcquire() - headPlain());
+    }
+
+    /**
+     * Consumer: the frame length in the {@code i}-th full slot after the head, as the
+     * producer wrote it: untrusted, check it against {@link #maxLength()}.
+     *
+     * @param i slot index after the head, from 0
+     * @return the length word
+     */
+    public int length(int i) {
+        return region.get(INT, slotOffset(headPlain() + i));
+    }
+
+    /**
+     * Consumer: copies {@code length} bytes of the {@code i}-th full slot's frame out.
+     *
+     * @param i      slot index after the head
+     * @param dst    where to
+     * @param offset where in {@code dst}
+     * @param length bytes, checked by the caller against {@link #maxLength()}
+     */
+    public void read(int i, MemorySegment dst, long offset, int length) {
+        MemorySegment.copy(region, slotOffset(headPlain() + i) + SLOT_DATA_OFFSET, dst, offset, length);
+    }
+
+    /**
+     * Consumer: frees {@code n} slots, one release store for the whole burst.
+     *
+     * @param n slots read since the last release
+     */
+    public void consume(int n) {
+        // Release: our reads of the slots happen before the producer may overwrite them.
+        LONG.setRelease(region, HEAD_OFFSET, headPlain() + n);
+    }
+
+    /**
+     * Consumer: frees every published slot unread (a re-attaching process drops what its
+     * dead predecessor left behind).
+     *
+     * @return how many slots were dropped
+     */
+    public long discardAll() {
+        long dropped = 0;
+        for (int n = available(); n > 0; n = available()) {
+            consume(n);
+            dropped += n;
+        }
+        return dropped;
+    }
+
+    private long slotOffset(long index) {
+        return SLOTS_OFFSET + (index & mask) * slotSize;
+    }
+
+    /** Own counter: this side is its only writer, so a plain load is current. */
+    private long tailPlain() {
+        return (long) LONG.get(region, TAIL_OFFSET);
+    }
+
+    private long headPlain() {
+        return (long) LONG.get(region, HEAD_OFFSET);
+    }
+
+    private long tailAcquire() {
+        return (long) LONG.getAcquire(region, TAIL_OFFSET);
+    }
+
+    private long headAcquire() {
+        return (long) LONG.getAcquire(region, HEAD_OFFSET);
+    }
+}

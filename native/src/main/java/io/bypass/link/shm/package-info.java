@@ -1,0 +1,9 @@
+/**
+ * The shared-memory link: two processes on one host exchange Ethernet frames through one
+ * mapped file with a single-producer/single-consumer ring per direction
+ * ({@link io.bypass.link.shm.SpscRing}), a versioned header ({@code ShmHeader}) and
+ * heartbeats so that a dead peer is reported, never waited for
+ * ({@link io.bypass.link.shm.ShmLink}). Pure Java over {@code MemorySegment}; no privileges.
+ * Deals with frames only: no protocol, no threads (the caller polls).
+ */
+package io.bypass.link.shm;

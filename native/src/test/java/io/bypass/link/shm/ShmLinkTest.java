@@ -1,0 +1,214 @@
+package io.bypass.link.shm;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.bypass.stack.buffer.Frame;
+import io.bypass.stack.tcp.TcpConnection;
+import io.bypass.stack.tcp.TcpListener;
+import io.bypass.stack.tcp.TcpState;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Two ends of a shared-memory link in one process, on one file. */
+class ShmLinkTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void firstOpenCreatesSideZeroAndSecondAttachesSideOne() throws Exception {
+        Path file = dir.resolve("link");
+        try (ShmLink a = ShmLink.open(file, ShmHost.config()); ShmLink b = ShmLink.open(file, ShmHost.config())) {
+            assertEquals(0, a.side());
+            assertEquals(1, b.side());
+            a.receive(new Frame[1], 1);
+            assertEquals(PeerState.UP, a.peerState());
+            assertEquals(PeerState.UP, b.peerState());
+            assertThrows(IllegalStateException.class, () -> ShmLink.open(file, ShmHost.config()));
+        }
+    }
+
+    @Test
+    void framesCrossInBothDirectionsAndReturnToTheirPools() throws Exception {
+        Path file = dir.resolve("link");
+        try (ShmLink a = ShmLink.open(file, ShmHost.config()); ShmLink b = ShmLink.open(file, ShmHost.config())) {
+            Frame[] burst = new Frame[8];
+            a.receive(burst, 8); // a learns that b attached
+            for (int i = 0; i < 3; i++) {
+                Frame f = a.allocate();
+                f.memory().fill((byte) (i + 1));
+                f.window(0, 60 + i);
+                burst[i] = f;
+            }
+            assertEquals(3, a.transmit(burst, 3));
+            assertEquals(0, a.framesInUse());
+            assertEquals(3, b.receive(burst, 8));
+            for (int i = 0; i < 3; i++) {
+                assertEquals(60 + i, burst[i].length());
+                assertEquals((byte) (i + 1), burst[i].memory().get(ValueLayout.JAVA_BYTE, 59));
+                burst[i].release();
+            }
+            assertEquals(0, b.framesInUse());
+            assertEquals(3, a.framesOut());
+            assertEquals(3, b.framesIn());
+            assertEquals(60 + 61 + 62, b.bytesIn());
+        }
+    }
+
+    @Test
+    void fullRingDropsTheRestOfTheBurstAndCountsIt() throws Exception {
+        Path file = dir.resolve("link");
+        ShmLinkConfig small = new ShmLinkConfig(1500, 4, 16, 200_000_000L);
+        try (ShmLink a = ShmLink.open(file, small); ShmLink b = ShmLink.open(file, small)) {
+            a.receive(new Frame[1], 1);
+            Frame[] burst = new Frame[6];
+            for (int i = 0; i < 6; i++) {
+                burst[i] = a.allocate();
+                burst[i].window(0, 64);
+            }
+            assertEquals(4, a.transmit(burst, 6));
+            assertEquals(2, a.txDropRingFull());
+            assertEquals(0, a.framesInUse());
+            Frame[] received = new Frame[8];
+            assertEquals(4, b.receive(received, 8));
+            for (int i = 0; i < 4; i++) {
+                received[i].release();
+            }
+            assertEquals(0, b.framesInUse());
+        }
+    }
+
+    @Test
+    void versionMismatchIsNamed() throws Exception {
+        Path file = dir.resolve("link");
+        try (ShmLink a = ShmLink.open(file, ShmHost.config())) {
+            writeInt(file, ShmHeader.VERSION_OFFSET, 99);
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> ShmLink.open(file, ShmHost.config()));
+            assertEquals("shm link " + file + ": layout version 99 in the file, this build speaks version 1", e.getMessage());
+        }
+    }
+
+    @Test
+    void shapeMismatchIsNamed() throws Exception {
+        Path file = dir.resolve("link");
+        try (ShmLink a = ShmLink.open(file, ShmHost.config())) {
+            ShmLinkConfig other = new ShmLinkConfig(9000, 512, 1024, 200_000_000L);
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> ShmLink.open(file, other));
+            assertTrue(e.getMessage().endsWith("slotCount 256 in the file, 512 asked for"), e.getMessage());
+        }
+    }
+
+    @Test
+    void notALinkFileIsNamed() throws Exception {
+        Path file = dir.resolve("link");
+        Files.write(file, new byte[4096]);
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> ShmLink.open(file, ShmHost.config()));
+        assertTrue(e.getMessage().contains("is not a Bypass shm link"), e.getMessage());
+    }
+
+    @Test
+    void deadPeerIsReportedAndARestartedPeerReattaches() throws Exception {
+        Path file = dir.resolve("link");
+        try (ShmLink a = ShmLink.open(file, ShmHost.config())) {
+            long deadPid;
+            try (ShmLink b = ShmLink.open(file, ShmHost.config())) {
+                a.receive(new Frame[1], 1);
+                assertEquals(PeerState.UP, a.peerState());
+                // b's process "dies": its side is left holding the pid of a process that has exited.
+                Process gone = new ProcessBuilder("true").start();
+                gone.waitFor();
+                deadPid = gone.pid();
+                writeLong(file, ShmHeader.SIDE_0_OFFSET + ShmHeader.SIDE_STRIDE, deadPid);
+            }
+            writeLong(file, ShmHeader.SIDE_0_OFFSET + ShmHeader.SIDE_STRIDE, deadPid);
+            long giveUpNs = System.nanoTime() + ShmHost.GIVE_UP_NS;
+            Frame[] burst = new Frame[4];
+            while (a.peerState() != PeerState.DEAD && giveUpNs - System.nanoTime() > 0) {
+                a.receive(burst, 4);
+            }
+            assertEquals(PeerState.DEAD, a.peerState());
+            assertEquals(1, a.peerDeaths());
+            Frame f = a.allocate();
+            f.window(0, 64);
+            burst[0] = f;
+            assertEquals(0, a.transmit(burst, 1));
+            assertEquals(1, a.txDropPeerDown());
+            assertEquals(0, a.framesInUse());
+
+            try (ShmLink restarted = ShmLink.open(file, ShmHost.config())) {
+                assertEquals(1, restarted.side());
+                a.receive(burst, 4);
+                assertEquals(PeerState.UP, a.peerState());
+            }
+        }
+    }
+
+    @Test
+    void twoStacksMoveSixteenMebibytesIntact() throws Exception {
+        Path file = dir.resolve("link");
+        try (ShmLink linkA = ShmLink.open(file, ShmHost.config()); ShmLink linkB = ShmLink.open(file, ShmHost.config())) {
+            ShmHost client = new ShmHost(linkA, false);
+            ShmHost server = new ShmHost(linkB, true);
+            TcpListener listener = server.stack.tcp().listen(0, ShmHost.PORT, 0);
+            byte[] data = new byte[16 << 20];
+            new Random(5).nextBytes(data);
+            ByteBuffer out = ByteBuffer.wrap(data);
+            ByteBuffer in = ByteBuffer.allocateDirect(1 << 16);
+            MessageDigest received = MessageDigest.getInstance("SHA-256");
+            TcpConnection c = client.stack.tcp().connect(0, 0, ShmHost.SERVER_IP, ShmHost.PORT, System.nanoTime());
+            TcpConnection s = null;
+            long total = 0;
+            long giveUpNs = System.nanoTime() + ShmHost.GIVE_UP_NS;
+            while (total < data.length && giveUpNs - System.nanoTime() > 0) {
+                client.poll();
+                server.poll();
+                if (s == null) {
+                    s = listener.accept();
+                    continue;
+                }
+                if (out.hasRemaining()) {
+                    c.write(out, System.nanoTime());
+                }
+                int n;
+                while ((n = s.read(in.clear(), System.nanoTime())) > 0) {
+                    received.update(in.flip());
+                    total += n;
+                }
+            }
+            assertNotNull(s);
+            assertEquals(data.length, total);
+            assertArrayEquals(MessageDigest.getInstance("SHA-256").digest(data), received.digest());
+            assertEquals(TcpState.ESTABLISHED, c.state());
+            assertEquals(0, linkA.rxDropMalformed() + linkB.rxDropMalformed());
+        }
+    }
+
+    private static void writeInt(Path file, long offset, int value) throws Exception {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
+             Arena arena = Arena.ofConfined()) {
+            MemorySegment m = ch.map(FileChannel.MapMode.READ_WRITE, 0, ShmHeader.LENGTH, arena);
+            m.set(ValueLayout.JAVA_INT, offset, value);
+        }
+    }
+
+    private static void writeLong(Path file, long offset, long value) throws Exception {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
+             Arena arena = Arena.ofConfined()) {
+            MemorySegment m = ch.map(FileChannel.MapMode.READ_WRITE, 0, ShmHeader.LENGTH, arena);
+            m.set(ValueLayout.JAVA_LONG, offset, value);
+        }
+    }
+}

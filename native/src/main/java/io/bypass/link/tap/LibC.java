@@ -40,6 +40,8 @@ final class LibC {
     static final int EPERM = 1;
     /** {@code EACCES}: no permission to open the device node. */
     static final int EACCES = 13;
+    /** {@code EINVAL}: TUNSETIFF on a name taken by a device that is not a TUN/TAP. */
+    static final int EINVAL = 22;
     /** {@code ENODEV}: the tun module is not loaded. */
     static final int ENODEV = 19;
     /** {@code EBUSY}: the interface name is taken by a device of another kind. */

@@ -116,7 +116,8 @@ public final class TapLink implements Link, AutoCloseable {
         return switch (errno) {
             case LibC.EPERM, LibC.EACCES -> "creating TAP interface " + name + " needs CAP_NET_ADMIN: run as root or"
                     + " grant the capability (setcap cap_net_admin+ep on the java binary, or docker --cap-add NET_ADMIN)";
-            case LibC.EBUSY -> "interface " + name + " exists and is not a TAP this user may attach to";
+            case LibC.EBUSY, LibC.EINVAL -> "interface " + name
+                    + " exists and is not a TAP this process may attach to: pick another name";
             default -> "ioctl(TUNSETIFF, " + name + ") failed: errno " + errno;
         };
     }

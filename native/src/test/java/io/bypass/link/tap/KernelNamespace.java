@@ -103,6 +103,20 @@ final class KernelNamespace implements AutoCloseable {
         }
     }
 
+    /**
+     * Checks that every frame went back to its pool once the stack has nothing left to
+     * send or read: frames held back by the fault injector are released first.
+     */
+    void assertNoFrameLeaked() {
+        stack.poll(System.nanoTime());
+        if (faulty != null) {
+            faulty.releaseHeld();
+            org.junit.jupiter.api.Assertions.assertEquals(0, faulty.copiesInUse(), "copies of received frames");
+        }
+        org.junit.jupiter.api.Assertions.assertEquals(0, tap.receiveFramesInUse(), "receive frames");
+        org.junit.jupiter.api.Assertions.assertEquals(0, tap.transmitFramesInUse(), "transmit frames");
+    }
+
     /** Starts {@link KernelPeer} in the namespace with {@code args}; its output goes to a file. */
     Process startPeer(String... args) throws IOException {
         String classes = new File(KernelPeer.class.getProtectionDomain().getCodeSource().getLocation().getPath())

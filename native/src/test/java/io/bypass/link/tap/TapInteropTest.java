@@ -1,6 +1,7 @@
 package io.bypass.link.tap;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.bypass.stack.Counter;
@@ -9,9 +10,13 @@ import io.bypass.stack.tcp.TcpConnection;
 import io.bypass.stack.tcp.TcpListener;
 import io.bypass.stack.tcp.TcpState;
 import io.bypass.stack.wire.Ipv4Address;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.Iterator;
+import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -75,6 +80,7 @@ class TapInteropTest {
     void kernelClientSendsBulkToBypassServer() throws Exception {
         try (KernelNamespace world = new KernelNamespace(null)) {
             kernelToBypass(world, "clean");
+            world.assertNoFrameLeaked();
         }
     }
 
@@ -83,6 +89,7 @@ class TapInteropTest {
     void bypassClientSendsBulkToKernelServer() throws Exception {
         try (KernelNamespace world = new KernelNamespace(null)) {
             bypassToKernel(world, "clean");
+            world.assertNoFrameLeaked();
         }
     }
 
@@ -95,7 +102,51 @@ class TapInteropTest {
             bypassToKernel(world, "faulty");
             assertTrue(world.faulty.lost() > 0 && world.faulty.reordered() > 0 && world.faulty.duplicated() > 0);
             assertTrue(world.stack.counters().get(Counter.TCP_RETRANSMITS) > 0);
+            world.assertNoFrameLeaked();
         }
+    }
+
+    // RFC 9293 section 3.5 and 3.6 at scale: 1,000 kernel connections open at once, each
+    // echoed by our server, then all closed by the kernel and by us.
+    @Test
+    void thousandConcurrentKernelConnectionsAreEchoedAndClosed() throws Exception {
+        int count = 1000;
+        try (KernelNamespace world = new KernelNamespace(null)) {
+            TcpListener listener = world.stack.tcp().listen(Ipv4Address.ANY, 5003, 2 * count);
+            Process clients = world.startPeer("echo-clients", world.ourIp, "5003", Integer.toString(count));
+            List<TcpConnection> open = new ArrayList<>();
+            ByteBuffer buffer = ByteBuffer.allocateDirect(4096);
+            int[] accepted = new int[1];
+            world.pollUntil(() -> !clients.isAlive() && open.isEmpty(), TIMEOUT_NS, () -> {
+                long nowNs = System.nanoTime();
+                for (TcpConnection c; (c = listener.accept()) != null; ) {
+                    open.add(c);
+                    accepted[0]++;
+                }
+                for (Iterator<TcpConnection> it = open.iterator(); it.hasNext(); ) {
+                    TcpConnection c = it.next();
+                    int n = c.read(buffer.clear(), nowNs);
+                    if (n > 0) {
+                        assertEquals(n, c.write(buffer.flip(), nowNs), "an echo line fits the send buffer");
+                    } else if (n < 0) {
+                        c.close(nowNs);
+                        it.remove();
+                    }
+                }
+            });
+            assertEquals("ok echoed=" + count, world.peerOutput(0).trim());
+            assertEquals(count, accepted[0]);
+            assertEquals(count, world.stack.counters().get(Counter.TCP_PASSIVE_OPENS));
+            listener.close(System.nanoTime());
+            world.assertNoFrameLeaked();
+        }
+    }
+
+    // A name taken by a device that is not a TAP: a clear error, no fd left open.
+    @Test
+    void openingAnExistingNonTapNameSaysWhatToDo() {
+        IOException e = assertThrows(IOException.class, () -> TapLink.open("lo", 16, 1500));
+        assertTrue(e.getMessage().contains("lo exists and is not a TAP"), e.getMessage());
     }
 
     private static void kernelToBypass(KernelNamespace world, String label) throws Exception {

@@ -123,7 +123,7 @@ final class KernelNamespace implements AutoCloseable {
                 .getAbsolutePath();
         List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", namespace,
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xshare:auto", "-XX:TieredStopAtLevel=1", "-cp", classes, KernelPeer.class.getName()));
+                "-cp", classes, KernelPeer.class.getName()));
         command.addAll(List.of(args));
         Path out = Files.createTempFile("bypass-peer", ".txt");
         out.toFile().deleteOnExit();

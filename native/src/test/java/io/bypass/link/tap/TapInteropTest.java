@@ -186,7 +186,7 @@ class TapInteropTest {
         assertEquals(BULK_BYTES, received[0]);
         assertEquals(peer.group(1), HexFormat.of().formatHex(sha.digest()));
         assertTrue(world.stack.counters().get(Counter.TCP_SEGMENTS_IN) - segmentsBefore > BULK_BYTES / 9000);
-        report("kernel->bypass " + label, elapsedNs);
+        report("kernel->bypass " + label, elapsedNs, world);
         listener.close(System.nanoTime());
     }
 
@@ -230,7 +230,7 @@ class TapInteropTest {
         assertEquals(Long.toString(BULK_BYTES), peer.group(2));
         assertEquals(HexFormat.of().formatHex(sha.digest()), peer.group(1));
         assertTrue(world.stack.counters().get(Counter.TCP_SEGMENTS_OUT) - segmentsBefore > BULK_BYTES / 9000);
-        report("bypass->kernel " + label, elapsedNs);
+        report("bypass->kernel " + label, elapsedNs, world);
         world.pollUntil(() -> conn.state() == TcpState.CLOSED || conn.state() == TcpState.TIME_WAIT, TIMEOUT_NS,
                 () -> { });
     }
@@ -239,9 +239,11 @@ class TapInteropTest {
         return world.peerCount();
     }
 
-    private static void report(String what, long elapsedNs) {
+    private static void report(String what, long elapsedNs, KernelNamespace world) {
         double seconds = elapsedNs / 1e9;
-        System.out.printf("TAP interop %s: %d MiB in %.2f s = %.1f MiB/s%n", what, BULK_BYTES >> 20, seconds,
-                (BULK_BYTES / 1048576.0) / seconds);
+        System.out.printf("TAP interop %s: %d MiB in %.2f s = %.1f MiB/s (retransmits %d, rx frames %d, tx frames %d)%n",
+                what, BULK_BYTES >> 20, seconds, (BULK_BYTES / 1048576.0) / seconds,
+                world.stack.counters().get(Counter.TCP_RETRANSMITS), world.stack.counters().get(Counter.RX_FRAMES),
+                world.stack.counters().get(Counter.TX_FRAMES));
     }
 }

@@ -993,13 +993,21 @@ public final class TcpConnection {
     // ------------------------------------------------------------------ ICMP
 
     /**
+     * Whether a segment starting at {@code seq} may be one we sent and is not yet
+     * acknowledged: SND.UNA &lt;= seq &lt; SND.MAX (RFC 5927 section 4.1: believe only errors
+     * about data in flight, which a blind attacker must guess).
+     */
+    boolean sentSequence(int seq) {
+        return SeqNum.inRange(seq, sndUna, sndMax);
+    }
+
+    /**
      * An ICMP error quoting a segment of ours (RFC 1122 section 4.2.3.9, RFC 1191, RFC 5927).
      *
      * @param quotedSeq the sequence number of the quoted segment
      */
     void icmpError(int type, int code, int nextHopMtu, int quotedSeq, long nowNs) {
-        // RFC 5927 section 4.1: believe only errors about data we have in flight.
-        if (!SeqNum.inRange(quotedSeq, sndUna, sndMax) && quotedSeq != sndUna) {
+        if (!sentSequence(quotedSeq)) {
             return;
         }
         if (type == 3 && code == 4) {

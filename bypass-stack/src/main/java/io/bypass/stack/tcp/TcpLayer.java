@@ -337,20 +337,42 @@ public final class TcpLayer implements TransportProtocol {
         }
     }
 
+    /**
+     * A quote names one of our connections when its 4-tuple finds one and its sequence number
+     * lies in [SND.UNA, SND.MAX) of that connection (RFC 5927 sections 4.1 and 5.1): only then
+     * may an ICMP fragmentation needed lower the stack's path MTU towards the peer, which new
+     * connections to it then use for their MSS (RFC 1191 section 6.5).
+     */
+    @Override
+    public boolean sentQuotedPacket(int originalSrcIp, int originalDstIp, MemorySegment memory,
+                                    long transportOffset, int transportLength) {
+        if (transportLength < 8 || transportOffset < 0 || transportOffset + 8 > memory.byteSize()) {
+            return false;
+        }
+        TcpConnection c = quotedConnection(originalSrcIp, originalDstIp, memory, transportOffset);
+        return c != null && c.sentSequence(NetworkOrder.getI32(memory, transportOffset + 4));
+    }
+
     @Override
     public void onIcmpError(int type, int code, int nextHopMtu, int originalSrcIp, int originalDstIp,
                             MemorySegment memory, long transportOffset, int transportLength, long nowNs) {
         if (transportLength < 8 || transportOffset < 0 || transportOffset + 8 > memory.byteSize()) {
             return;
         }
+        TcpConnection c = quotedConnection(originalSrcIp, originalDstIp, memory, transportOffset);
+        if (c != null) {
+            counters.increment(Counter.TCP_ICMP_ERRORS);
+            c.icmpError(type, code, nextHopMtu, NetworkOrder.getI32(memory, transportOffset + 4), nowNs);
+        }
+    }
+
+    /** @return the connection whose segment the quoted TCP header (8 bytes, checked) belongs to, or null */
+    private TcpConnection quotedConnection(int originalSrcIp, int originalDstIp, MemorySegment memory,
+                                           long transportOffset) {
         int localPort = NetworkOrder.getU16(memory, transportOffset);
         int remotePort = NetworkOrder.getU16(memory, transportOffset + 2);
-        int seq = NetworkOrder.getI32(memory, transportOffset + 4);
         TcpConnection c = connections.get(connectionKey(originalDstIp, localPort, remotePort));
-        if (c != null && c.localIp() == originalSrcIp) {
-            counters.increment(Counter.TCP_ICMP_ERRORS);
-            c.icmpError(type, code, nextHopMtu, seq, nowNs);
-        }
+        return c != null && c.localIp() == originalSrcIp ? c : null;
     }
 
     // ------------------------------------------------------------------ for connections and listeners

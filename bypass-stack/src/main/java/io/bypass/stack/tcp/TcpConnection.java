@@ -145,7 +145,7 @@ public final class TcpConnection {
         this.rcvMss = sndMss;
         this.rtt = new RttEstimator(config.initialRtoNs(), config.minRtoNs(), config.maxRtoNs());
         this.cc = CongestionControl.create(config.congestionAlgorithm());
-        this.reassembly = new Reassembly(config.reassemblyLimitSegments());
+        this.reassembly = new Reassembly(config.reassemblyLimitSegments(), layer.reassemblyFrames());
         this.rtxTimer = new Timer(this::onRetransmitTimer);
         this.ackTimer = new Timer(this::onDelayedAckTimer);
         this.waitTimer = new Timer(this::onWaitTimer);

@@ -50,6 +50,7 @@ public final class TcpLayer implements TransportProtocol {
     private int freeRingCount;
     private int nextEphemeral;
     private final SynCookies cookies;
+    private final FrameBudget reassemblyFrames;
     /** Half-open (SYN-RECEIVED) connections over all listeners. */
     private int halfOpen;
 
@@ -66,6 +67,7 @@ public final class TcpLayer implements TransportProtocol {
         this.counters = counters;
         this.output = new SegmentOutput(ip, counters);
         this.cookies = new SynCookies(config.isnSecretHigh(), config.isnSecretLow());
+        this.reassemblyFrames = new FrameBudget(config.reassemblyFramesTotal());
         this.rxChecksumVerified = ip.linkCapabilities().rxL4ChecksumVerified();
     }
 
@@ -130,6 +132,11 @@ public final class TcpLayer implements TransportProtocol {
     /** @return half-open (SYN-RECEIVED) connections over all listeners */
     public int halfOpenCount() {
         return halfOpen;
+    }
+
+    /** @return received frames all connections hold out of order now */
+    public int reassemblyFramesHeld() {
+        return reassemblyFrames.held();
     }
 
     /** @return connections in any state but LISTEN and CLOSED (TIME-WAIT included) */
@@ -391,6 +398,10 @@ public final class TcpLayer implements TransportProtocol {
 
     SegmentOutput output() {
         return output;
+    }
+
+    FrameBudget reassemblyFrames() {
+        return reassemblyFrames;
     }
 
     /** Half-open connections over all listeners went up or down by {@code delta}. */

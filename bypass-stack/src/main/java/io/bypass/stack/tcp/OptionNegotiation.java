@@ -29,8 +29,11 @@ final class OptionNegotiation {
 
     private final TcpConfig config;
     private final int tsOffset;
-    /** Our receive shift: the smallest that lets the window field cover the receive buffer. */
-    private final int ourShift;
+    /**
+     * Our receive shift: the smallest that lets the window field cover the largest the
+     * receive buffer may become (RFC 7323 section 2.3; Linux sizes it by tcp_rmem[2] too).
+     */
+    private int ourShift;
 
     private boolean scaling;
     private int sndShift;
@@ -43,7 +46,12 @@ final class OptionNegotiation {
     OptionNegotiation(TcpConfig config, int tsOffset) {
         this.config = config;
         this.tsOffset = tsOffset;
-        this.ourShift = shiftFor(config.receiveBufferBytes());
+        this.ourShift = shiftFor(config.receiveBufferMaxBytes());
+    }
+
+    /** Sizes the shift we offer for a receive buffer that stays at {@code bytes}; before our SYN only. */
+    void receiveBufferLimit(int bytes) {
+        ourShift = shiftFor(bytes);
     }
 
     /** @return the smallest shift s with 65535 * 2^s at least {@code bufferBytes}, at most 14 */

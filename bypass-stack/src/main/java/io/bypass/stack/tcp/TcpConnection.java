@@ -33,6 +33,14 @@ import java.nio.ByteBuffer;
  * ({@link SackScoreboard}); without it, NewReno (RFC 6582) does.
  * Challenge ACKs (RFC 5961) are rate-limited ({@link ChallengeAckLimiter}).
  *
+ * <p>Buffers (SO_RCVBUF, SO_SNDBUF): the receive buffer bounds the window we offer, the
+ * send buffer what {@link #write} takes. Unless the application sets a size, both are
+ * auto-tuned up to {@link TcpConfig#receiveBufferMaxBytes()} and
+ * {@link TcpConfig#sendBufferMaxBytes()}: the receive buffer doubles whenever the
+ * application drains more than half of it within one smoothed RTT (in the spirit of Linux's
+ * dynamic right-sizing: the buffer stays at least twice what one RTT delivers, so the window
+ * never limits the transfer), the send buffer grows to twice the congestion window.
+ *
  * <p>Every entry point (API call, segment, timer) ends by firing the {@link SocketEvents}
  * that became true. Not thread-safe: used under the stack lock.
  */
@@ -101,6 +109,14 @@ public final class TcpConnection {
     private int rcvMss;
     private boolean finReceived;
     private final ReceiveQueue rxQueue = new ReceiveQueue();
+    /** The receive buffer's size (SO_RCVBUF): received bytes held for the application at most. */
+    private int rcvBuf;
+    private boolean rcvBufLocked;
+    private boolean sndBufLocked;
+    /** Receive-buffer tuning: when the current measurement began, and bytes read since. */
+    private long tuneStartNs;
+    private int tuneCopied;
+    private boolean tuneStarted;
     private final Reassembly reassembly;
     private int lastAckSent;
     private boolean ackNow;
@@ -157,6 +173,20 @@ public final class TcpConnection {
         this.options = new OptionNegotiation(config, tsOffset);
         this.challengeAcks = new ChallengeAckLimiter(config.challengeAcksPerSecond());
         this.scoreboard.init(iss);
+        this.rcvBuf = config.receiveBufferBytes();
+    }
+
+    /**
+     * Sizes set before the SYN (on the socket before connect, or inherited from the listener):
+     * 0 keeps the default with auto-tuning; a size fixes the buffer and our window scale.
+     */
+    void initialBuffers(int receiveBytes, int sendBytes) {
+        if (receiveBytes > 0) {
+            rcvBuf = receiveBytes;
+            rcvBufLocked = true;
+            options.receiveBufferLimit(receiveBytes);
+        }
+        sndBufLocked = sendBytes > 0;
     }
 
     // ------------------------------------------------------------------ opening
@@ -187,7 +217,7 @@ public final class TcpConnection {
         state = TcpState.SYN_RECEIVED;
         irs = seg.seq - 1;
         rcvNxt = seg.seq;
-        rcvAdv = rcvNxt + Math.min(config.receiveBufferBytes(), MAX_WINDOW);
+        rcvAdv = rcvNxt + Math.min(rcvBuf, MAX_WINDOW);
         lastAckSent = rcvNxt;
         sndMss = Math.max(1, Math.min(ourMss, peerMss));
         rcvMss = sndMss;
@@ -247,6 +277,9 @@ public final class TcpConnection {
     public int read(ByteBuffer dst, long nowNs) {
         int n = rxQueue.read(dst);
         if (n > 0) {
+            if (!rcvBufLocked) {
+                tuneReceiveBuffer(n, nowNs);
+            }
             windowUpdateAfterRead(nowNs);
             flushEvents();
             return n;
@@ -381,6 +414,52 @@ public final class TcpConnection {
     /** Turns Nagle's algorithm (RFC 896, RFC 9293 section 3.7.4) off ({@code true}) or on. */
     public void setNoDelay(boolean on) {
         this.noDelay = on;
+    }
+
+    /**
+     * Sets the receive buffer (SO_RCVBUF) and turns its auto-tuning off. Set after the SYN,
+     * it bounds the window but cannot change the window scale the SYN offered.
+     *
+     * @param bytes 1 KiB..1 GiB
+     */
+    public void receiveBufferBytes(int bytes) {
+        checkBufferSize(bytes);
+        rcvBuf = bytes;
+        rcvBufLocked = true;
+    }
+
+    /** @return the receive buffer's size now (grown by auto-tuning unless set) */
+    public int receiveBufferBytes() {
+        return rcvBuf;
+    }
+
+    /**
+     * Sets the send buffer (SO_SNDBUF) and turns its auto-tuning off. A larger size moves the
+     * held bytes into a larger ring; a smaller one takes effect as acknowledgements free room.
+     *
+     * @param bytes 1 KiB..1 GiB
+     */
+    public void sendBufferBytes(int bytes) {
+        checkBufferSize(bytes);
+        sndBufLocked = true;
+        if (sendBuffer != null) {
+            if (bytes > sendBuffer.capacity()) {
+                layer.grow(sendBuffer, bytes);
+            }
+            sendBuffer.size(bytes);
+            flushEvents();
+        }
+    }
+
+    /** @return the send buffer's size now (grown by auto-tuning unless set), 0 once released */
+    public int sendBufferBytes() {
+        return sendBuffer == null ? 0 : sendBuffer.size();
+    }
+
+    private static void checkBufferSize(int bytes) {
+        if (bytes < 1024 || bytes > (1 << 30)) {
+            throw new IllegalArgumentException("buffer size must be 1 KiB..1 GiB: " + bytes);
+        }
     }
 
     /** @return the MSS we send with (the smaller of the peer's and ours, lowered by PMTU discovery) */
@@ -823,7 +902,7 @@ public final class TcpConnection {
             int freeBefore = sendBuffer.free();
             sendBuffer.consume(dataAcked);
             bufferSeq += dataAcked;
-            int lowWater = sendBuffer.capacity() / 4;
+            int lowWater = sendBuffer.size() / 4;
             if (freeBefore < lowWater && sendBuffer.free() >= lowWater && canWrite()) {
                 pendingEvents |= SocketEvents.WRITABLE;
             }
@@ -847,6 +926,9 @@ public final class TcpConnection {
         } else if (cc.onNewAck(ack, acked, sndMax - sndUna, nowNs, rtt.srttNs())) {
             // NewReno partial ACK (RFC 6582 section 3.2 step 4).
             retransmitFirst(nowNs);
+        }
+        if (!sndBufLocked && sendBuffer != null) {
+            tuneSendBuffer();
         }
         if (sndUna == sndMax) {
             timers.cancel(rtxTimer);
@@ -1488,6 +1570,64 @@ public final class TcpConnection {
         flushEvents();
     }
 
+    // ------------------------------------------------------------------ buffer auto-tuning
+
+    /**
+     * Receive-buffer auto-tuning after the application read {@code copied} bytes: per
+     * measurement of at least one smoothed RTT (before any sample, the minimum RTO), when
+     * more than half the buffer was drained the buffer doubles, up to the cap. A window that
+     * the application empties within an RTT is what limits the transfer (RFC 7323 section 1.1:
+     * the window must cover the bandwidth-delay product), and Linux's dynamic right-sizing
+     * keeps its buffer at twice what an RTT delivers for the same reason.
+     */
+    private void tuneReceiveBuffer(int copied, long nowNs) {
+        if (!tuneStarted) {
+            tuneStarted = true;
+            tuneStartNs = nowNs;
+        }
+        tuneCopied += copied;
+        long periodNs = rtt.srttNs() > 0 ? rtt.srttNs() : config.minRtoNs();
+        if (nowNs - tuneStartNs < periodNs) {
+            return;
+        }
+        if (2L * tuneCopied > rcvBuf) {
+            int grown = (int) Math.min(2L * rcvBuf, config.receiveBufferMaxBytes());
+            if (grown > rcvBuf) {
+                rcvBuf = grown;
+                counters.increment(Counter.TCP_RECEIVE_BUFFER_GROWN);
+            }
+        }
+        tuneStartNs = nowNs;
+        tuneCopied = 0;
+    }
+
+    /**
+     * Send-buffer auto-tuning (Linux tcp_sndbuf_expand): the buffer holds the data in flight
+     * and what waits for the window, so it is kept at twice the congestion window, doubling
+     * up to the cap. The ring is reallocated and copied only on growth, a few times in a
+     * connection's life.
+     */
+    private void tuneSendBuffer() {
+        long want = Math.min(2L * cc.cwnd(), config.sendBufferMaxBytes());
+        int size = sendBuffer.size();
+        if (size >= want) {
+            return;
+        }
+        long grown = size;
+        while (grown < want) {
+            grown *= 2;
+        }
+        int bytes = (int) Math.min(grown, config.sendBufferMaxBytes());
+        if (bytes > sendBuffer.capacity()) {
+            layer.grow(sendBuffer, bytes);
+        }
+        sendBuffer.size(bytes);
+        counters.increment(Counter.TCP_SEND_BUFFER_GROWN);
+        if (canWrite()) {
+            pendingEvents |= SocketEvents.WRITABLE;
+        }
+    }
+
     // ------------------------------------------------------------------ windows
 
     /** @return RCV.WND: what is left of the window we offered */
@@ -1519,11 +1659,11 @@ public final class TcpConnection {
     }
 
     private int possibleWindow(int shift) {
-        return Math.max(0, Math.min(config.receiveBufferBytes() - rxQueue.bytes(), MAX_WINDOW << shift));
+        return Math.max(0, Math.min(rcvBuf - rxQueue.bytes(), MAX_WINDOW << shift));
     }
 
     private int swsThreshold() {
-        return Math.min(config.receiveBufferBytes() / 2, rcvMss);
+        return Math.min(rcvBuf / 2, rcvMss);
     }
 
     /** After a read: tell the peer when the window has opened by enough to matter (RFC 1122 4.2.3.3). */

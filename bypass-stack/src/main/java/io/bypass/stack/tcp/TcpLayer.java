@@ -26,8 +26,11 @@ import java.lang.foreign.MemorySegment;
  *
  * <p>Connections are found in an open-addressing table keyed by a {@code long} of remote
  * address and both ports (the stack has one local address per interface; the local address
- * is checked after the lookup). Send buffers are off-heap rings from an arena the layer
- * owns, recycled between connections. Not thread-safe: used under the stack lock.
+ * is checked after the lookup). Send buffers are off-heap rings: those of the configured
+ * default size come from an arena the layer owns and are recycled between connections;
+ * others (an explicit SO_SNDBUF, or grown by auto-tuning) each come from an automatic arena
+ * of their own, so the garbage collector frees them with their connection. Not
+ * thread-safe: used under the stack lock.
  */
 public final class TcpLayer implements TransportProtocol {
     /** Bytes of IPv4 and TCP headers without options, subtracted from the MTU for the MSS. */
@@ -103,7 +106,27 @@ public final class TcpLayer implements TransportProtocol {
      * @throws TcpException ADDRESS_IN_USE, NO_EPHEMERAL_PORT or CONNECTION_LIMIT
      */
     public TcpConnection connect(int localIp, int localPort, int remoteIp, int remotePort, long nowNs) {
+        return connect(localIp, localPort, remoteIp, remotePort, 0, 0, nowNs);
+    }
+
+    /**
+     * Opens a connection with buffer sizes set before connecting (SO_RCVBUF and SO_SNDBUF
+     * set on a socket before connect): sends the SYN now, its window scale sized for the
+     * receive buffer.
+     *
+     * @param localIp            our address, or {@link Ipv4Address#ANY} for the stack's
+     * @param localPort          our port, or 0 for an ephemeral one
+     * @param remoteIp           the peer
+     * @param remotePort         the peer's port
+     * @param receiveBufferBytes the receive buffer, or 0 for the default with auto-tuning
+     * @param sendBufferBytes    the send buffer, or 0 for the default with auto-tuning
+     * @throws TcpException ADDRESS_IN_USE, NO_EPHEMERAL_PORT or CONNECTION_LIMIT
+     */
+    public TcpConnection connect(int localIp, int localPort, int remoteIp, int remotePort, int receiveBufferBytes,
+                                 int sendBufferBytes, long nowNs) {
         checkPort(remotePort);
+        checkBufferBytes(receiveBufferBytes);
+        checkBufferBytes(sendBufferBytes);
         if (localIp == Ipv4Address.ANY) {
             localIp = ip.localIp();
         }
@@ -122,7 +145,8 @@ public final class TcpLayer implements TransportProtocol {
         }
         int iss = isn(localIp, localPort, remoteIp, remotePort, nowNs);
         TcpConnection c = new TcpConnection(this, localIp, localPort, remoteIp, remotePort, iss, ourMss(remoteIp),
-                false, takeSendBuffer());
+                false, takeSendBuffer(sendBufferBytes));
+        c.initialBuffers(receiveBufferBytes, sendBufferBytes);
         connections.put(connectionKey(remoteIp, localPort, remotePort), c);
         counters.increment(Counter.TCP_ACTIVE_OPENS);
         c.openActive(nowNs);
@@ -277,7 +301,8 @@ public final class TcpLayer implements TransportProtocol {
             iss = issFloor;
         }
         TcpConnection c = new TcpConnection(this, seg.dstIp, seg.dstPort, seg.srcIp, seg.srcPort, iss,
-                ourMss(seg.srcIp), true, takeSendBuffer());
+                ourMss(seg.srcIp), true, takeSendBuffer(l.sendBufferBytes()));
+        c.initialBuffers(l.receiveBufferBytes(), l.sendBufferBytes());
         c.parent = l;
         l.childCreated();
         connections.put(connectionKey(seg.srcIp, seg.dstPort, seg.srcPort), c);
@@ -296,7 +321,8 @@ public final class TcpLayer implements TransportProtocol {
         int cookie = cookies.make(seg.dstIp, seg.dstPort, seg.srcIp, seg.srcPort, seg.seq,
                 Math.min(ourMss, peerMss), nowNs);
         output.send(seg.dstIp, seg.dstPort, seg.srcIp, seg.srcPort, cookie, seg.seq + 1, SYN | ACK,
-                Math.min(config.receiveBufferBytes(), TcpConnection.MAX_WINDOW), ourMss, null, 0, 0, nowNs);
+                Math.min(l.receiveBufferBytes() > 0 ? l.receiveBufferBytes() : config.receiveBufferBytes(),
+                        TcpConnection.MAX_WINDOW), ourMss, null, 0, 0, nowNs);
         l.cookieSent(nowNs);
         counters.increment(Counter.TCP_SYN_COOKIES_SENT);
     }
@@ -326,7 +352,8 @@ public final class TcpLayer implements TransportProtocol {
         }
         counters.increment(Counter.TCP_SYN_COOKIES_VALIDATED);
         TcpConnection c = new TcpConnection(this, seg.dstIp, seg.dstPort, seg.srcIp, seg.srcPort, iss,
-                ourMss(seg.srcIp), true, takeSendBuffer());
+                ourMss(seg.srcIp), true, takeSendBuffer(l.sendBufferBytes()));
+        c.initialBuffers(l.receiveBufferBytes(), l.sendBufferBytes());
         c.parent = l;
         l.childCreated();
         connections.put(connectionKey(seg.srcIp, seg.dstPort, seg.srcPort), c);
@@ -438,7 +465,11 @@ public final class TcpLayer implements TransportProtocol {
         }
     }
 
-    SendBuffer takeSendBuffer() {
+    /** @param bytes the buffer's size, or 0 for the configured default */
+    private SendBuffer takeSendBuffer(int bytes) {
+        if (bytes > 0 && bytes != config.sendBufferBytes()) {
+            return new SendBuffer(Arena.ofAuto().allocate(bytes, 64));
+        }
         MemorySegment ring;
         if (freeRingCount > 0) {
             ring = freeRings[--freeRingCount];
@@ -449,13 +480,29 @@ public final class TcpLayer implements TransportProtocol {
         return new SendBuffer(ring);
     }
 
+    /**
+     * Moves {@code buffer} into a ring of {@code bytes}, larger than its own (one allocation
+     * and one copy per growth; the old ring is recycled when it is a default one).
+     */
+    void grow(SendBuffer buffer, int bytes) {
+        recycleRing(buffer.moveTo(Arena.ofAuto().allocate(bytes, 64)));
+    }
+
     void recycle(SendBuffer buffer) {
+        recycleRing(buffer.memory());
+    }
+
+    private void recycleRing(MemorySegment ring) {
+        if (ring.byteSize() != config.sendBufferBytes()) {
+            // Not a ring of the layer's arena: the garbage collector frees it.
+            return;
+        }
         if (freeRingCount == freeRings.length) {
             MemorySegment[] bigger = new MemorySegment[2 * freeRings.length];
             System.arraycopy(freeRings, 0, bigger, 0, freeRingCount);
             freeRings = bigger;
         }
-        freeRings[freeRingCount++] = buffer.memory();
+        freeRings[freeRingCount++] = ring;
     }
 
     // ------------------------------------------------------------------ addressing
@@ -505,6 +552,13 @@ public final class TcpLayer implements TransportProtocol {
         counters.increment(Counter.TCP_NO_EPHEMERAL_PORT);
         throw new TcpException(TcpException.Reason.NO_EPHEMERAL_PORT,
                 "towards " + Ipv4Address.toString(remoteIp) + ":" + remotePort);
+    }
+
+    /** SO_RCVBUF and SO_SNDBUF: 0 for the default, else 1 KiB to 1 GiB. */
+    static void checkBufferBytes(int bytes) {
+        if (bytes != 0 && (bytes < 1024 || bytes > (1 << 30))) {
+            throw new IllegalArgumentException("buffer size must be 1 KiB..1 GiB: " + bytes);
+        }
     }
 
     private static void checkPort(int port) {

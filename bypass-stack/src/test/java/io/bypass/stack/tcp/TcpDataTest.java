@@ -328,7 +328,8 @@ class TcpDataTest {
 
     @Test
     void writeReturnsZeroWhenTheSendBufferIsFull() {
-        TcpHarness t = new TcpHarness(TcpHarness.config().sendBufferBytes(4096).build(), 0);
+        // No auto-tuning above 4 KiB: the cap is the size.
+        TcpHarness t = new TcpHarness(TcpHarness.config().sendBufferBytes(4096).sendBufferMaxBytes(4096).build(), 0);
         TcpConnection c = t.connectTo(P);
         assertEquals(4096, t.write(c, new byte[10_000]));
         assertEquals(0, t.write(c, new byte[1]));

@@ -166,11 +166,8 @@ public final class TcpConnection {
         this.ackTimer = new Timer(this::onDelayedAckTimer);
         this.waitTimer = new Timer(this::onWaitTimer);
         this.userTimeoutNs = config.userTimeoutNs();
-        // A per-4-tuple timestamp offset from the ISN secret (RFC 7323 section 7.1), keyed
-        // differently from the ISN so that one does not reveal the other.
-        int tsOffset = (int) SipHash.hash(config.isnSecretLow(), config.isnSecretHigh(),
-                ((long) remoteIp << 32) | (localIp & 0xffffffffL), ((long) remotePort << 16) | localPort);
-        this.options = new OptionNegotiation(config, tsOffset);
+        this.options = new OptionNegotiation(config,
+                OptionNegotiation.timestampOffset(config, localIp, localPort, remoteIp, remotePort));
         this.challengeAcks = new ChallengeAckLimiter(config.challengeAcksPerSecond());
         this.scoreboard.init(iss);
         this.rcvBuf = config.receiveBufferBytes();
@@ -209,17 +206,21 @@ public final class TcpConnection {
     /**
      * A valid SYN cookie came back on {@code seg} ({@link SynCookies}): rebuild SYN-RECEIVED
      * as the cookie's SYN-ACK left it (our SYN sent, the peer's acknowledged, the window we
-     * offered), then process the ACK as usual, which establishes the connection.
+     * offered, the options its TSval carried), then process the ACK as usual, which
+     * establishes the connection.
      *
+     * @param peerShift the peer's window scale shift the cookie carried, -1 for none
+     * @param sack      whether the cookie says SACK was agreed
      * @return whether the frame was kept (the ACK carried data)
      */
-    boolean openFromCookie(Segment seg, int peerMss, long nowNs) {
+    boolean openFromCookie(Segment seg, int peerMss, int peerShift, boolean sack, long nowNs) {
         state = TcpState.SYN_RECEIVED;
+        options.fromCookie(seg.options, peerShift, sack, nowNs);
         irs = seg.seq - 1;
         rcvNxt = seg.seq;
         rcvAdv = rcvNxt + Math.min(rcvBuf, MAX_WINDOW);
         lastAckSent = rcvNxt;
-        sndMss = Math.max(1, Math.min(ourMss, peerMss));
+        sndMss = Math.max(1, Math.min(ourMss, peerMss) - options.fixedOptionBytes());
         rcvMss = sndMss;
         sndNxt = iss + 1;
         sndMax = iss + 1;

@@ -314,15 +314,38 @@ public final class TcpLayer implements TransportProtocol {
     /**
      * The SYN queue is full: answer with a SYN-ACK whose ISN is a cookie and keep nothing
      * (RFC 4987 section 3.6). Its window is unscaled, as every SYN's (RFC 7323 section 2.2).
+     * When the SYN had timestamps, the SYN-ACK answers its window scale, SACK-permitted and
+     * timestamps as a normal one would, and its TSval carries them ({@link SynCookies}).
      */
     private void sendCookie(TcpListener l, Segment seg, long nowNs) {
         int ourMss = ourMss(seg.srcIp);
         int peerMss = seg.mss > 0 ? seg.mss : TcpConnection.DEFAULT_MSS;
         int cookie = cookies.make(seg.dstIp, seg.dstPort, seg.srcIp, seg.srcPort, seg.seq,
                 Math.min(ourMss, peerMss), nowNs);
-        output.send(seg.dstIp, seg.dstPort, seg.srcIp, seg.srcPort, cookie, seg.seq + 1, SYN | ACK,
-                Math.min(l.receiveBufferBytes() > 0 ? l.receiveBufferBytes() : config.receiveBufferBytes(),
-                        TcpConnection.MAX_WINDOW), ourMss, null, 0, 0, nowNs);
+        int window = Math.min(l.receiveBufferBytes() > 0 ? l.receiveBufferBytes() : config.receiveBufferBytes(),
+                TcpConnection.MAX_WINDOW);
+        TcpOptions peer = seg.options;
+        if (config.timestamps() && peer.hasTimestamps()) {
+            SegmentOptions o = output.options();
+            o.mss = ourMss;
+            boolean scaling = config.windowScaling() && peer.windowScale() >= 0;
+            if (scaling) {
+                int receiveBytes = l.receiveBufferBytes();
+                o.windowScale = OptionNegotiation.shiftFor(receiveBytes > 0 ? receiveBytes
+                        : config.receiveBufferMaxBytes());
+            }
+            o.sackPermitted = config.sack() && peer.sackPermitted();
+            o.timestamps = true;
+            int tsNow = (int) Math.floorDiv(nowNs, OptionNegotiation.TS_TICK_NS) + OptionNegotiation.timestampOffset(
+                    config, seg.dstIp, seg.dstPort, seg.srcIp, seg.srcPort);
+            o.tsVal = SynCookies.timestampWithOptions(tsNow, scaling ? peer.windowScale() : -1, o.sackPermitted);
+            o.tsEcr = peer.timestampValue();
+            output.send(seg.dstIp, seg.dstPort, seg.srcIp, seg.srcPort, cookie, seg.seq + 1, SYN | ACK, window, o,
+                    null, 0, 0, nowNs);
+        } else {
+            output.send(seg.dstIp, seg.dstPort, seg.srcIp, seg.srcPort, cookie, seg.seq + 1, SYN | ACK, window,
+                    ourMss, null, 0, 0, nowNs);
+        }
         l.cookieSent(nowNs);
         counters.increment(Counter.TCP_SYN_COOKIES_SENT);
     }
@@ -336,6 +359,14 @@ public final class TcpLayer implements TransportProtocol {
     private boolean cookieReturns(TcpListener l, Segment seg, long nowNs) {
         int iss = seg.ack - 1;
         int mss = cookies.check(seg.dstIp, seg.dstPort, seg.srcIp, seg.srcPort, seg.seq - 1, iss, nowNs);
+        boolean timestamps = config.timestamps() && seg.options.hasTimestamps();
+        int echo = seg.options.timestampEcho();
+        int peerShift = timestamps ? SynCookies.peerShift(echo) : -1;
+        boolean sack = timestamps && SynCookies.sack(echo);
+        // As Linux's cookie_timestamp_decode(): options we never offer cannot have been agreed.
+        if (peerShift == -2 || peerShift >= 0 && !config.windowScaling() || sack && !config.sack()) {
+            mss = -1;
+        }
         if (mss < 0) {
             counters.increment(Counter.TCP_SYN_COOKIES_FAILED);
             resetFor(seg, nowNs);
@@ -358,7 +389,7 @@ public final class TcpLayer implements TransportProtocol {
         l.childCreated();
         connections.put(connectionKey(seg.srcIp, seg.dstPort, seg.srcPort), c);
         counters.increment(Counter.TCP_PASSIVE_OPENS);
-        return c.openFromCookie(seg, mss, nowNs);
+        return c.openFromCookie(seg, mss, peerShift, sack, nowNs);
     }
 
     /** RST for a segment that found no socket (RFC 9293 section 3.10.7.1). */

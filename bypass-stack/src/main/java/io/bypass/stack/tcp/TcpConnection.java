@@ -105,18 +105,12 @@ public final class TcpConnection {
     // Receive sequence space. RCV.ADV is the right edge we last offered: it never moves left.
     private int irs;
     private int rcvNxt;
-    private int rcvAdv;
+    /** RCV.ADV, the right edge we last offered, and the receive buffer's size and tuning. */
+    private final ReceiveWindow rcvWindow;
     private int rcvMss;
     private boolean finReceived;
     private final ReceiveQueue rxQueue = new ReceiveQueue();
-    /** The receive buffer's size (SO_RCVBUF): received bytes held for the application at most. */
-    private int rcvBuf;
-    private boolean rcvBufLocked;
     private boolean sndBufLocked;
-    /** Receive-buffer tuning: when the current measurement began, and bytes read since. */
-    private long tuneStartNs;
-    private int tuneCopied;
-    private boolean tuneStarted;
     private final Reassembly reassembly;
     private int lastAckSent;
     private boolean ackNow;
@@ -170,7 +164,7 @@ public final class TcpConnection {
                 OptionNegotiation.timestampOffset(config, localIp, localPort, remoteIp, remotePort));
         this.challengeAcks = new ChallengeAckLimiter(config.challengeAcksPerSecond());
         this.scoreboard.init(iss);
-        this.rcvBuf = config.receiveBufferBytes();
+        this.rcvWindow = new ReceiveWindow(config.receiveBufferBytes());
     }
 
     /**
@@ -179,8 +173,7 @@ public final class TcpConnection {
      */
     void initialBuffers(int receiveBytes, int sendBytes) {
         if (receiveBytes > 0) {
-            rcvBuf = receiveBytes;
-            rcvBufLocked = true;
+            rcvWindow.fix(receiveBytes);
             options.receiveBufferLimit(receiveBytes);
         }
         sndBufLocked = sendBytes > 0;
@@ -218,7 +211,7 @@ public final class TcpConnection {
         options.fromCookie(seg.options, peerShift, sack, nowNs);
         irs = seg.seq - 1;
         rcvNxt = seg.seq;
-        rcvAdv = rcvNxt + Math.min(rcvBuf, MAX_WINDOW);
+        rcvWindow.rightEdge(rcvNxt + Math.min(rcvWindow.bufferBytes(), MAX_WINDOW));
         lastAckSent = rcvNxt;
         sndMss = Math.max(1, Math.min(ourMss, peerMss) - options.fixedOptionBytes());
         rcvMss = sndMss;
@@ -232,7 +225,7 @@ public final class TcpConnection {
     private void synReceived(Segment seg, long nowNs) {
         irs = seg.seq;
         rcvNxt = irs + 1;
-        rcvAdv = rcvNxt;
+        rcvWindow.rightEdge(rcvNxt);
         lastAckSent = irs;
         options.peerSyn(seg.options, nowNs);
         int peerMss = seg.mss > 0 ? seg.mss : DEFAULT_MSS;
@@ -278,8 +271,9 @@ public final class TcpConnection {
     public int read(ByteBuffer dst, long nowNs) {
         int n = rxQueue.read(dst);
         if (n > 0) {
-            if (!rcvBufLocked) {
-                tuneReceiveBuffer(n, nowNs);
+            long periodNs = rtt.srttNs() > 0 ? rtt.srttNs() : config.minRtoNs();
+            if (rcvWindow.drained(n, nowNs, periodNs, config.receiveBufferMaxBytes())) {
+                counters.increment(Counter.TCP_RECEIVE_BUFFER_GROWN);
             }
             windowUpdateAfterRead(nowNs);
             flushEvents();
@@ -425,13 +419,12 @@ public final class TcpConnection {
      */
     public void receiveBufferBytes(int bytes) {
         checkBufferSize(bytes);
-        rcvBuf = bytes;
-        rcvBufLocked = true;
+        rcvWindow.fix(bytes);
     }
 
     /** @return the receive buffer's size now (grown by auto-tuning unless set) */
     public int receiveBufferBytes() {
-        return rcvBuf;
+        return rcvWindow.bufferBytes();
     }
 
     /**
@@ -698,7 +691,7 @@ public final class TcpConnection {
             return;
         }
         // First: is the segment in the receive window?
-        int window = receiveWindow();
+        int window = rcvWindow.remaining(rcvNxt);
         boolean ackOnly = false;
         // A bare FIN at RCV.NXT takes no buffer space: accepted even by a zero window, as
         // Linux does, so that a peer closing towards a slow reader does not time out.
@@ -961,7 +954,7 @@ public final class TcpConnection {
             length -= skip;
             seq = rcvNxt;
         }
-        int room = rcvAdv - seq;
+        int room = rcvWindow.rightEdge() - seq;
         if (length > room) {
             // Beyond the right edge we offered: trimmed, and a FIN after it is not ours yet.
             length = Math.max(room, 0);
@@ -1358,7 +1351,8 @@ public final class TcpConnection {
      */
     private void transmit(int seq, int flags, int from, int length, long nowNs) {
         boolean syn = (flags & SYN) != 0;
-        int window = advertiseWindow(syn);
+        // A SYN's window is never scaled (RFC 7323 section 2.2).
+        int window = rcvWindow.advertise(rcvNxt, syn ? 0 : options.rcvShift(), rxQueue.bytes(), rcvMss);
         int ack = (flags & ACK) != 0 ? rcvNxt : 0;
         SegmentOptions o = out.options();
         if (syn) {
@@ -1571,36 +1565,7 @@ public final class TcpConnection {
         flushEvents();
     }
 
-    // ------------------------------------------------------------------ buffer auto-tuning
-
-    /**
-     * Receive-buffer auto-tuning after the application read {@code copied} bytes: per
-     * measurement of at least one smoothed RTT (before any sample, the minimum RTO), when
-     * more than half the buffer was drained the buffer doubles, up to the cap. A window that
-     * the application empties within an RTT is what limits the transfer (RFC 7323 section 1.1:
-     * the window must cover the bandwidth-delay product), and Linux's dynamic right-sizing
-     * keeps its buffer at twice what an RTT delivers for the same reason.
-     */
-    private void tuneReceiveBuffer(int copied, long nowNs) {
-        if (!tuneStarted) {
-            tuneStarted = true;
-            tuneStartNs = nowNs;
-        }
-        tuneCopied += copied;
-        long periodNs = rtt.srttNs() > 0 ? rtt.srttNs() : config.minRtoNs();
-        if (nowNs - tuneStartNs < periodNs) {
-            return;
-        }
-        if (2L * tuneCopied > rcvBuf) {
-            int grown = (int) Math.min(2L * rcvBuf, config.receiveBufferMaxBytes());
-            if (grown > rcvBuf) {
-                rcvBuf = grown;
-                counters.increment(Counter.TCP_RECEIVE_BUFFER_GROWN);
-            }
-        }
-        tuneStartNs = nowNs;
-        tuneCopied = 0;
-    }
+    // ------------------------------------------------------------------ send buffer auto-tuning
 
     /**
      * Send-buffer auto-tuning (Linux tcp_sndbuf_expand): the buffer holds the data in flight
@@ -1631,50 +1596,12 @@ public final class TcpConnection {
 
     // ------------------------------------------------------------------ windows
 
-    /** @return RCV.WND: what is left of the window we offered */
-    private int receiveWindow() {
-        return Math.max(rcvAdv - rcvNxt, 0);
-    }
-
-    /**
-     * The window to put in a segment now, from free receive-buffer space, with receiver SWS
-     * avoidance (RFC 9293 section 3.8.6.2.2: the right edge moves only by at least
-     * min(buffer / 2, MSS)) and never shrinking the offered right edge (RFC 9293 3.8.6.2.2,
-     * RFC 7323 section 2.4).
-     */
-    private int advertiseWindow(boolean syn) {
-        // A SYN's window is never scaled (RFC 7323 section 2.2); every other one is, and is
-        // expressed in whole units of 2^shift. Rounding down could pull the right edge left:
-        // then the current window is rounded up instead (as Linux does), so RCV.ADV never
-        // moves left (RFC 7323 section 2.4).
-        int shift = syn ? 0 : options.rcvShift();
-        int current = receiveWindow();
-        int possible = possibleWindow(shift);
-        int window = possible - current >= swsThreshold() ? possible : current;
-        int field = window >>> shift;
-        if (field << shift < current) {
-            field = (int) Math.min(MAX_WINDOW, ((long) current + (1 << shift) - 1) >>> shift);
-        }
-        rcvAdv = rcvNxt + (field << shift);
-        return field;
-    }
-
-    private int possibleWindow(int shift) {
-        return Math.max(0, Math.min(rcvBuf - rxQueue.bytes(), MAX_WINDOW << shift));
-    }
-
-    private int swsThreshold() {
-        return Math.min(rcvBuf / 2, rcvMss);
-    }
-
     /** After a read: tell the peer when the window has opened by enough to matter (RFC 1122 4.2.3.3). */
     private void windowUpdateAfterRead(long nowNs) {
         if (state != TcpState.ESTABLISHED && state != TcpState.FIN_WAIT_1 && state != TcpState.FIN_WAIT_2) {
             return;
         }
-        int current = receiveWindow();
-        int possible = possibleWindow(options.rcvShift());
-        if (possible - current >= swsThreshold() && possible >= 2 * current) {
+        if (rcvWindow.worthUpdate(rcvNxt, options.rcvShift(), rxQueue.bytes(), rcvMss)) {
             sendAck(nowNs);
         }
     }

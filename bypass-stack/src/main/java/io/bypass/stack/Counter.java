@@ -199,5 +199,9 @@ public enum Counter {
     /** Challenge ACKs not sent because the connection's budget for the second was spent (RFC 5961 section 7). */
     TCP_CHALLENGE_ACKS_LIMITED,
     /** Entries into SACK-based loss recovery (RFC 6675 section 5). */
-    TCP_SACK_RECOVERIES;
+    TCP_SACK_RECOVERIES,
+    /** Receive buffers doubled by auto-tuning: the application drained more than half within an RTT. */
+    TCP_RECEIVE_BUFFER_GROWN,
+    /** Send buffers grown by auto-tuning to follow the congestion window (a new ring, one copy). */
+    TCP_SEND_BUFFER_GROWN;
 }

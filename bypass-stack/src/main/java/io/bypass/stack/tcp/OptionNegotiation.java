@@ -29,8 +29,11 @@ final class OptionNegotiation {
 
     private final TcpConfig config;
     private final int tsOffset;
-    /** Our receive shift: the smallest that lets the window field cover the receive buffer. */
-    private final int ourShift;
+    /**
+     * Our receive shift: the smallest that lets the window field cover the largest the
+     * receive buffer may become (RFC 7323 section 2.3; Linux sizes it by tcp_rmem[2] too).
+     */
+    private int ourShift;
 
     private boolean scaling;
     private int sndShift;
@@ -39,11 +42,32 @@ final class OptionNegotiation {
     private int tsRecent;
     private long tsRecentNs;
     private boolean sack;
+    /** Our first TSval; echoes older than it time nothing of ours (a cookie's altered TSval). */
+    private int tsFirst;
 
     OptionNegotiation(TcpConfig config, int tsOffset) {
         this.config = config;
         this.tsOffset = tsOffset;
-        this.ourShift = shiftFor(config.receiveBufferBytes());
+        this.ourShift = shiftFor(config.receiveBufferMaxBytes());
+    }
+
+    /** Sizes the shift we offer for a receive buffer that stays at {@code bytes}; before our SYN only. */
+    void receiveBufferLimit(int bytes) {
+        ourShift = shiftFor(bytes);
+    }
+
+    /**
+     * The per-4-tuple timestamp offset, from the ISN secret (RFC 7323 section 7.1), keyed
+     * differently from the ISN so that one does not reveal the other.
+     */
+    static int timestampOffset(TcpConfig config, int localIp, int localPort, int remoteIp, int remotePort) {
+        return (int) SipHash.hash(config.isnSecretLow(), config.isnSecretHigh(),
+                ((long) remoteIp << 32) | (localIp & 0xffffffffL), ((long) remotePort << 16) | localPort);
+    }
+
+    /** @return the shift we offer */
+    int ourShift() {
+        return ourShift;
     }
 
     /** @return the smallest shift s with 65535 * 2^s at least {@code bufferBytes}, at most 14 */
@@ -68,7 +92,31 @@ final class OptionNegotiation {
             o.timestamps = true;
             o.tsVal = tsVal(nowNs);
             o.tsEcr = 0;
+            tsFirst = o.tsVal;
         }
+    }
+
+    /**
+     * A connection opened by a SYN cookie ({@link SynCookies}): what the cookie SYN-ACK agreed
+     * on, restored from the echoed TSval. Without timestamps in the ACK, nothing was agreed.
+     *
+     * @param peer      the options of the ACK that brought the cookie back
+     * @param peerShift the peer's shift the echo carries, -1 for none
+     * @param sackOk    whether the echo says SACK was agreed
+     */
+    void fromCookie(TcpOptions peer, int peerShift, boolean sackOk, long nowNs) {
+        timestamps = config.timestamps() && peer.hasTimestamps();
+        if (!timestamps) {
+            return;
+        }
+        scaling = config.windowScaling() && peerShift >= 0;
+        sndShift = scaling ? peerShift : 0;
+        rcvShift = scaling ? ourShift : 0;
+        sack = config.sack() && sackOk;
+        tsRecent = peer.timestampValue();
+        tsRecentNs = nowNs;
+        // The cookie's TSval had its low bits replaced: its echo is no RTT sample.
+        tsFirst = tsVal(nowNs);
     }
 
     /**
@@ -96,6 +144,7 @@ final class OptionNegotiation {
         }
         o.sackPermitted = sack;
         stamp(o, nowNs);
+        tsFirst = o.tsVal;
     }
 
     // ------------------------------------------------------------------ after the handshake
@@ -187,7 +236,7 @@ final class OptionNegotiation {
      * @return the RTT in nanoseconds (in whole ticks), or -1 when the segment gives none
      */
     long rttSampleNs(TcpOptions seg, long nowNs) {
-        if (!timestamps || !seg.hasTimestamps()) {
+        if (!timestamps || !seg.hasTimestamps() || seg.timestampEcho() - tsFirst < 0) {
             return -1;
         }
         int ticks = tsVal(nowNs) - seg.timestampEcho();

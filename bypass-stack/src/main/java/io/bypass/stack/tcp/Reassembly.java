@@ -7,7 +7,8 @@ import io.bypass.stack.buffer.Frame;
  * "segments with higher beginning sequence numbers may be held for later processing").
  * Entries are sorted by sequence number and may overlap; overlaps and duplicates are
  * trimmed when the entries are {@link #drain drained} into the {@link ReceiveQueue}.
- * At most {@code limit} entries are held (the arrays are allocated once, on first use).
+ * At most {@code limit} entries are held (the arrays are allocated once, on first use),
+ * and every frame held is counted against the layer's {@link FrameBudget}.
  */
 final class Reassembly {
     /** {@link #insert} kept the segment. */
@@ -18,6 +19,7 @@ final class Reassembly {
     static final int FULL = 2;
 
     private final int limit;
+    private final FrameBudget budget;
     private Frame[] frames;
     private int[] seqs;
     private int[] offsets;
@@ -26,9 +28,13 @@ final class Reassembly {
     private int count;
     private boolean finReached;
 
-    /** @param limit most segments held */
-    Reassembly(int limit) {
+    /**
+     * @param limit  most segments held
+     * @param budget frames all connections' queues may hold together
+     */
+    Reassembly(int limit, FrameBudget budget) {
         this.limit = limit;
+        this.budget = budget;
     }
 
     /** @return how many segments are held */
@@ -49,7 +55,8 @@ final class Reassembly {
     /**
      * Holds a segment; takes ownership of {@code frame} (null for a FIN without data).
      *
-     * @return {@link #INSERTED}, {@link #DUPLICATE} or {@link #FULL}
+     * @return {@link #INSERTED}, {@link #DUPLICATE} or {@link #FULL} (this queue's limit
+     *         or the layer's frame budget reached)
      */
     int insert(Frame frame, int seq, int offset, int length, boolean fin) {
         int end = seq + length;
@@ -59,7 +66,7 @@ final class Reassembly {
                 return DUPLICATE;
             }
         }
-        if (count == limit) {
+        if (count == limit || length > 0 && !budget.take()) {
             release(frame);
             return FULL;
         }
@@ -107,6 +114,9 @@ final class Reassembly {
             int length = lengths[0];
             boolean fin = fins[0];
             removeFirst();
+            if (frame != null) {
+                budget.give();
+            }
             int end = seq + length;
             if (SeqNum.gt(end, rcvNxt)) {
                 int skip = rcvNxt - seq;
@@ -132,8 +142,11 @@ final class Reassembly {
     /** Releases every held segment. */
     void clear() {
         for (int i = 0; i < count; i++) {
-            release(frames[i]);
-            frames[i] = null;
+            if (frames[i] != null) {
+                frames[i].release();
+                frames[i] = null;
+                budget.give();
+            }
         }
         count = 0;
     }

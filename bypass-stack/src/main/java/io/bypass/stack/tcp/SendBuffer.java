@@ -9,6 +9,11 @@ import java.nio.ByteBuffer;
  * {@link #write}; each segment copies its payload out of the ring into a fresh frame, so a
  * retransmission rebuilds the segment from here.
  *
+ * <p>The buffer's size (SO_SNDBUF) may be below the ring's: a smaller size set by the
+ * application just leaves part of the ring unused. A larger one, or auto-tuning
+ * ({@link TcpConnection}), moves the bytes into a larger ring ({@link #moveTo}): one
+ * allocation and one copy per growth, never per packet or per write.
+ *
  * <pre>
  *   head                        head+length         (indices modulo capacity)
  *   | acked bytes are consumed   |
@@ -17,17 +22,44 @@ import java.nio.ByteBuffer;
  * </pre>
  */
 final class SendBuffer {
-    private final MemorySegment ring;
-    private final ByteBuffer view;
-    private final int capacity;
+    private MemorySegment ring;
+    private ByteBuffer view;
+    private int capacity;
+    private int size;
     private int head;
     private int length;
 
-    /** @param ring the ring's memory (one per connection, recycled by the layer) */
+    /** @param ring the ring's memory (one per connection, recycled by the layer); its size is the buffer's */
     SendBuffer(MemorySegment ring) {
         this.ring = ring;
         this.view = ring.asByteBuffer();
         this.capacity = (int) ring.byteSize();
+        this.size = capacity;
+    }
+
+    /**
+     * Moves the held bytes to the start of {@code larger} and uses it from now on.
+     *
+     * @return the ring given up, for recycling
+     */
+    MemorySegment moveTo(MemorySegment larger) {
+        MemorySegment old = ring;
+        copyOut(0, larger, 0, length);
+        ring = larger;
+        view = larger.asByteBuffer();
+        capacity = (int) larger.byteSize();
+        head = 0;
+        return old;
+    }
+
+    /** Sets the buffer's size, at most the ring's; below what is held, writes wait until acks free room. */
+    void size(int bytes) {
+        size = Math.min(bytes, capacity);
+    }
+
+    /** @return the buffer's size: what may be held at most */
+    int size() {
+        return size;
     }
 
     /** @return the ring memory, for recycling */
@@ -42,10 +74,10 @@ final class SendBuffer {
 
     /** @return free bytes */
     int free() {
-        return capacity - length;
+        return Math.max(0, size - length);
     }
 
-    /** @return the ring size */
+    /** @return the ring's size in bytes, at least {@link #size()} */
     int capacity() {
         return capacity;
     }

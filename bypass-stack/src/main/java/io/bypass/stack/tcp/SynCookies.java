@@ -20,9 +20,21 @@ package io.bypass.stack.tcp;
  * a blind attacker must guess 24 bits per try. The MSS is one of {@link #MSS_TABLE}, the
  * largest not above what the peer announced.
  *
- * <p>Not encoded: window scaling, SACK-permitted and timestamps. Linux hides those in the
- * timestamp option's value; this stack does not negotiate them yet, so a connection opened
- * by cookie has none, and loses nothing a normal connection would have. Allocates nothing.
+ * <p>Window scaling and SACK-permitted travel as Linux's cookie_init_timestamp() carries them,
+ * when the SYN had timestamps: in the low bits of the SYN-ACK's TSval, which the peer's ACK
+ * echoes in TSecr. That timestamps were offered is told by the echo itself.
+ *
+ * <pre>
+ *   31                                 6   5    4   3       0
+ *  +------------------------------------+----+----+---------+
+ *  |  our timestamp clock, high bits    | 0  |SACK| peer WS |   WS 15: none
+ *  +------------------------------------+----+----+---------+
+ * </pre>
+ *
+ * The echo is not authenticated (nor is it in Linux): a forger who guesses a cookie can pick
+ * these options, but no more than it could by sending its own SYN. Without timestamps in the
+ * SYN the cookie carries only the MSS, and the connection has none of these options.
+ * Allocates nothing.
  */
 final class SynCookies {
     /** Length of one counter tick: 64 s (Linux's). */
@@ -36,6 +48,15 @@ final class SynCookies {
     private static final int MSS_SHIFT = 24;
     private static final int MSS_MASK = 0x7;
     private static final int HASH_MASK = 0xff_ffff;
+
+    /** Low bits of the cookie TSval that carry options. */
+    static final int TS_OPTION_MASK = 0x3f;
+    /** The peer's window scale shift in the TSval, or {@link #TS_NO_WSCALE}. */
+    static final int TS_WSCALE_MASK = 0xf;
+    /** The peer sent no window scale option. */
+    static final int TS_NO_WSCALE = 0xf;
+    /** The peer sent SACK-permitted. */
+    static final int TS_SACK = 0x10;
 
     private final long k0;
     private final long k1;
@@ -94,5 +115,35 @@ final class SynCookies {
         long portsAndIsn = ((long) localPort << 48) | ((long) remotePort << 32) | (peerIsn & 0xffffffffL);
         long inner = SipHash.hash(k0, k1, addresses, portsAndIsn);
         return (int) SipHash.hash(k0, k1, inner, (counter << 3) | index) & HASH_MASK;
+    }
+
+    /**
+     * The TSval of a cookie SYN-ACK: our clock with its low six bits replaced by the options,
+     * never ahead of the clock (so the connection's later TSvals do not go backwards).
+     *
+     * @param tsNow     our timestamp clock for the 4-tuple now
+     * @param peerShift the peer's window scale shift, or -1 when it sent none (or we do not scale)
+     * @param sack      whether SACK is agreed
+     */
+    static int timestampWithOptions(int tsNow, int peerShift, boolean sack) {
+        int options = (peerShift >= 0 ? Math.min(peerShift, OptionNegotiation.MAX_SHIFT) : TS_NO_WSCALE)
+                | (sack ? TS_SACK : 0);
+        int ts = (tsNow & ~TS_OPTION_MASK) | options;
+        return ts - tsNow > 0 ? ts - (TS_OPTION_MASK + 1) : ts;
+    }
+
+    /** @return the peer's shift carried in an echoed cookie TSval, -1 for none, -2 when malformed */
+    static int peerShift(int echo) {
+        int bits = echo & TS_WSCALE_MASK;
+        if (bits == TS_NO_WSCALE) {
+            return -1;
+        }
+        return bits > OptionNegotiation.MAX_SHIFT || (echo & ~(TS_WSCALE_MASK | TS_SACK) & TS_OPTION_MASK) != 0
+                ? -2 : bits;
+    }
+
+    /** @return whether an echoed cookie TSval says SACK was agreed */
+    static boolean sack(int echo) {
+        return (echo & TS_SACK) != 0;
     }
 }

@@ -11,6 +11,9 @@ public final class TcpConfig {
     private final int mssCap;
     private final int sendBufferBytes;
     private final int receiveBufferBytes;
+    private final int sendBufferMaxBytes;
+    private final int receiveBufferMaxBytes;
+    private final int reassemblyFramesTotal;
     private final long initialRtoNs;
     private final long minRtoNs;
     private final long maxRtoNs;
@@ -42,6 +45,9 @@ public final class TcpConfig {
         this.mssCap = b.mssCap;
         this.sendBufferBytes = b.sendBufferBytes;
         this.receiveBufferBytes = b.receiveBufferBytes;
+        this.sendBufferMaxBytes = Math.max(b.sendBufferMaxBytes, b.sendBufferBytes);
+        this.receiveBufferMaxBytes = Math.max(b.receiveBufferMaxBytes, b.receiveBufferBytes);
+        this.reassemblyFramesTotal = b.reassemblyFramesTotal;
         this.initialRtoNs = b.initialRtoNs;
         this.minRtoNs = b.minRtoNs;
         this.maxRtoNs = b.maxRtoNs;
@@ -86,6 +92,9 @@ public final class TcpConfig {
         b.mssCap = mssCap;
         b.sendBufferBytes = sendBufferBytes;
         b.receiveBufferBytes = receiveBufferBytes;
+        b.sendBufferMaxBytes = sendBufferMaxBytes;
+        b.receiveBufferMaxBytes = receiveBufferMaxBytes;
+        b.reassemblyFramesTotal = reassemblyFramesTotal;
         b.initialRtoNs = initialRtoNs;
         b.minRtoNs = minRtoNs;
         b.maxRtoNs = maxRtoNs;
@@ -122,14 +131,44 @@ public final class TcpConfig {
         return mssCap;
     }
 
-    /** @return bytes of the per-connection send buffer (unacknowledged plus unsent data) */
+    /**
+     * @return bytes of the per-connection send buffer (unacknowledged plus unsent data) a
+     *         connection starts with (Linux tcp_wmem[1])
+     */
     public int sendBufferBytes() {
         return sendBufferBytes;
     }
 
-    /** @return bytes of received data a connection holds for the application; the window is computed from it */
+    /**
+     * @return bytes of received data a connection starts out holding for the application
+     *         (Linux tcp_rmem[1]); the window is computed from it
+     */
     public int receiveBufferBytes() {
         return receiveBufferBytes;
+    }
+
+    /**
+     * @return the most the send buffer grows to by auto-tuning (Linux tcp_wmem[2]); never
+     *         below {@link #sendBufferBytes()}
+     */
+    public int sendBufferMaxBytes() {
+        return sendBufferMaxBytes;
+    }
+
+    /**
+     * @return the most the receive buffer grows to by auto-tuning (Linux tcp_rmem[2]); never
+     *         below {@link #receiveBufferBytes()}. The window scale we offer is sized for it.
+     */
+    public int receiveBufferMaxBytes() {
+        return receiveBufferMaxBytes;
+    }
+
+    /**
+     * @return received frames all connections together may hold out of order (see
+     *         {@link FrameBudget}); keep it a fraction of the link's receive pool
+     */
+    public int reassemblyFramesTotal() {
+        return reassemblyFramesTotal;
     }
 
     /** @return the RTO before any RTT sample (RFC 6298 section 2.1: 1 s) */
@@ -267,6 +306,9 @@ public final class TcpConfig {
         private int mssCap = 1460;
         private int sendBufferBytes = 256 * 1024;
         private int receiveBufferBytes = 256 * 1024;
+        private int sendBufferMaxBytes = 4 << 20;
+        private int receiveBufferMaxBytes = 4 << 20;
+        private int reassemblyFramesTotal = 256;
         private long initialRtoNs = 1_000_000_000L;
         private long minRtoNs = 200_000_000L;
         private long maxRtoNs = 60_000_000_000L;
@@ -314,6 +356,27 @@ public final class TcpConfig {
         /** @param bytes per-connection receive buffer, 1 KiB..1 GiB */
         public Builder receiveBufferBytes(int bytes) {
             this.receiveBufferBytes = bytes;
+            return this;
+        }
+
+        /** @param bytes auto-tuning cap of the send buffer, 1 KiB..1 GiB (default 4 MiB) */
+        public Builder sendBufferMaxBytes(int bytes) {
+            this.sendBufferMaxBytes = bytes;
+            return this;
+        }
+
+        /** @param bytes auto-tuning cap of the receive buffer, 1 KiB..1 GiB (default 4 MiB) */
+        public Builder receiveBufferMaxBytes(int bytes) {
+            this.receiveBufferMaxBytes = bytes;
+            return this;
+        }
+
+        /**
+         * @param frames received frames all connections together hold out of order, 0..2^24
+         *               (default 256: a quarter of a 1024-frame receive pool)
+         */
+        public Builder reassemblyFramesTotal(int frames) {
+            this.reassemblyFramesTotal = frames;
             return this;
         }
 
@@ -477,6 +540,12 @@ public final class TcpConfig {
             check(sendBufferBytes >= 1024 && sendBufferBytes <= (1 << 30), "sendBufferBytes", sendBufferBytes);
             check(receiveBufferBytes >= 1024 && receiveBufferBytes <= (1 << 30), "receiveBufferBytes",
                     receiveBufferBytes);
+            check(sendBufferMaxBytes >= 1024 && sendBufferMaxBytes <= (1 << 30), "sendBufferMaxBytes",
+                    sendBufferMaxBytes);
+            check(receiveBufferMaxBytes >= 1024 && receiveBufferMaxBytes <= (1 << 30), "receiveBufferMaxBytes",
+                    receiveBufferMaxBytes);
+            check(reassemblyFramesTotal >= 0 && reassemblyFramesTotal <= (1 << 24), "reassemblyFramesTotal",
+                    reassemblyFramesTotal);
             check(minRtoNs > 0, "minRtoNs", minRtoNs);
             check(maxRtoNs >= minRtoNs, "maxRtoNs", maxRtoNs);
             check(initialRtoNs >= minRtoNs && initialRtoNs <= maxRtoNs, "initialRtoNs", initialRtoNs);

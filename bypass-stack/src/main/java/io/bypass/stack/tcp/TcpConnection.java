@@ -33,6 +33,14 @@ import java.nio.ByteBuffer;
  * ({@link SackScoreboard}); without it, NewReno (RFC 6582) does.
  * Challenge ACKs (RFC 5961) are rate-limited ({@link ChallengeAckLimiter}).
  *
+ * <p>Buffers (SO_RCVBUF, SO_SNDBUF): the receive buffer bounds the window we offer, the
+ * send buffer what {@link #write} takes. Unless the application sets a size, both are
+ * auto-tuned up to {@link TcpConfig#receiveBufferMaxBytes()} and
+ * {@link TcpConfig#sendBufferMaxBytes()}: the receive buffer doubles whenever the
+ * application drains more than half of it within one smoothed RTT (in the spirit of Linux's
+ * dynamic right-sizing: the buffer stays at least twice what one RTT delivers, so the window
+ * never limits the transfer), the send buffer grows to twice the congestion window.
+ *
  * <p>Every entry point (API call, segment, timer) ends by firing the {@link SocketEvents}
  * that became true. Not thread-safe: used under the stack lock.
  */
@@ -97,10 +105,12 @@ public final class TcpConnection {
     // Receive sequence space. RCV.ADV is the right edge we last offered: it never moves left.
     private int irs;
     private int rcvNxt;
-    private int rcvAdv;
+    /** RCV.ADV, the right edge we last offered, and the receive buffer's size and tuning. */
+    private final ReceiveWindow rcvWindow;
     private int rcvMss;
     private boolean finReceived;
     private final ReceiveQueue rxQueue = new ReceiveQueue();
+    private boolean sndBufLocked;
     private final Reassembly reassembly;
     private int lastAckSent;
     private boolean ackNow;
@@ -145,18 +155,28 @@ public final class TcpConnection {
         this.rcvMss = sndMss;
         this.rtt = new RttEstimator(config.initialRtoNs(), config.minRtoNs(), config.maxRtoNs());
         this.cc = CongestionControl.create(config.congestionAlgorithm());
-        this.reassembly = new Reassembly(config.reassemblyLimitSegments());
+        this.reassembly = new Reassembly(config.reassemblyLimitSegments(), layer.reassemblyFrames());
         this.rtxTimer = new Timer(this::onRetransmitTimer);
         this.ackTimer = new Timer(this::onDelayedAckTimer);
         this.waitTimer = new Timer(this::onWaitTimer);
         this.userTimeoutNs = config.userTimeoutNs();
-        // A per-4-tuple timestamp offset from the ISN secret (RFC 7323 section 7.1), keyed
-        // differently from the ISN so that one does not reveal the other.
-        int tsOffset = (int) SipHash.hash(config.isnSecretLow(), config.isnSecretHigh(),
-                ((long) remoteIp << 32) | (localIp & 0xffffffffL), ((long) remotePort << 16) | localPort);
-        this.options = new OptionNegotiation(config, tsOffset);
+        this.options = new OptionNegotiation(config,
+                OptionNegotiation.timestampOffset(config, localIp, localPort, remoteIp, remotePort));
         this.challengeAcks = new ChallengeAckLimiter(config.challengeAcksPerSecond());
         this.scoreboard.init(iss);
+        this.rcvWindow = new ReceiveWindow(config.receiveBufferBytes());
+    }
+
+    /**
+     * Sizes set before the SYN (on the socket before connect, or inherited from the listener):
+     * 0 keeps the default with auto-tuning; a size fixes the buffer and our window scale.
+     */
+    void initialBuffers(int receiveBytes, int sendBytes) {
+        if (receiveBytes > 0) {
+            rcvWindow.fix(receiveBytes);
+            options.receiveBufferLimit(receiveBytes);
+        }
+        sndBufLocked = sendBytes > 0;
     }
 
     // ------------------------------------------------------------------ opening
@@ -179,17 +199,21 @@ public final class TcpConnection {
     /**
      * A valid SYN cookie came back on {@code seg} ({@link SynCookies}): rebuild SYN-RECEIVED
      * as the cookie's SYN-ACK left it (our SYN sent, the peer's acknowledged, the window we
-     * offered), then process the ACK as usual, which establishes the connection.
+     * offered, the options its TSval carried), then process the ACK as usual, which
+     * establishes the connection.
      *
+     * @param peerShift the peer's window scale shift the cookie carried, -1 for none
+     * @param sack      whether the cookie says SACK was agreed
      * @return whether the frame was kept (the ACK carried data)
      */
-    boolean openFromCookie(Segment seg, int peerMss, long nowNs) {
+    boolean openFromCookie(Segment seg, int peerMss, int peerShift, boolean sack, long nowNs) {
         state = TcpState.SYN_RECEIVED;
+        options.fromCookie(seg.options, peerShift, sack, nowNs);
         irs = seg.seq - 1;
         rcvNxt = seg.seq;
-        rcvAdv = rcvNxt + Math.min(config.receiveBufferBytes(), MAX_WINDOW);
+        rcvWindow.rightEdge(rcvNxt + Math.min(rcvWindow.bufferBytes(), MAX_WINDOW));
         lastAckSent = rcvNxt;
-        sndMss = Math.max(1, Math.min(ourMss, peerMss));
+        sndMss = Math.max(1, Math.min(ourMss, peerMss) - options.fixedOptionBytes());
         rcvMss = sndMss;
         sndNxt = iss + 1;
         sndMax = iss + 1;
@@ -201,7 +225,7 @@ public final class TcpConnection {
     private void synReceived(Segment seg, long nowNs) {
         irs = seg.seq;
         rcvNxt = irs + 1;
-        rcvAdv = rcvNxt;
+        rcvWindow.rightEdge(rcvNxt);
         lastAckSent = irs;
         options.peerSyn(seg.options, nowNs);
         int peerMss = seg.mss > 0 ? seg.mss : DEFAULT_MSS;
@@ -247,6 +271,10 @@ public final class TcpConnection {
     public int read(ByteBuffer dst, long nowNs) {
         int n = rxQueue.read(dst);
         if (n > 0) {
+            long periodNs = rtt.srttNs() > 0 ? rtt.srttNs() : config.minRtoNs();
+            if (rcvWindow.drained(n, nowNs, periodNs, config.receiveBufferMaxBytes())) {
+                counters.increment(Counter.TCP_RECEIVE_BUFFER_GROWN);
+            }
             windowUpdateAfterRead(nowNs);
             flushEvents();
             return n;
@@ -381,6 +409,51 @@ public final class TcpConnection {
     /** Turns Nagle's algorithm (RFC 896, RFC 9293 section 3.7.4) off ({@code true}) or on. */
     public void setNoDelay(boolean on) {
         this.noDelay = on;
+    }
+
+    /**
+     * Sets the receive buffer (SO_RCVBUF) and turns its auto-tuning off. Set after the SYN,
+     * it bounds the window but cannot change the window scale the SYN offered.
+     *
+     * @param bytes 1 KiB..1 GiB
+     */
+    public void receiveBufferBytes(int bytes) {
+        checkBufferSize(bytes);
+        rcvWindow.fix(bytes);
+    }
+
+    /** @return the receive buffer's size now (grown by auto-tuning unless set) */
+    public int receiveBufferBytes() {
+        return rcvWindow.bufferBytes();
+    }
+
+    /**
+     * Sets the send buffer (SO_SNDBUF) and turns its auto-tuning off. A larger size moves the
+     * held bytes into a larger ring; a smaller one takes effect as acknowledgements free room.
+     *
+     * @param bytes 1 KiB..1 GiB
+     */
+    public void sendBufferBytes(int bytes) {
+        checkBufferSize(bytes);
+        sndBufLocked = true;
+        if (sendBuffer != null) {
+            if (bytes > sendBuffer.capacity()) {
+                layer.grow(sendBuffer, bytes);
+            }
+            sendBuffer.size(bytes);
+            flushEvents();
+        }
+    }
+
+    /** @return the send buffer's size now (grown by auto-tuning unless set), 0 once released */
+    public int sendBufferBytes() {
+        return sendBuffer == null ? 0 : sendBuffer.size();
+    }
+
+    private static void checkBufferSize(int bytes) {
+        if (bytes < 1024 || bytes > (1 << 30)) {
+            throw new IllegalArgumentException("buffer size must be 1 KiB..1 GiB: " + bytes);
+        }
     }
 
     /** @return the MSS we send with (the smaller of the peer's and ours, lowered by PMTU discovery) */
@@ -618,7 +691,7 @@ public final class TcpConnection {
             return;
         }
         // First: is the segment in the receive window?
-        int window = receiveWindow();
+        int window = rcvWindow.remaining(rcvNxt);
         boolean ackOnly = false;
         // A bare FIN at RCV.NXT takes no buffer space: accepted even by a zero window, as
         // Linux does, so that a peer closing towards a slow reader does not time out.
@@ -823,7 +896,7 @@ public final class TcpConnection {
             int freeBefore = sendBuffer.free();
             sendBuffer.consume(dataAcked);
             bufferSeq += dataAcked;
-            int lowWater = sendBuffer.capacity() / 4;
+            int lowWater = sendBuffer.size() / 4;
             if (freeBefore < lowWater && sendBuffer.free() >= lowWater && canWrite()) {
                 pendingEvents |= SocketEvents.WRITABLE;
             }
@@ -847,6 +920,9 @@ public final class TcpConnection {
         } else if (cc.onNewAck(ack, acked, sndMax - sndUna, nowNs, rtt.srttNs())) {
             // NewReno partial ACK (RFC 6582 section 3.2 step 4).
             retransmitFirst(nowNs);
+        }
+        if (!sndBufLocked && sendBuffer != null) {
+            tuneSendBuffer();
         }
         if (sndUna == sndMax) {
             timers.cancel(rtxTimer);
@@ -878,7 +954,7 @@ public final class TcpConnection {
             length -= skip;
             seq = rcvNxt;
         }
-        int room = rcvAdv - seq;
+        int room = rcvWindow.rightEdge() - seq;
         if (length > room) {
             // Beyond the right edge we offered: trimmed, and a FIN after it is not ours yet.
             length = Math.max(room, 0);
@@ -993,13 +1069,21 @@ public final class TcpConnection {
     // ------------------------------------------------------------------ ICMP
 
     /**
+     * Whether a segment starting at {@code seq} may be one we sent and is not yet
+     * acknowledged: SND.UNA &lt;= seq &lt; SND.MAX (RFC 5927 section 4.1: believe only errors
+     * about data in flight, which a blind attacker must guess).
+     */
+    boolean sentSequence(int seq) {
+        return SeqNum.inRange(seq, sndUna, sndMax);
+    }
+
+    /**
      * An ICMP error quoting a segment of ours (RFC 1122 section 4.2.3.9, RFC 1191, RFC 5927).
      *
      * @param quotedSeq the sequence number of the quoted segment
      */
     void icmpError(int type, int code, int nextHopMtu, int quotedSeq, long nowNs) {
-        // RFC 5927 section 4.1: believe only errors about data we have in flight.
-        if (!SeqNum.inRange(quotedSeq, sndUna, sndMax) && quotedSeq != sndUna) {
+        if (!sentSequence(quotedSeq)) {
             return;
         }
         if (type == 3 && code == 4) {
@@ -1267,7 +1351,8 @@ public final class TcpConnection {
      */
     private void transmit(int seq, int flags, int from, int length, long nowNs) {
         boolean syn = (flags & SYN) != 0;
-        int window = advertiseWindow(syn);
+        // A SYN's window is never scaled (RFC 7323 section 2.2).
+        int window = rcvWindow.advertise(rcvNxt, syn ? 0 : options.rcvShift(), rxQueue.bytes(), rcvMss);
         int ack = (flags & ACK) != 0 ? rcvNxt : 0;
         SegmentOptions o = out.options();
         if (syn) {
@@ -1480,52 +1565,43 @@ public final class TcpConnection {
         flushEvents();
     }
 
-    // ------------------------------------------------------------------ windows
-
-    /** @return RCV.WND: what is left of the window we offered */
-    private int receiveWindow() {
-        return Math.max(rcvAdv - rcvNxt, 0);
-    }
+    // ------------------------------------------------------------------ send buffer auto-tuning
 
     /**
-     * The window to put in a segment now, from free receive-buffer space, with receiver SWS
-     * avoidance (RFC 9293 section 3.8.6.2.2: the right edge moves only by at least
-     * min(buffer / 2, MSS)) and never shrinking the offered right edge (RFC 9293 3.8.6.2.2,
-     * RFC 7323 section 2.4).
+     * Send-buffer auto-tuning (Linux tcp_sndbuf_expand): the buffer holds the data in flight
+     * and what waits for the window, so it is kept at twice the congestion window, doubling
+     * up to the cap. The ring is reallocated and copied only on growth, a few times in a
+     * connection's life.
      */
-    private int advertiseWindow(boolean syn) {
-        // A SYN's window is never scaled (RFC 7323 section 2.2); every other one is, and is
-        // expressed in whole units of 2^shift. Rounding down could pull the right edge left:
-        // then the current window is rounded up instead (as Linux does), so RCV.ADV never
-        // moves left (RFC 7323 section 2.4).
-        int shift = syn ? 0 : options.rcvShift();
-        int current = receiveWindow();
-        int possible = possibleWindow(shift);
-        int window = possible - current >= swsThreshold() ? possible : current;
-        int field = window >>> shift;
-        if (field << shift < current) {
-            field = (int) Math.min(MAX_WINDOW, ((long) current + (1 << shift) - 1) >>> shift);
+    private void tuneSendBuffer() {
+        long want = Math.min(2L * cc.cwnd(), config.sendBufferMaxBytes());
+        int size = sendBuffer.size();
+        if (size >= want) {
+            return;
         }
-        rcvAdv = rcvNxt + (field << shift);
-        return field;
+        long grown = size;
+        while (grown < want) {
+            grown *= 2;
+        }
+        int bytes = (int) Math.min(grown, config.sendBufferMaxBytes());
+        if (bytes > sendBuffer.capacity()) {
+            layer.grow(sendBuffer, bytes);
+        }
+        sendBuffer.size(bytes);
+        counters.increment(Counter.TCP_SEND_BUFFER_GROWN);
+        if (canWrite()) {
+            pendingEvents |= SocketEvents.WRITABLE;
+        }
     }
 
-    private int possibleWindow(int shift) {
-        return Math.max(0, Math.min(config.receiveBufferBytes() - rxQueue.bytes(), MAX_WINDOW << shift));
-    }
-
-    private int swsThreshold() {
-        return Math.min(config.receiveBufferBytes() / 2, rcvMss);
-    }
+    // ------------------------------------------------------------------ windows
 
     /** After a read: tell the peer when the window has opened by enough to matter (RFC 1122 4.2.3.3). */
     private void windowUpdateAfterRead(long nowNs) {
         if (state != TcpState.ESTABLISHED && state != TcpState.FIN_WAIT_1 && state != TcpState.FIN_WAIT_2) {
             return;
         }
-        int current = receiveWindow();
-        int possible = possibleWindow(options.rcvShift());
-        if (possible - current >= swsThreshold() && possible >= 2 * current) {
+        if (rcvWindow.worthUpdate(rcvNxt, options.rcvShift(), rxQueue.bytes(), rcvMss)) {
             sendAck(nowNs);
         }
     }

@@ -26,8 +26,11 @@ import java.lang.foreign.MemorySegment;
  *
  * <p>Connections are found in an open-addressing table keyed by a {@code long} of remote
  * address and both ports (the stack has one local address per interface; the local address
- * is checked after the lookup). Send buffers are off-heap rings from an arena the layer
- * owns, recycled between connections. Not thread-safe: used under the stack lock.
+ * is checked after the lookup). Send buffers are off-heap rings: those of the configured
+ * default size come from an arena the layer owns and are recycled between connections;
+ * others (an explicit SO_SNDBUF, or grown by auto-tuning) each come from an automatic arena
+ * of their own, so the garbage collector frees them with their connection. Not
+ * thread-safe: used under the stack lock.
  */
 public final class TcpLayer implements TransportProtocol {
     /** Bytes of IPv4 and TCP headers without options, subtracted from the MTU for the MSS. */
@@ -50,6 +53,7 @@ public final class TcpLayer implements TransportProtocol {
     private int freeRingCount;
     private int nextEphemeral;
     private final SynCookies cookies;
+    private final FrameBudget reassemblyFrames;
     /** Half-open (SYN-RECEIVED) connections over all listeners. */
     private int halfOpen;
 
@@ -66,6 +70,7 @@ public final class TcpLayer implements TransportProtocol {
         this.counters = counters;
         this.output = new SegmentOutput(ip, counters);
         this.cookies = new SynCookies(config.isnSecretHigh(), config.isnSecretLow());
+        this.reassemblyFrames = new FrameBudget(config.reassemblyFramesTotal());
         this.rxChecksumVerified = ip.linkCapabilities().rxL4ChecksumVerified();
     }
 
@@ -101,7 +106,27 @@ public final class TcpLayer implements TransportProtocol {
      * @throws TcpException ADDRESS_IN_USE, NO_EPHEMERAL_PORT or CONNECTION_LIMIT
      */
     public TcpConnection connect(int localIp, int localPort, int remoteIp, int remotePort, long nowNs) {
+        return connect(localIp, localPort, remoteIp, remotePort, 0, 0, nowNs);
+    }
+
+    /**
+     * Opens a connection with buffer sizes set before connecting (SO_RCVBUF and SO_SNDBUF
+     * set on a socket before connect): sends the SYN now, its window scale sized for the
+     * receive buffer.
+     *
+     * @param localIp            our address, or {@link Ipv4Address#ANY} for the stack's
+     * @param localPort          our port, or 0 for an ephemeral one
+     * @param remoteIp           the peer
+     * @param remotePort         the peer's port
+     * @param receiveBufferBytes the receive buffer, or 0 for the default with auto-tuning
+     * @param sendBufferBytes    the send buffer, or 0 for the default with auto-tuning
+     * @throws TcpException ADDRESS_IN_USE, NO_EPHEMERAL_PORT or CONNECTION_LIMIT
+     */
+    public TcpConnection connect(int localIp, int localPort, int remoteIp, int remotePort, int receiveBufferBytes,
+                                 int sendBufferBytes, long nowNs) {
         checkPort(remotePort);
+        checkBufferBytes(receiveBufferBytes);
+        checkBufferBytes(sendBufferBytes);
         if (localIp == Ipv4Address.ANY) {
             localIp = ip.localIp();
         }
@@ -120,7 +145,8 @@ public final class TcpLayer implements TransportProtocol {
         }
         int iss = isn(localIp, localPort, remoteIp, remotePort, nowNs);
         TcpConnection c = new TcpConnection(this, localIp, localPort, remoteIp, remotePort, iss, ourMss(remoteIp),
-                false, takeSendBuffer());
+                false, takeSendBuffer(sendBufferBytes));
+        c.initialBuffers(receiveBufferBytes, sendBufferBytes);
         connections.put(connectionKey(remoteIp, localPort, remotePort), c);
         counters.increment(Counter.TCP_ACTIVE_OPENS);
         c.openActive(nowNs);
@@ -130,6 +156,11 @@ public final class TcpLayer implements TransportProtocol {
     /** @return half-open (SYN-RECEIVED) connections over all listeners */
     public int halfOpenCount() {
         return halfOpen;
+    }
+
+    /** @return received frames all connections hold out of order now */
+    public int reassemblyFramesHeld() {
+        return reassemblyFrames.held();
     }
 
     /** @return connections in any state but LISTEN and CLOSED (TIME-WAIT included) */
@@ -270,7 +301,8 @@ public final class TcpLayer implements TransportProtocol {
             iss = issFloor;
         }
         TcpConnection c = new TcpConnection(this, seg.dstIp, seg.dstPort, seg.srcIp, seg.srcPort, iss,
-                ourMss(seg.srcIp), true, takeSendBuffer());
+                ourMss(seg.srcIp), true, takeSendBuffer(l.sendBufferBytes()));
+        c.initialBuffers(l.receiveBufferBytes(), l.sendBufferBytes());
         c.parent = l;
         l.childCreated();
         connections.put(connectionKey(seg.srcIp, seg.dstPort, seg.srcPort), c);
@@ -282,14 +314,38 @@ public final class TcpLayer implements TransportProtocol {
     /**
      * The SYN queue is full: answer with a SYN-ACK whose ISN is a cookie and keep nothing
      * (RFC 4987 section 3.6). Its window is unscaled, as every SYN's (RFC 7323 section 2.2).
+     * When the SYN had timestamps, the SYN-ACK answers its window scale, SACK-permitted and
+     * timestamps as a normal one would, and its TSval carries them ({@link SynCookies}).
      */
     private void sendCookie(TcpListener l, Segment seg, long nowNs) {
         int ourMss = ourMss(seg.srcIp);
         int peerMss = seg.mss > 0 ? seg.mss : TcpConnection.DEFAULT_MSS;
         int cookie = cookies.make(seg.dstIp, seg.dstPort, seg.srcIp, seg.srcPort, seg.seq,
                 Math.min(ourMss, peerMss), nowNs);
-        output.send(seg.dstIp, seg.dstPort, seg.srcIp, seg.srcPort, cookie, seg.seq + 1, SYN | ACK,
-                Math.min(config.receiveBufferBytes(), TcpConnection.MAX_WINDOW), ourMss, null, 0, 0, nowNs);
+        int window = Math.min(l.receiveBufferBytes() > 0 ? l.receiveBufferBytes() : config.receiveBufferBytes(),
+                TcpConnection.MAX_WINDOW);
+        TcpOptions peer = seg.options;
+        if (config.timestamps() && peer.hasTimestamps()) {
+            SegmentOptions o = output.options();
+            o.mss = ourMss;
+            boolean scaling = config.windowScaling() && peer.windowScale() >= 0;
+            if (scaling) {
+                int receiveBytes = l.receiveBufferBytes();
+                o.windowScale = OptionNegotiation.shiftFor(receiveBytes > 0 ? receiveBytes
+                        : config.receiveBufferMaxBytes());
+            }
+            o.sackPermitted = config.sack() && peer.sackPermitted();
+            o.timestamps = true;
+            int tsNow = (int) Math.floorDiv(nowNs, OptionNegotiation.TS_TICK_NS) + OptionNegotiation.timestampOffset(
+                    config, seg.dstIp, seg.dstPort, seg.srcIp, seg.srcPort);
+            o.tsVal = SynCookies.timestampWithOptions(tsNow, scaling ? peer.windowScale() : -1, o.sackPermitted);
+            o.tsEcr = peer.timestampValue();
+            output.send(seg.dstIp, seg.dstPort, seg.srcIp, seg.srcPort, cookie, seg.seq + 1, SYN | ACK, window, o,
+                    null, 0, 0, nowNs);
+        } else {
+            output.send(seg.dstIp, seg.dstPort, seg.srcIp, seg.srcPort, cookie, seg.seq + 1, SYN | ACK, window,
+                    ourMss, null, 0, 0, nowNs);
+        }
         l.cookieSent(nowNs);
         counters.increment(Counter.TCP_SYN_COOKIES_SENT);
     }
@@ -303,6 +359,14 @@ public final class TcpLayer implements TransportProtocol {
     private boolean cookieReturns(TcpListener l, Segment seg, long nowNs) {
         int iss = seg.ack - 1;
         int mss = cookies.check(seg.dstIp, seg.dstPort, seg.srcIp, seg.srcPort, seg.seq - 1, iss, nowNs);
+        boolean timestamps = config.timestamps() && seg.options.hasTimestamps();
+        int echo = seg.options.timestampEcho();
+        int peerShift = timestamps ? SynCookies.peerShift(echo) : -1;
+        boolean sack = timestamps && SynCookies.sack(echo);
+        // As Linux's cookie_timestamp_decode(): options we never offer cannot have been agreed.
+        if (peerShift == -2 || peerShift >= 0 && !config.windowScaling() || sack && !config.sack()) {
+            mss = -1;
+        }
         if (mss < 0) {
             counters.increment(Counter.TCP_SYN_COOKIES_FAILED);
             resetFor(seg, nowNs);
@@ -319,12 +383,13 @@ public final class TcpLayer implements TransportProtocol {
         }
         counters.increment(Counter.TCP_SYN_COOKIES_VALIDATED);
         TcpConnection c = new TcpConnection(this, seg.dstIp, seg.dstPort, seg.srcIp, seg.srcPort, iss,
-                ourMss(seg.srcIp), true, takeSendBuffer());
+                ourMss(seg.srcIp), true, takeSendBuffer(l.sendBufferBytes()));
+        c.initialBuffers(l.receiveBufferBytes(), l.sendBufferBytes());
         c.parent = l;
         l.childCreated();
         connections.put(connectionKey(seg.srcIp, seg.dstPort, seg.srcPort), c);
         counters.increment(Counter.TCP_PASSIVE_OPENS);
-        return c.openFromCookie(seg, mss, nowNs);
+        return c.openFromCookie(seg, mss, peerShift, sack, nowNs);
     }
 
     /** RST for a segment that found no socket (RFC 9293 section 3.10.7.1). */
@@ -337,20 +402,42 @@ public final class TcpLayer implements TransportProtocol {
         }
     }
 
+    /**
+     * A quote names one of our connections when its 4-tuple finds one and its sequence number
+     * lies in [SND.UNA, SND.MAX) of that connection (RFC 5927 sections 4.1 and 5.1): only then
+     * may an ICMP fragmentation needed lower the stack's path MTU towards the peer, which new
+     * connections to it then use for their MSS (RFC 1191 section 6.5).
+     */
+    @Override
+    public boolean sentQuotedPacket(int originalSrcIp, int originalDstIp, MemorySegment memory,
+                                    long transportOffset, int transportLength) {
+        if (transportLength < 8 || transportOffset < 0 || transportOffset + 8 > memory.byteSize()) {
+            return false;
+        }
+        TcpConnection c = quotedConnection(originalSrcIp, originalDstIp, memory, transportOffset);
+        return c != null && c.sentSequence(NetworkOrder.getI32(memory, transportOffset + 4));
+    }
+
     @Override
     public void onIcmpError(int type, int code, int nextHopMtu, int originalSrcIp, int originalDstIp,
                             MemorySegment memory, long transportOffset, int transportLength, long nowNs) {
         if (transportLength < 8 || transportOffset < 0 || transportOffset + 8 > memory.byteSize()) {
             return;
         }
+        TcpConnection c = quotedConnection(originalSrcIp, originalDstIp, memory, transportOffset);
+        if (c != null) {
+            counters.increment(Counter.TCP_ICMP_ERRORS);
+            c.icmpError(type, code, nextHopMtu, NetworkOrder.getI32(memory, transportOffset + 4), nowNs);
+        }
+    }
+
+    /** @return the connection whose segment the quoted TCP header (8 bytes, checked) belongs to, or null */
+    private TcpConnection quotedConnection(int originalSrcIp, int originalDstIp, MemorySegment memory,
+                                           long transportOffset) {
         int localPort = NetworkOrder.getU16(memory, transportOffset);
         int remotePort = NetworkOrder.getU16(memory, transportOffset + 2);
-        int seq = NetworkOrder.getI32(memory, transportOffset + 4);
         TcpConnection c = connections.get(connectionKey(originalDstIp, localPort, remotePort));
-        if (c != null && c.localIp() == originalSrcIp) {
-            counters.increment(Counter.TCP_ICMP_ERRORS);
-            c.icmpError(type, code, nextHopMtu, seq, nowNs);
-        }
+        return c != null && c.localIp() == originalSrcIp ? c : null;
     }
 
     // ------------------------------------------------------------------ for connections and listeners
@@ -369,6 +456,10 @@ public final class TcpLayer implements TransportProtocol {
 
     SegmentOutput output() {
         return output;
+    }
+
+    FrameBudget reassemblyFrames() {
+        return reassemblyFrames;
     }
 
     /** Half-open connections over all listeners went up or down by {@code delta}. */
@@ -405,7 +496,11 @@ public final class TcpLayer implements TransportProtocol {
         }
     }
 
-    SendBuffer takeSendBuffer() {
+    /** @param bytes the buffer's size, or 0 for the configured default */
+    private SendBuffer takeSendBuffer(int bytes) {
+        if (bytes > 0 && bytes != config.sendBufferBytes()) {
+            return new SendBuffer(Arena.ofAuto().allocate(bytes, 64));
+        }
         MemorySegment ring;
         if (freeRingCount > 0) {
             ring = freeRings[--freeRingCount];
@@ -416,13 +511,29 @@ public final class TcpLayer implements TransportProtocol {
         return new SendBuffer(ring);
     }
 
+    /**
+     * Moves {@code buffer} into a ring of {@code bytes}, larger than its own (one allocation
+     * and one copy per growth; the old ring is recycled when it is a default one).
+     */
+    void grow(SendBuffer buffer, int bytes) {
+        recycleRing(buffer.moveTo(Arena.ofAuto().allocate(bytes, 64)));
+    }
+
     void recycle(SendBuffer buffer) {
+        recycleRing(buffer.memory());
+    }
+
+    private void recycleRing(MemorySegment ring) {
+        if (ring.byteSize() != config.sendBufferBytes()) {
+            // Not a ring of the layer's arena: the garbage collector frees it.
+            return;
+        }
         if (freeRingCount == freeRings.length) {
             MemorySegment[] bigger = new MemorySegment[2 * freeRings.length];
             System.arraycopy(freeRings, 0, bigger, 0, freeRingCount);
             freeRings = bigger;
         }
-        freeRings[freeRingCount++] = buffer.memory();
+        freeRings[freeRingCount++] = ring;
     }
 
     // ------------------------------------------------------------------ addressing
@@ -472,6 +583,13 @@ public final class TcpLayer implements TransportProtocol {
         counters.increment(Counter.TCP_NO_EPHEMERAL_PORT);
         throw new TcpException(TcpException.Reason.NO_EPHEMERAL_PORT,
                 "towards " + Ipv4Address.toString(remoteIp) + ":" + remotePort);
+    }
+
+    /** SO_RCVBUF and SO_SNDBUF: 0 for the default, else 1 KiB to 1 GiB. */
+    static void checkBufferBytes(int bytes) {
+        if (bytes != 0 && (bytes < 1024 || bytes > (1 << 30))) {
+            throw new IllegalArgumentException("buffer size must be 1 KiB..1 GiB: " + bytes);
+        }
     }
 
     private static void checkPort(int port) {

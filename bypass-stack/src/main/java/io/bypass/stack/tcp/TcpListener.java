@@ -28,6 +28,8 @@ public final class TcpListener {
     private boolean cookiesSent;
     private long lastCookieNs;
     private SocketListener listener = SocketListener.NONE;
+    private int receiveBufferBytes;
+    private int sendBufferBytes;
 
     TcpListener(TcpLayer layer, int localIp, int localPort, int backlog) {
         this.layer = layer;
@@ -35,6 +37,39 @@ public final class TcpListener {
         this.localPort = localPort;
         this.backlog = backlog;
         this.acceptQueue = new TcpConnection[2 * backlog];
+    }
+
+    /**
+     * Sets the receive buffer of connections accepted from now on (SO_RCVBUF on a listening
+     * socket, inherited by accepted ones as in Linux); their window scale is sized for it and
+     * their receive buffer is not auto-tuned.
+     *
+     * @param bytes 1 KiB..1 GiB, or 0 for the stack's default with auto-tuning
+     */
+    public void receiveBufferBytes(int bytes) {
+        TcpLayer.checkBufferBytes(bytes);
+        this.receiveBufferBytes = bytes;
+    }
+
+    /** @return the receive buffer accepted connections get, 0 for the stack's default with auto-tuning */
+    public int receiveBufferBytes() {
+        return receiveBufferBytes;
+    }
+
+    /**
+     * Sets the send buffer of connections accepted from now on (SO_SNDBUF, inherited); their
+     * send buffer is not auto-tuned.
+     *
+     * @param bytes 1 KiB..1 GiB, or 0 for the stack's default with auto-tuning
+     */
+    public void sendBufferBytes(int bytes) {
+        TcpLayer.checkBufferBytes(bytes);
+        this.sendBufferBytes = bytes;
+    }
+
+    /** @return the send buffer accepted connections get, 0 for the stack's default with auto-tuning */
+    public int sendBufferBytes() {
+        return sendBufferBytes;
     }
 
     /** @return the next established connection, or {@code null} when none is waiting */

@@ -5,14 +5,18 @@
  * control with Nagle and silly-window avoidance, delayed ACKs, out-of-order reassembly,
  * ISNs (RFC 6528) and ephemeral ports (RFC 6056); and robustness: SYN cookies and
  * half-open limits against SYN floods (RFC 4987), keep-alive (RFC 1122 4.2.3.6), the user
- * timeout (RFC 5482) and what SO_LINGER needs.
+ * timeout (RFC 5482) and what SO_LINGER needs; per-connection buffer sizes (SO_RCVBUF,
+ * SO_SNDBUF) with auto-tuning up to configured caps, and a layer-wide bound on out-of-order
+ * frames ({@link io.bypass.stack.tcp.FrameBudget}); path MTU discovery (RFC 1191) by vouching
+ * for the segments ICMP errors quote.
  *
  * <p>Not here: packet formats (in {@code wire}: {@code TcpHeader}, {@code TcpOptions}),
  * IPv4 routing and ICMP parsing (the {@code ip} layer hands us packets and errors), and
  * the java.nio mapping (the provider). Options negotiated in the SYN exchange: MSS, window
  * scaling and timestamps with PAWS and RTTM (RFC 7323), SACK (RFC 2018); each can be
- * switched off in {@link io.bypass.stack.tcp.TcpConfig}. A SYN cookie carries only the MSS,
- * so a connection opened from one runs without the other options. RFC 5961 challenge ACKs
+ * switched off in {@link io.bypass.stack.tcp.TcpConfig}. A SYN cookie carries the MSS, and
+ * window scaling and SACK-permitted in its TSval when the SYN had timestamps (as Linux does);
+ * without timestamps a connection opened from one runs with the MSS only. RFC 5961 challenge ACKs
  * are rate-limited per connection. Not supported: urgent data (URG is ignored, as RFC 6093
  * advises new applications to do), D-SACK (RFC 2883), RACK-TLP (RFC 8985), and TIME-WAIT
  * reuse by timestamps (RFC 6191).

@@ -51,9 +51,10 @@ class TcpOptionsSimulationPropertyTest {
         faults = faults.withMtu(mtu);
         // Up to 400 out-of-order segments held: more than the default 64, fewer than the
         // 1024 frames of a simulated port's pool (a reassembly queue that holds every frame
-        // would leave none to receive the retransmission that fills its hole).
+        // would leave none to receive the retransmission that fills its hole); the layer-wide
+        // budget is half the pool, as one connection per stack runs here.
         TcpConfig tcp = options(r, seed).receiveBufferBytes(buffer).sendBufferBytes(buffer).mssCap(mtu - 40)
-                .reassemblyLimitSegments(64 + r.nextInt(337)).build();
+                .reassemblyLimitSegments(64 + r.nextInt(337)).reassemblyFramesTotal(512).build();
         return new TransferScenario(faults, seed, (1 << 20) + r.nextLong(7 << 20), r.nextLong(1 << 20), tcp);
     }
 

@@ -44,4 +44,21 @@ class SynCookiesTest {
         int cookie = cookies.make(1, 80, 2, 40_000, 777, 1460, 0);
         assertEquals(-1, other.check(1, 80, 2, 40_000, 777, cookie, 0));
     }
+
+    @Test
+    void timestampCarriesWindowScaleAndSackAndNeverRunsAhead() {
+        // Linux cookie_init_timestamp(): options in the low six bits, at most the clock.
+        for (int tsNow : new int[] {0x1234_5600, 0x1234_5611, 0x1234_563f, 0x40, 0xffff_ffc5}) {
+            int ts = SynCookies.timestampWithOptions(tsNow, 2, true);
+            assertEquals(0x12, ts & SynCookies.TS_OPTION_MASK);
+            assertEquals(true, tsNow - ts >= 0 && tsNow - ts < 64, Integer.toHexString(tsNow));
+            assertEquals(2, SynCookies.peerShift(ts));
+            assertEquals(true, SynCookies.sack(ts));
+        }
+        int none = SynCookies.timestampWithOptions(0x1000, -1, false);
+        assertEquals(-1, SynCookies.peerShift(none));
+        assertEquals(false, SynCookies.sack(none));
+        assertEquals(14, SynCookies.peerShift(SynCookies.timestampWithOptions(0x1000, 20, false)), "clamped");
+        assertEquals(-2, SynCookies.peerShift(0x1000 | 0x20 | 3), "an echo with bit 5 set is not ours");
+    }
 }

@@ -12,6 +12,9 @@ class TcpConfigTest {
         TcpConfig c = TcpConfig.defaults();
         assertEquals(256 * 1024, c.sendBufferBytes());
         assertEquals(256 * 1024, c.receiveBufferBytes());
+        assertEquals(4 << 20, c.sendBufferMaxBytes());
+        assertEquals(4 << 20, c.receiveBufferMaxBytes());
+        assertEquals(256, c.reassemblyFramesTotal());
         assertEquals(1_000_000_000L, c.initialRtoNs());
         assertEquals(200_000_000L, c.minRtoNs());
         assertEquals(60_000_000_000L, c.maxRtoNs());
@@ -62,5 +65,17 @@ class TcpConfigTest {
         assertEquals(2, c.isnSecretLow());
         assertEquals(3, c.portSeed());
         assertEquals(1000, c.mssCap());
+    }
+
+    @Test
+    void bufferCapsAreNeverBelowTheStartingSizesAndFrameBudgetIsChecked() {
+        TcpConfig c = TcpConfig.builder().receiveBufferBytes(8 << 20).sendBufferMaxBytes(4096).build();
+        assertEquals(8 << 20, c.receiveBufferMaxBytes());
+        assertEquals(256 * 1024, c.sendBufferMaxBytes());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> TcpConfig.builder().reassemblyFramesTotal(-1).build());
+        assertTrue(e.getMessage().contains("reassemblyFramesTotal"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> TcpConfig.builder().receiveBufferMaxBytes(100).build());
+        assertTrue(e.getMessage().contains("receiveBufferMaxBytes"), e.getMessage());
     }
 }

@@ -242,6 +242,37 @@ class TcpDataTest {
     }
 
     @Test
+    void outOfOrderFramesOfAllConnectionsStayWithinTheLayerBudget() {
+        // FrameBudget: reassembly queues together never hold more than reassemblyFramesTotal
+        // frames, so the in-sequence segment that fills a hole always finds one.
+        TcpHarness t = new TcpHarness(TcpHarness.config().reassemblyFramesTotal(2).build(), 0);
+        TcpListener l = t.layer.listen(LOCAL_IP, LOCAL_PORT, 4);
+        t.peerPort = 40_001;
+        TcpConnection a = t.acceptFrom(l, P);
+        t.peerPort = 40_002;
+        TcpConnection b = t.acceptFrom(l, P);
+        t.peerPort = 40_001;
+        t.send(Seg.ack(P + 11, a.sndMax()).payload("a"));
+        t.send(Seg.ack(P + 12, a.sndMax()).payload("b"));
+        assertEquals(2, t.layer.reassemblyFramesHeld());
+        t.peerPort = 40_002;
+        t.send(Seg.ack(P + 11, b.sndMax()).payload("c"));
+        assertEquals(1, t.counters.get(Counter.TCP_RX_DROP_REASSEMBLY_FULL));
+        assertEquals(2, t.layer.reassemblyFramesHeld());
+        // In-sequence data needs no budget.
+        t.send(Seg.ack(P + 1, b.sndMax()).payload("0123456789"));
+        assertEquals(10, b.available());
+        // Filling a's hole hands its held frames to the receive queue and back to the budget.
+        t.peerPort = 40_001;
+        t.send(Seg.ack(P + 1, a.sndMax()).payload("0123456789"));
+        assertEquals(12, a.available());
+        assertEquals(0, t.layer.reassemblyFramesHeld());
+        a.abort(t.nowNs);
+        b.abort(t.nowNs);
+        t.assertNoLeaks();
+    }
+
+    @Test
     void tinySegmentsShareFramesInTheReceiveQueue() {
         // DESIGN.md: no socket pins a pool of frames holding one byte each.
         TcpConnection c = h.connectTo(P);
@@ -297,7 +328,8 @@ class TcpDataTest {
 
     @Test
     void writeReturnsZeroWhenTheSendBufferIsFull() {
-        TcpHarness t = new TcpHarness(TcpHarness.config().sendBufferBytes(4096).build(), 0);
+        // No auto-tuning above 4 KiB: the cap is the size.
+        TcpHarness t = new TcpHarness(TcpHarness.config().sendBufferBytes(4096).sendBufferMaxBytes(4096).build(), 0);
         TcpConnection c = t.connectTo(P);
         assertEquals(4096, t.write(c, new byte[10_000]));
         assertEquals(0, t.write(c, new byte[1]));

@@ -29,8 +29,9 @@ class TcpOptionNegotiationTest {
         "true,true,true,true", "true,false,false,true", "false,true,false,true", "false,false,true,true",
         "false,false,false,true", "true,true,true,false", "false,true,true,true", "true,true,false,true"})
     void synAckCarriesExactlyTheOptionsBothSidesOffer(boolean ws, boolean ts, boolean sack, boolean ours) {
-        TcpHarness h = new TcpHarness(TcpHarness.config().windowScaling(ours).timestamps(ours).sack(ours).build(),
-                1_000 * MS);
+        // Receive buffer fixed at 256 KiB (no auto-tuning cap above it): shift 3.
+        TcpHarness h = new TcpHarness(TcpHarness.config().windowScaling(ours).timestamps(ours).sack(ours)
+                .receiveBufferMaxBytes(256 << 10).build(), 1_000 * MS);
         TcpListener l = h.layer.listen(LOCAL_IP, LOCAL_PORT, 4);
         Seg syn = Seg.syn(P).mss(1460).window(1000);
         if (ws) {
@@ -43,7 +44,7 @@ class TcpOptionNegotiationTest {
             syn.sackOk();
         }
         h.send(syn);
-        // Receive buffer 256 KiB: shift 3; the SYN-ACK's own window is unscaled, at most 65535.
+        // The SYN-ACK's own window is unscaled, at most 65535.
         Seg synAck = h.expect(Seg.of(SYN | ACK).ack(P + 1).mss(1460).window(65_535));
         assertEquals(ws && ours ? Integer.valueOf(3) : null, synAck.ws);
         assertEquals(sack && ours, synAck.sackOk);
@@ -91,7 +92,8 @@ class TcpOptionNegotiationTest {
     void activeOpenOffersEverythingAndFollowsTheSynAck() {
         TcpHarness h = new TcpHarness();
         TcpConnection c = h.layer.connect(LOCAL_IP, LOCAL_PORT, REMOTE_IP, REMOTE_PORT, h.nowNs);
-        Seg syn = h.expect(Seg.of(SYN).window(65_535).mss(1460).ws(3).sackOk());
+        // The shift covers the 4 MiB the receive buffer may be auto-tuned to (Linux: tcp_rmem[2]).
+        Seg syn = h.expect(Seg.of(SYN).window(65_535).mss(1460).ws(7).sackOk());
         assertNotNull(syn.tsVal);
         assertEquals(0, syn.tsEcr);
         // The SYN-ACK's window of 100 is not scaled (RFC 7323 section 2.2) ...

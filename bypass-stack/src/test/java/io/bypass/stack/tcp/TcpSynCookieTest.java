@@ -182,4 +182,57 @@ class TcpSynCookieTest {
         h.assertNoLeaks();
     }
 
+    @Test
+    void cookieCarriesWindowScaleSackAndTimestampsInItsTsval() {
+        // As Linux's cookie_init_timestamp(): the SYN had timestamps, so the SYN-ACK answers
+        // every option and hides WS 2 and SACK-permitted in TSval's low bits.
+        TcpListener l = fullListener();
+        h.send(Seg.syn(P).mss(1460).ws(2).sackOk().ts(1000, 0));
+        Seg synAck = h.expect(Seg.of(SYN | ACK).ack(P + 1).ws(7).sackOk());
+        assertEquals(1000, synAck.tsEcr);
+        assertEquals(0x12, synAck.tsVal & 0x3f);
+        h.send(Seg.ack(P + 1, synAck.seq + 1).window(1000).ts(1001, synAck.tsVal).payload("hello"));
+        TcpConnection c = l.accept();
+        assertNotNull(c);
+        assertEquals(1, h.counters.get(Counter.TCP_SYN_COOKIES_VALIDATED));
+        // Timestamps in force: 12 option bytes come off the MSS, and segments carry them.
+        assertEquals(1448, c.mss());
+        // Our window is scaled by 7: 262,139 free bytes are 2047 units.
+        h.advance(40 * TcpHarness.MS);
+        h.expect(Seg.ack(synAck.seq + 1, P + 6).window(2047).ts(0, 1001));
+        // SACK in force: an out-of-order segment is reported.
+        h.send(Seg.ack(P + 16, synAck.seq + 1).window(1000).ts(1002, synAck.tsVal).payload("later"));
+        h.expect(Seg.ack(synAck.seq + 1, P + 6).sack(P + 16, P + 21));
+        c.abort(h.nowNs);
+        h.assertNoLeaks();
+    }
+
+    @Test
+    void cookieWithoutTimestampsCarriesOnlyTheMss() {
+        TcpListener l = fullListener();
+        h.send(Seg.syn(P).mss(1460).ws(2).sackOk());
+        Seg synAck = h.expect(Seg.of(SYN | ACK).ack(P + 1).mss(1460));
+        assertNull(synAck.ws);
+        assertEquals(false, synAck.sackOk);
+        assertNull(synAck.tsVal);
+        h.send(Seg.ack(P + 1, synAck.seq + 1).payload("hello"));
+        TcpConnection c = l.accept();
+        assertEquals(1460, c.mss());
+        h.advance(40 * TcpHarness.MS);
+        h.expect(Seg.ack(synAck.seq + 1, P + 6).window(65_530));
+        c.abort(h.nowNs);
+        h.assertNoLeaks();
+    }
+
+    @Test
+    void cookieEchoWithBitsWeNeverSetOpensNothing() {
+        TcpListener l = fullListener();
+        h.send(Seg.syn(P).mss(1460).ws(2).sackOk().ts(1000, 0));
+        Seg synAck = h.next();
+        h.send(Seg.ack(P + 1, synAck.seq + 1).ts(1001, synAck.tsVal | 0x20));
+        h.expect(Seg.of(RST).seq(synAck.seq + 1));
+        assertNull(l.accept());
+        assertEquals(1, h.counters.get(Counter.TCP_SYN_COOKIES_FAILED));
+        h.assertNoLeaks();
+    }
 }

@@ -147,6 +147,12 @@ final class BypassServerSocketChannel extends ServerSocketChannel implements Byp
         e.lock();
         try {
             TcpListener l = e.server.tcp().listen(Ipv4Address.ANY, port, backlog);
+            // As on Linux, accepted sockets inherit the listener's SO_RCVBUF (and with it the
+            // window scale their SYN-ACK offers).
+            int receiveBufferBytes = options.stackBufferBytes(StandardSocketOptions.SO_RCVBUF);
+            if (receiveBufferBytes > 0) {
+                l.receiveBufferBytes(receiveBufferBytes);
+            }
             acceptable = e.newCondition();
             l.listener(events);
             engine = e;
@@ -292,8 +298,18 @@ final class BypassServerSocketChannel extends ServerSocketChannel implements Byp
         ServerSocketChannel k = kernel;
         if (k != null) {
             k.setOption(name, value);
-        } else {
-            options.set(name, value);
+            return this;
+        }
+        options.set(name, value);
+        TcpListener l = listener;
+        if (l != null && name == StandardSocketOptions.SO_RCVBUF) {
+            StackEngine e = engine;
+            e.lock();
+            try {
+                l.receiveBufferBytes(Options.clampBuffer((Integer) value));
+            } finally {
+                e.unlock();
+            }
         }
         return this;
     }

@@ -51,12 +51,13 @@ import java.util.concurrent.locks.ReentrantLock;
  * and defers the backend to {@code connect}: a kernel connect uses that very socket, a
  * stack connect uses its port and keeps it reserved until close.
  *
- * <p>Options on a stack socket: {@code TCP_NODELAY} and {@code SO_LINGER} (0 aborts with a
- * RST at close) are applied; {@code SO_RCVBUF}, {@code SO_SNDBUF}, {@code SO_KEEPALIVE},
- * {@code SO_REUSEADDR}, {@code SO_REUSEPORT} and {@code IP_TOS} are recorded and reported
- * but not applied, since the stack has no per-connection setters yet (its buffer sizes
- * are {@code bypass.rcvbuf}/{@code bypass.sndbuf}, and it has no keepalive). On a kernel
- * backend every option is the kernel's.
+ * <p>Options on a stack socket: {@code TCP_NODELAY}, {@code SO_KEEPALIVE} (the stack's
+ * keep-alive times), {@code SO_LINGER} (0 aborts with a RST at close), {@code SO_RCVBUF}
+ * and {@code SO_SNDBUF} are applied; a buffer size set before connect also sizes the window
+ * scale the SYN offers, and setting one turns the stack's auto-tuning off for that
+ * direction, as on Linux. {@code SO_REUSEADDR}, {@code SO_REUSEPORT} and {@code IP_TOS} are
+ * recorded and reported but have no effect on the loopback link. On a kernel backend every
+ * option is the kernel's.
  *
  * <p>Steady state: a non-blocking {@code read}/{@code write} of one buffer allocates
  * nothing (one-element arrays are kept per channel, used under the read or write lock).
@@ -321,7 +322,9 @@ final class BypassSocketChannel extends SocketChannel implements BypassSelectabl
             try {
                 long now = StackEngine.nowNs();
                 TcpConnection c = e.client.tcp().connect(Ipv4Address.ANY, bound == null ? 0 : bound.getPort(),
-                        e.server.config().ip(), isa.getPort(), now);
+                        e.server.config().ip(), isa.getPort(),
+                        options.stackBufferBytes(StandardSocketOptions.SO_RCVBUF),
+                        options.stackBufferBytes(StandardSocketOptions.SO_SNDBUF), now);
                 engine = e;
                 conn = c;
                 readable = e.newCondition();
@@ -329,6 +332,9 @@ final class BypassSocketChannel extends SocketChannel implements BypassSelectabl
                 c.listener(events);
                 if (options.get(StandardSocketOptions.TCP_NODELAY)) {
                     c.setNoDelay(true);
+                }
+                if (options.get(StandardSocketOptions.SO_KEEPALIVE)) {
+                    c.keepAlive(true, now);
                 }
                 remoteAddress = isa;
                 localAddress = new InetSocketAddress(bound == null || bound.getAddress().isAnyLocalAddress()
@@ -939,16 +945,34 @@ final class BypassSocketChannel extends SocketChannel implements BypassSelectabl
         }
         options.set(name, value);
         TcpConnection c = conn;
-        if (c != null && name == StandardSocketOptions.TCP_NODELAY) {
+        if (c != null) {
             StackEngine e = engine;
             e.lock();
             try {
-                c.setNoDelay((Boolean) value);
+                applyToStack(c, name, value);
             } finally {
                 e.unlock();
             }
         }
         return this;
+    }
+
+    /** @return the stack connection behind this channel, or null on a kernel backend or before connect (for tests) */
+    TcpConnection stackConnection() {
+        return conn;
+    }
+
+    /** Applies an option the application set on a connected stack socket; the caller holds the stack lock. */
+    private static void applyToStack(TcpConnection c, SocketOption<?> name, Object value) {
+        if (name == StandardSocketOptions.TCP_NODELAY) {
+            c.setNoDelay((Boolean) value);
+        } else if (name == StandardSocketOptions.SO_KEEPALIVE) {
+            c.keepAlive((Boolean) value, StackEngine.nowNs());
+        } else if (name == StandardSocketOptions.SO_RCVBUF) {
+            c.receiveBufferBytes(Options.clampBuffer((Integer) value));
+        } else if (name == StandardSocketOptions.SO_SNDBUF) {
+            c.sendBufferBytes(Options.clampBuffer((Integer) value));
+        }
     }
 
     @Override

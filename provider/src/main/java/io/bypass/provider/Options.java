@@ -55,6 +55,24 @@ final class Options {
         explicit.add(name);
     }
 
+    /** @return whether the application set {@code name} (rather than it holding its default) */
+    synchronized boolean isExplicit(SocketOption<?> name) {
+        return explicit.contains(name);
+    }
+
+    /**
+     * @return the buffer size the application set for {@code name} (SO_RCVBUF or SO_SNDBUF),
+     *         clamped to what the stack takes (1 KiB..1 GiB, as Linux clamps too), or 0 when
+     *         it set none, which leaves the stack's auto-tuning on
+     */
+    synchronized int stackBufferBytes(SocketOption<Integer> name) {
+        return explicit.contains(name) ? clampBuffer((Integer) values.get(name)) : 0;
+    }
+
+    static int clampBuffer(int bytes) {
+        return Math.max(1024, Math.min(bytes, 1 << 30));
+    }
+
     @SuppressWarnings("unchecked")
     synchronized <T> T get(SocketOption<T> name) {
         check(name);

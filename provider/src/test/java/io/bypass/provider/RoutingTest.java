@@ -77,4 +77,31 @@ class RoutingTest {
             p.shutdown();
         }
     }
+
+    @Test
+    void bufferAndKeepAliveOptionsReachTheStackConnectionsOnBothSides() throws Exception {
+        BypassSelectorProvider p = with("bind * *");
+        try (ServerSocketChannel ssc = p.openServerSocketChannel(); SocketChannel c = p.openSocketChannel()) {
+            ssc.setOption(java.net.StandardSocketOptions.SO_RCVBUF, 96 * 1024);
+            ssc.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            c.setOption(java.net.StandardSocketOptions.SO_RCVBUF, 64 * 1024);
+            c.setOption(java.net.StandardSocketOptions.SO_SNDBUF, 32 * 1024);
+            c.setOption(java.net.StandardSocketOptions.SO_KEEPALIVE, true);
+            c.connect(ssc.getLocalAddress());
+            try (SocketChannel s = ssc.accept()) {
+                var client = ((BypassSocketChannel) c).stackConnection();
+                var server = ((BypassSocketChannel) s).stackConnection();
+                assertEquals(64 * 1024, client.receiveBufferBytes());
+                assertEquals(32 * 1024, client.sendBufferBytes());
+                assertTrue(client.keepAlive());
+                assertEquals(96 * 1024, server.receiveBufferBytes(), "inherited from the listener");
+                s.setOption(java.net.StandardSocketOptions.SO_SNDBUF, 512 * 1024);
+                assertEquals(512 * 1024, server.sendBufferBytes());
+                s.setOption(java.net.StandardSocketOptions.SO_KEEPALIVE, true);
+                assertTrue(server.keepAlive());
+            }
+        } finally {
+            p.shutdown();
+        }
+    }
 }

@@ -1,8 +1,9 @@
 package io.bypass.stack.tcp;
 
 /**
- * Received frames all connections of a layer together may hold out of order, in their
- * {@link Reassembly} queues ({@link TcpConfig#reassemblyFramesTotal()}).
+ * Received frames all connections of a layer together may hold: out of order, in their
+ * {@link Reassembly} queues ({@link TcpConfig#reassemblyFramesTotal()}), and for all unread
+ * data ({@link TcpConfig#receiveFramesTotal()}, see {@link ReceiveQueue}).
  *
  * <p>Why a layer-wide count: every received frame comes from the link's one receive pool.
  * Were reassembly queues allowed to fill it, the segment that fills their holes could not
@@ -35,6 +36,11 @@ final class FrameBudget {
     /** One held frame was passed on or released. */
     void give() {
         held--;
+    }
+
+    /** @return frames that may still be held */
+    int free() {
+        return max - held;
     }
 
     /** @return frames held now */

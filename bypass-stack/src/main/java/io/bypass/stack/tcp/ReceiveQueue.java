@@ -70,15 +70,14 @@ final class ReceiveQueue {
      * @return bytes accepted from the start of the payload, 0..length
      */
     int append(Frame frame, int offset, int length, int maxFrames) {
-        if (packIntoTail(frame, offset, length)) {
-            return length;
-        }
-        if (count < maxFrames && budget.take()) {
-            add(frame, offset, length);
+        if (keep(frame, offset, length, maxFrames)) {
             return length;
         }
         if (!compact && count > 0) {
             collapse();
+            if (keep(frame, offset, length, maxFrames)) {
+                return length;
+            }
         }
         int n = count == 0 ? 0 : Math.min(length, tailRoom());
         if (n > 0) {
@@ -102,6 +101,18 @@ final class ReceiveQueue {
             return;
         }
         add(frame, offset, length);
+    }
+
+    /** Packs the payload into the tail frame, or keeps its frame if one more is allowed. */
+    private boolean keep(Frame frame, int offset, int length, int maxFrames) {
+        if (packIntoTail(frame, offset, length)) {
+            return true;
+        }
+        if (count < maxFrames && budget.take()) {
+            add(frame, offset, length);
+            return true;
+        }
+        return false;
     }
 
     private boolean packIntoTail(Frame frame, int offset, int length) {

@@ -26,11 +26,19 @@ final class FrameBudget {
 
     /** @return whether a frame may be held (and it is now counted) */
     boolean take() {
-        if (held == max) {
+        if (held >= max) {
             return false;
         }
         held++;
         return true;
+    }
+
+    /**
+     * Counts a frame held over the budget: the one frame an empty receive queue may always
+     * take ({@link ReceiveQueue}), so the overrun is at most one frame per connection.
+     */
+    void force() {
+        held++;
     }
 
     /** One held frame was passed on or released. */
@@ -40,7 +48,7 @@ final class FrameBudget {
 
     /** @return frames that may still be held */
     int free() {
-        return max - held;
+        return Math.max(max - held, 0);
     }
 
     /** @return frames held now */

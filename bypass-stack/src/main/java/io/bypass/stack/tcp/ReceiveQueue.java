@@ -26,6 +26,11 @@ import java.nio.ByteBuffer;
  * payload copied into the room that made; what still does not fit is not accepted (RFC 9293
  * section 3.10.7.4 lets a receiver take only the part of a segment it can keep) and the peer
  * sends it again.
+ *
+ * <p>An empty queue may always take one frame, over the layer's budget if need be (as Linux
+ * forces one buffer onto an empty socket): otherwise slow readers that filled the budget
+ * would leave every other connection with a closed window, and an application waiting on
+ * one of those before reading the slow ones would deadlock.
  */
 final class ReceiveQueue {
     private final FrameBudget budget;
@@ -108,11 +113,17 @@ final class ReceiveQueue {
         if (packIntoTail(frame, offset, length)) {
             return true;
         }
-        if (count < maxFrames && budget.take()) {
-            add(frame, offset, length);
-            return true;
+        if (count >= maxFrames) {
+            return false;
         }
-        return false;
+        if (!budget.take()) {
+            if (count > 0) {
+                return false;
+            }
+            budget.force();
+        }
+        add(frame, offset, length);
+        return true;
     }
 
     private boolean packIntoTail(Frame frame, int offset, int length) {

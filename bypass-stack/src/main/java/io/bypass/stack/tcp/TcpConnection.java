@@ -1613,7 +1613,10 @@ public final class TcpConnection {
     /** @return receive frames this connection may hold: its share, as far as the layer's budget allows */
     private int rxFramesAllowed() {
         int held = rxQueue.frames() + reassembly.frames();
-        return Math.min(config.receiveFramesPerConnection(), held + layer.receiveFrames().free());
+        int allowed = Math.min(config.receiveFramesPerConnection(), held + layer.receiveFrames().free());
+        // An empty receive queue may always take one frame (ReceiveQueue): progress for every reader.
+        return rxQueue.frames() == 0 ? Math.max(allowed, Math.min(held + 1, config.receiveFramesPerConnection()))
+                : allowed;
     }
 
     /**

@@ -176,6 +176,36 @@ class TcpReceiveMemoryTest {
     }
 
     @Test
+    void emptyQueueAlwaysTakesOneFrameSoAConnectionOpenedAfterTheBudgetIsFullStillCompletes() {
+        // The slow reader holds the layer's whole budget of 4 frames; a connection opened now
+        // is offered one segment at a time, one frame over the budget, and still completes.
+        TcpHarness h = harness(4, 4);
+        TcpListener l = h.layer.listen(TcpHarness.LOCAL_IP, LOCAL_PORT, 4);
+        byte[] slowData = TcpHarness.bytes(4 * MSS, 3);
+        byte[] lateData = TcpHarness.bytes(20_000, 9);
+        Peer slow = new Peer(h, REMOTE_PORT, 5000, slowData);
+        slow.open(l);
+        slow.sendWindow(MSS);
+        deliverAcks(h, slow);
+        assertEquals(4, h.layer.receiveFramesHeld());
+        Peer late = new Peer(h, REMOTE_PORT + 1, 9000, lateData);
+        assertEquals(MSS, late.open(l));
+        while (late.received.size() < lateData.length) {
+            late.sendWindow(MSS);
+            assertTrue(h.layer.receiveFramesHeld() <= 5, "held " + h.layer.receiveFramesHeld());
+            late.read();
+            deliverAcks(h, slow, late);
+        }
+        assertArrayEquals(lateData, late.received.toByteArray());
+        slow.read();
+        assertArrayEquals(slowData, slow.received.toByteArray());
+        slow.c.abort(h.nowNs);
+        late.c.abort(h.nowNs);
+        assertEquals(0, h.layer.receiveFramesHeld());
+        h.assertNoLeaks();
+    }
+
+    @Test
     void badReceiveFrameSettingsAreRefusedByName() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> TcpConfig.builder().receiveFramesTotal(8).receiveFramesPerConnection(9).build());

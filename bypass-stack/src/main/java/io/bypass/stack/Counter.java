@@ -203,5 +203,12 @@ public enum Counter {
     /** Receive buffers doubled by auto-tuning: the application drained more than half within an RTT. */
     TCP_RECEIVE_BUFFER_GROWN,
     /** Send buffers grown by auto-tuning to follow the congestion window (a new ring, one copy). */
-    TCP_SEND_BUFFER_GROWN;
+    TCP_SEND_BUFFER_GROWN,
+    /**
+     * Received segments (or their tails) dropped because the connection or the layer held
+     * as many receive frames as allowed and compacting them left no room; the peer resends.
+     */
+    TCP_RX_DROP_MEMORY,
+    /** Receive queues compacted (payloads copied together into fewer frames) under frame pressure. */
+    TCP_RX_COLLAPSED;
 }

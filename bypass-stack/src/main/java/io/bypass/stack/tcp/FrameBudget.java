@@ -1,8 +1,9 @@
 package io.bypass.stack.tcp;
 
 /**
- * Received frames all connections of a layer together may hold out of order, in their
- * {@link Reassembly} queues ({@link TcpConfig#reassemblyFramesTotal()}).
+ * Received frames all connections of a layer together may hold: out of order, in their
+ * {@link Reassembly} queues ({@link TcpConfig#reassemblyFramesTotal()}), and for all unread
+ * data ({@link TcpConfig#receiveFramesTotal()}, see {@link ReceiveQueue}).
  *
  * <p>Why a layer-wide count: every received frame comes from the link's one receive pool.
  * Were reassembly queues allowed to fill it, the segment that fills their holes could not
@@ -25,16 +26,29 @@ final class FrameBudget {
 
     /** @return whether a frame may be held (and it is now counted) */
     boolean take() {
-        if (held == max) {
+        if (held >= max) {
             return false;
         }
         held++;
         return true;
     }
 
+    /**
+     * Counts a frame held over the budget: the one frame an empty receive queue may always
+     * take ({@link ReceiveQueue}), so the overrun is at most one frame per connection.
+     */
+    void force() {
+        held++;
+    }
+
     /** One held frame was passed on or released. */
     void give() {
         held--;
+    }
+
+    /** @return frames that may still be held */
+    int free() {
+        return Math.max(max - held, 0);
     }
 
     /** @return frames held now */

@@ -8,7 +8,9 @@ import io.bypass.stack.buffer.Frame;
  * Entries are sorted by sequence number and may overlap; overlaps and duplicates are
  * trimmed when the entries are {@link #drain drained} into the {@link ReceiveQueue}.
  * At most {@code limit} entries are held (the arrays are allocated once, on first use),
- * and every frame held is counted against the layer's {@link FrameBudget}.
+ * and every frame held is counted against the layer's two {@link FrameBudget}s: the
+ * out-of-order one and the receive one (all unread data, see {@link ReceiveQueue}); when a
+ * drained frame moves to the {@link ReceiveQueue} its receive count moves with it.
  */
 final class Reassembly {
     /** {@link #insert} kept the segment. */
@@ -17,24 +19,35 @@ final class Reassembly {
     static final int DUPLICATE = 1;
     /** {@link #insert} had no room and released it. */
     static final int FULL = 2;
+    /** {@link #insert} found the connection's or the layer's receive frames used up and released it. */
+    static final int NO_MEMORY = 3;
 
     private final int limit;
     private final FrameBudget budget;
+    private final FrameBudget receiveBudget;
     private Frame[] frames;
     private int[] seqs;
     private int[] offsets;
     private int[] lengths;
     private boolean[] fins;
     private int count;
+    private int framesHeld;
     private boolean finReached;
 
     /**
      * @param limit  most segments held
-     * @param budget frames all connections' queues may hold together
+     * @param budget        frames all connections' out-of-order queues may hold together
+     * @param receiveBudget frames all connections may hold for unread data, in order or not
      */
-    Reassembly(int limit, FrameBudget budget) {
+    Reassembly(int limit, FrameBudget budget, FrameBudget receiveBudget) {
         this.limit = limit;
         this.budget = budget;
+        this.receiveBudget = receiveBudget;
+    }
+
+    /** @return frames held (a FIN without data holds none) */
+    int frames() {
+        return framesHeld;
     }
 
     /** @return how many segments are held */
@@ -55,10 +68,11 @@ final class Reassembly {
     /**
      * Holds a segment; takes ownership of {@code frame} (null for a FIN without data).
      *
-     * @return {@link #INSERTED}, {@link #DUPLICATE} or {@link #FULL} (this queue's limit
-     *         or the layer's frame budget reached)
+     * @param mayHoldMore whether the connection is below its share of receive frames
+     * @return {@link #INSERTED}, {@link #DUPLICATE}, {@link #FULL} (this queue's limit or
+     *         the layer's out-of-order budget reached) or {@link #NO_MEMORY}
      */
-    int insert(Frame frame, int seq, int offset, int length, boolean fin) {
+    int insert(Frame frame, int seq, int offset, int length, boolean fin, boolean mayHoldMore) {
         int end = seq + length;
         for (int i = 0; i < count; i++) {
             if (SeqNum.le(seqs[i], seq) && SeqNum.ge(seqs[i] + lengths[i], end) && (fins[i] || !fin)) {
@@ -69,6 +83,11 @@ final class Reassembly {
         if (count == limit || length > 0 && !budget.take()) {
             release(frame);
             return FULL;
+        }
+        if (length > 0 && (!mayHoldMore || !receiveBudget.take())) {
+            budget.give();
+            release(frame);
+            return NO_MEMORY;
         }
         if (frames == null) {
             frames = new Frame[limit];
@@ -89,6 +108,8 @@ final class Reassembly {
         if (length == 0) {
             release(frame);
             frame = null;
+        } else {
+            framesHeld++;
         }
         frames[at] = frame;
         seqs[at] = seq;
@@ -116,14 +137,16 @@ final class Reassembly {
             removeFirst();
             if (frame != null) {
                 budget.give();
+                framesHeld--;
             }
             int end = seq + length;
             if (SeqNum.gt(end, rcvNxt)) {
                 int skip = rcvNxt - seq;
-                queue.append(frame, offset + skip, length - skip);
+                queue.appendHeld(frame, offset + skip, length - skip);
                 rcvNxt = end;
-            } else {
-                release(frame);
+            } else if (frame != null) {
+                frame.release();
+                receiveBudget.give();
             }
             if (fin && end == rcvNxt) {
                 // Nothing lies beyond a FIN (RFC 9293 section 3.10.7.4, eighth step).
@@ -146,9 +169,11 @@ final class Reassembly {
                 frames[i].release();
                 frames[i] = null;
                 budget.give();
+                receiveBudget.give();
             }
         }
         count = 0;
+        framesHeld = 0;
     }
 
     private void removeFirst() {

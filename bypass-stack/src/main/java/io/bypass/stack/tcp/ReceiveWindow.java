@@ -6,6 +6,13 @@ package io.bypass.stack.tcp;
  * RFC 7323 section 2.4). Received bytes themselves wait in the {@link ReceiveQueue}; this
  * only decides how much more the peer may send.
  *
+ * <p>The window offered never promises more than the receive frames the connection may
+ * still take can hold (its share of {@link TcpConfig#receiveFramesPerConnection()} and the
+ * layer's {@link TcpConfig#receiveFramesTotal()}, a full-sized segment per frame): a slow
+ * reader's window closes when its frames run out, however large auto-tuning made its
+ * buffer. Because the right edge never moves left (RFC 9293 section 3.8.6), data may still
+ * arrive beyond what the frames hold; {@link ReceiveQueue} compacts or declines it.
+ *
  * <p>Auto-tuning, unless the application fixed the size: per measurement of at least one
  * smoothed RTT, when the application drained more than half the buffer, the buffer doubles
  * up to the cap. A window that the application empties within an RTT is what limits the
@@ -61,13 +68,14 @@ final class ReceiveWindow {
      * @param shift  0 on a SYN (never scaled, RFC 7323 section 2.2), else our scale shift
      * @param queued bytes waiting for the application
      * @param mss    the receive MSS
+     * @param roomBytes what the receive frames still allowed can hold
      */
-    int advertise(int rcvNxt, int shift, int queued, int mss) {
+    int advertise(int rcvNxt, int shift, int queued, int mss, int roomBytes) {
         // In whole units of 2^shift. Rounding down could pull the right edge left: then the
         // current window is rounded up instead (as Linux does), so RCV.ADV never moves left
         // (RFC 7323 section 2.4).
         int current = remaining(rcvNxt);
-        int possible = possible(shift, queued);
+        int possible = possible(shift, queued, roomBytes);
         int window = possible - current >= swsThreshold(mss) ? possible : current;
         int field = window >>> shift;
         if (field << shift < current) {
@@ -77,10 +85,13 @@ final class ReceiveWindow {
         return field;
     }
 
-    /** @return whether the window has opened by enough to be worth an update of its own (RFC 1122 4.2.3.3) */
-    boolean worthUpdate(int rcvNxt, int shift, int queued, int mss) {
+    /**
+     * @param roomBytes what the receive frames still allowed can hold
+     * @return whether the window has opened by enough to be worth an update of its own (RFC 1122 4.2.3.3)
+     */
+    boolean worthUpdate(int rcvNxt, int shift, int queued, int mss, int roomBytes) {
         int current = remaining(rcvNxt);
-        int possible = possible(shift, queued);
+        int possible = possible(shift, queued, roomBytes);
         return possible - current >= swsThreshold(mss) && possible >= 2 * current;
     }
 
@@ -114,8 +125,8 @@ final class ReceiveWindow {
         return grew;
     }
 
-    private int possible(int shift, int queued) {
-        return Math.max(0, Math.min(bufferBytes - queued, TcpConnection.MAX_WINDOW << shift));
+    private int possible(int shift, int queued, int roomBytes) {
+        return Math.max(0, Math.min(Math.min(bufferBytes - queued, roomBytes), TcpConnection.MAX_WINDOW << shift));
     }
 
     private int swsThreshold(int mss) {

@@ -14,6 +14,8 @@ public final class TcpConfig {
     private final int sendBufferMaxBytes;
     private final int receiveBufferMaxBytes;
     private final int reassemblyFramesTotal;
+    private final int receiveFramesTotal;
+    private final int receiveFramesPerConnection;
     private final long initialRtoNs;
     private final long minRtoNs;
     private final long maxRtoNs;
@@ -48,6 +50,8 @@ public final class TcpConfig {
         this.sendBufferMaxBytes = Math.max(b.sendBufferMaxBytes, b.sendBufferBytes);
         this.receiveBufferMaxBytes = Math.max(b.receiveBufferMaxBytes, b.receiveBufferBytes);
         this.reassemblyFramesTotal = b.reassemblyFramesTotal;
+        this.receiveFramesTotal = b.receiveFramesTotal;
+        this.receiveFramesPerConnection = b.receiveFramesPerConnection;
         this.initialRtoNs = b.initialRtoNs;
         this.minRtoNs = b.minRtoNs;
         this.maxRtoNs = b.maxRtoNs;
@@ -95,6 +99,8 @@ public final class TcpConfig {
         b.sendBufferMaxBytes = sendBufferMaxBytes;
         b.receiveBufferMaxBytes = receiveBufferMaxBytes;
         b.reassemblyFramesTotal = reassemblyFramesTotal;
+        b.receiveFramesTotal = receiveFramesTotal;
+        b.receiveFramesPerConnection = receiveFramesPerConnection;
         b.initialRtoNs = initialRtoNs;
         b.minRtoNs = minRtoNs;
         b.maxRtoNs = maxRtoNs;
@@ -169,6 +175,24 @@ public final class TcpConfig {
      */
     public int reassemblyFramesTotal() {
         return reassemblyFramesTotal;
+    }
+
+    /**
+     * @return received frames all connections together may hold for data the applications
+     *         have not read, in order and out of order (see {@link ReceiveQueue}); keep it
+     *         a fraction of the link's receive pool so ARP, ICMP and other sockets still
+     *         find frames
+     */
+    public int receiveFramesTotal() {
+        return receiveFramesTotal;
+    }
+
+    /**
+     * @return received frames one connection may hold for unread data; its advertised window
+     *         never promises more than these frames hold (see {@link ReceiveWindow})
+     */
+    public int receiveFramesPerConnection() {
+        return receiveFramesPerConnection;
     }
 
     /** @return the RTO before any RTT sample (RFC 6298 section 2.1: 1 s) */
@@ -309,6 +333,8 @@ public final class TcpConfig {
         private int sendBufferMaxBytes = 4 << 20;
         private int receiveBufferMaxBytes = 4 << 20;
         private int reassemblyFramesTotal = 256;
+        private int receiveFramesTotal = 512;
+        private int receiveFramesPerConnection = 192;
         private long initialRtoNs = 1_000_000_000L;
         private long minRtoNs = 200_000_000L;
         private long maxRtoNs = 60_000_000_000L;
@@ -377,6 +403,27 @@ public final class TcpConfig {
          */
         public Builder reassemblyFramesTotal(int frames) {
             this.reassemblyFramesTotal = frames;
+            return this;
+        }
+
+        /**
+         * @param frames received frames all connections together hold for unread data,
+         *               1..2^24 (default 512: half of a 1024-frame receive pool, the other
+         *               half left to segments in flight, ARP, ICMP and UDP)
+         */
+        public Builder receiveFramesTotal(int frames) {
+            this.receiveFramesTotal = frames;
+            return this;
+        }
+
+        /**
+         * @param frames received frames one connection holds for unread data, 1..receiveFramesTotal
+         *               (default 192: 192 full-sized segments are 280 KB, above the default
+         *               256 KiB receive buffer, so the default window is unchanged; two slow
+         *               readers still leave a quarter of the layer's budget to the others)
+         */
+        public Builder receiveFramesPerConnection(int frames) {
+            this.receiveFramesPerConnection = frames;
             return this;
         }
 
@@ -546,6 +593,10 @@ public final class TcpConfig {
                     receiveBufferMaxBytes);
             check(reassemblyFramesTotal >= 0 && reassemblyFramesTotal <= (1 << 24), "reassemblyFramesTotal",
                     reassemblyFramesTotal);
+            check(receiveFramesTotal >= 1 && receiveFramesTotal <= (1 << 24), "receiveFramesTotal",
+                    receiveFramesTotal);
+            check(receiveFramesPerConnection >= 1 && receiveFramesPerConnection <= receiveFramesTotal,
+                    "receiveFramesPerConnection", receiveFramesPerConnection);
             check(minRtoNs > 0, "minRtoNs", minRtoNs);
             check(maxRtoNs >= minRtoNs, "maxRtoNs", maxRtoNs);
             check(initialRtoNs >= minRtoNs && initialRtoNs <= maxRtoNs, "initialRtoNs", initialRtoNs);

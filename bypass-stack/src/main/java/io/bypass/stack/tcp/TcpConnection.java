@@ -109,7 +109,7 @@ public final class TcpConnection {
     private final ReceiveWindow rcvWindow;
     private int rcvMss;
     private boolean finReceived;
-    private final ReceiveQueue rxQueue = new ReceiveQueue();
+    private final ReceiveQueue rxQueue;
     private boolean sndBufLocked;
     private final Reassembly reassembly;
     private int lastAckSent;
@@ -155,7 +155,9 @@ public final class TcpConnection {
         this.rcvMss = sndMss;
         this.rtt = new RttEstimator(config.initialRtoNs(), config.minRtoNs(), config.maxRtoNs());
         this.cc = CongestionControl.create(config.congestionAlgorithm());
-        this.reassembly = new Reassembly(config.reassemblyLimitSegments(), layer.reassemblyFrames());
+        this.reassembly = new Reassembly(config.reassemblyLimitSegments(), layer.reassemblyFrames(),
+                layer.receiveFrames());
+        this.rxQueue = new ReceiveQueue(layer.receiveFrames(), counters);
         this.rtxTimer = new Timer(this::onRetransmitTimer);
         this.ackTimer = new Timer(this::onDelayedAckTimer);
         this.waitTimer = new Timer(this::onWaitTimer);
@@ -972,10 +974,19 @@ public final class TcpConnection {
         }
         if (seq == rcvNxt) {
             if (length > 0) {
-                rxQueue.append(seg.frame, offset, length);
+                int accepted = rxQueue.append(seg.frame, offset, length, rxFramesAllowed() - reassembly.frames());
                 frameTaken = true;
-                rcvNxt += length;
-                pendingEvents |= SocketEvents.READABLE;
+                rcvNxt += accepted;
+                if (accepted > 0) {
+                    pendingEvents |= SocketEvents.READABLE;
+                }
+                if (accepted < length) {
+                    // No receive frame left for the rest, even after compacting (ReceiveQueue):
+                    // the peer sends it again. Acknowledge now so it learns where we are.
+                    counters.increment(Counter.TCP_RX_DROP_MEMORY);
+                    ackNow = true;
+                    return;
+                }
             }
             if (fin) {
                 // Anything held beyond the FIN is not data (RFC 9293 section 3.10.7.4 eighth step).
@@ -995,10 +1006,13 @@ public final class TcpConnection {
             }
         } else {
             counters.increment(Counter.TCP_RX_OUT_OF_ORDER);
-            int result = reassembly.insert(seg.frame, seq, offset, length, fin);
+            boolean mayHoldMore = rxQueue.frames() + reassembly.frames() < rxFramesAllowed();
+            int result = reassembly.insert(seg.frame, seq, offset, length, fin, mayHoldMore);
             frameTaken = true;
             if (result == Reassembly.FULL) {
                 counters.increment(Counter.TCP_RX_DROP_REASSEMBLY_FULL);
+            } else if (result == Reassembly.NO_MEMORY) {
+                counters.increment(Counter.TCP_RX_DROP_MEMORY);
             } else {
                 // The first SACK block reports the segment that triggered the ACK (RFC 2018 section 4).
                 sackBlocks.arrived(seq);
@@ -1352,7 +1366,7 @@ public final class TcpConnection {
     private void transmit(int seq, int flags, int from, int length, long nowNs) {
         boolean syn = (flags & SYN) != 0;
         // A SYN's window is never scaled (RFC 7323 section 2.2).
-        int window = rcvWindow.advertise(rcvNxt, syn ? 0 : options.rcvShift(), rxQueue.bytes(), rcvMss);
+        int window = rcvWindow.advertise(rcvNxt, syn ? 0 : options.rcvShift(), rxQueue.bytes(), rcvMss, rxRoomBytes());
         int ack = (flags & ACK) != 0 ? rcvNxt : 0;
         SegmentOptions o = out.options();
         if (syn) {
@@ -1596,12 +1610,30 @@ public final class TcpConnection {
 
     // ------------------------------------------------------------------ windows
 
+    /** @return receive frames this connection may hold: its share, as far as the layer's budget allows */
+    private int rxFramesAllowed() {
+        int held = rxQueue.frames() + reassembly.frames();
+        int allowed = Math.min(config.receiveFramesPerConnection(), held + layer.receiveFrames().free());
+        // An empty receive queue may always take one frame (ReceiveQueue): progress for every reader.
+        return rxQueue.frames() == 0 ? Math.max(allowed, Math.min(held + 1, config.receiveFramesPerConnection()))
+                : allowed;
+    }
+
+    /**
+     * @return bytes the receive frames this connection may still take can hold, a full-sized
+     *         segment each: the window never promises more (see {@link ReceiveWindow})
+     */
+    private int rxRoomBytes() {
+        int frames = rxFramesAllowed() - rxQueue.frames() - reassembly.frames();
+        return (int) Math.min(Integer.MAX_VALUE, Math.max(frames, 0) * (long) rcvMss);
+    }
+
     /** After a read: tell the peer when the window has opened by enough to matter (RFC 1122 4.2.3.3). */
     private void windowUpdateAfterRead(long nowNs) {
         if (state != TcpState.ESTABLISHED && state != TcpState.FIN_WAIT_1 && state != TcpState.FIN_WAIT_2) {
             return;
         }
-        if (rcvWindow.worthUpdate(rcvNxt, options.rcvShift(), rxQueue.bytes(), rcvMss)) {
+        if (rcvWindow.worthUpdate(rcvNxt, options.rcvShift(), rxQueue.bytes(), rcvMss, rxRoomBytes())) {
             sendAck(nowNs);
         }
     }

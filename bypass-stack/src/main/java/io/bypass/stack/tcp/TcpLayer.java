@@ -54,6 +54,7 @@ public final class TcpLayer implements TransportProtocol {
     private int nextEphemeral;
     private final SynCookies cookies;
     private final FrameBudget reassemblyFrames;
+    private final FrameBudget receiveFrames;
     /** Half-open (SYN-RECEIVED) connections over all listeners. */
     private int halfOpen;
 
@@ -71,6 +72,7 @@ public final class TcpLayer implements TransportProtocol {
         this.output = new SegmentOutput(ip, counters);
         this.cookies = new SynCookies(config.isnSecretHigh(), config.isnSecretLow());
         this.reassemblyFrames = new FrameBudget(config.reassemblyFramesTotal());
+        this.receiveFrames = new FrameBudget(config.receiveFramesTotal());
         this.rxChecksumVerified = ip.linkCapabilities().rxL4ChecksumVerified();
     }
 
@@ -161,6 +163,11 @@ public final class TcpLayer implements TransportProtocol {
     /** @return received frames all connections hold out of order now */
     public int reassemblyFramesHeld() {
         return reassemblyFrames.held();
+    }
+
+    /** @return received frames all connections hold for unread data, in order or not */
+    public int receiveFramesHeld() {
+        return receiveFrames.held();
     }
 
     /** @return connections in any state but LISTEN and CLOSED (TIME-WAIT included) */
@@ -460,6 +467,11 @@ public final class TcpLayer implements TransportProtocol {
 
     FrameBudget reassemblyFrames() {
         return reassemblyFrames;
+    }
+
+    /** @return the budget of frames all connections hold for unread data ({@link ReceiveQueue}) */
+    FrameBudget receiveFrames() {
+        return receiveFrames;
     }
 
     /** Half-open connections over all listeners went up or down by {@code delta}. */

@@ -6,8 +6,10 @@
  * ISNs (RFC 6528) and ephemeral ports (RFC 6056); and robustness: SYN cookies and
  * half-open limits against SYN floods (RFC 4987), keep-alive (RFC 1122 4.2.3.6), the user
  * timeout (RFC 5482) and what SO_LINGER needs; per-connection buffer sizes (SO_RCVBUF,
- * SO_SNDBUF) with auto-tuning up to configured caps, and a layer-wide bound on out-of-order
- * frames ({@link io.bypass.stack.tcp.FrameBudget}); path MTU discovery (RFC 1191) by vouching
+ * SO_SNDBUF) with auto-tuning up to configured caps, and layer-wide bounds on the received
+ * frames held out of order and for all unread data, with a per-connection share that bounds
+ * the window offered and compacts the receive queue under pressure
+ * ({@link io.bypass.stack.tcp.FrameBudget}); path MTU discovery (RFC 1191) by vouching
  * for the segments ICMP errors quote.
  *
  * <p>Not here: packet formats (in {@code wire}: {@code TcpHeader}, {@code TcpOptions}),

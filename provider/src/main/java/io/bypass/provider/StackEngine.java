@@ -3,7 +3,9 @@ package io.bypass.provider;
 import io.bypass.stack.Counter;
 import io.bypass.stack.NetworkStack;
 import io.bypass.stack.StackConfig;
+import io.bypass.stack.link.InMemoryLink;
 import io.bypass.stack.tcp.TcpConfig;
+import java.lang.foreign.Arena;
 
 import java.security.SecureRandom;
 import java.util.concurrent.ConcurrentHashMap;
@@ -40,12 +42,15 @@ final class StackEngine {
     private static final long IDLE_NS = TimeUnit.MILLISECONDS.toNanos(100);
     private static final int MAX_ROUNDS = 64;
     private static final int FRAMES_PER_PORT = 8192;
+    private static final int LOOPBACK_MTU = 1500;
 
     final ReentrantLock lock = new ReentrantLock();
     final NetworkStack server;
     final NetworkStack client;
-    private final LoopbackPort serverPort = new LoopbackPort(FRAMES_PER_PORT);
-    private final LoopbackPort clientPort = new LoopbackPort(FRAMES_PER_PORT);
+    /** The in-JVM loopback wire: frames never leave memory, so checksums are offloaded, as on Linux loopback. */
+    private final InMemoryLink[] ports = InMemoryLink.pair(Arena.ofShared(), FRAMES_PER_PORT, LOOPBACK_MTU, true);
+    private final InMemoryLink serverPort = ports[0];
+    private final InMemoryLink clientPort = ports[1];
     private final ConcurrentHashMap<Integer, Boolean> listenerPorts = new ConcurrentHashMap<>();
     private final Thread helper;
     private volatile long helperWakeNs;
@@ -54,7 +59,6 @@ final class StackEngine {
     private volatile boolean running = true;
 
     StackEngine(BypassConfig config) {
-        LoopbackPort.connect(serverPort, clientPort);
         SecureRandom random = new SecureRandom();
         TcpConfig tcp = TcpConfig.defaults().toBuilder()
                 .receiveBufferBytes(config.rcvbufBytes())
@@ -194,7 +198,8 @@ final class StackEngine {
     int framesInUse() {
         lock.lock();
         try {
-            return serverPort.framesInUse() + clientPort.framesInUse();
+            return serverPort.transmitFramesInUse() + serverPort.receiveFramesInUse()
+                    + clientPort.transmitFramesInUse() + clientPort.receiveFramesInUse();
         } finally {
             lock.unlock();
         }

@@ -4,11 +4,15 @@ import io.bypass.stack.buffer.Frame;
 import io.bypass.stack.buffer.FramePool;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 
 /**
  * One end of a point-to-point Ethernet link in memory, for benchmarks and for two stacks in
  * one process: what one end transmits, the other receives. Both ends are used by one thread
- * (the two stacks are polled in turn); there is no fence between them.
+ * (the two stacks are polled in turn, or under one lock); only {@link #pending()} may be read
+ * from another thread, as a hint, which is why the ring's tail is published with release
+ * semantics (a plain store on x86) and read there with acquire.
  *
  * <p>Each end has a transmit pool (frames it lends the stack to build packets in) and a
  * receive pool with a ring of the same size (a NIC's receive descriptors). {@link #transmit}
@@ -30,6 +34,16 @@ import java.lang.foreign.MemorySegment;
  * as tcpdump on Linux loopback does.
  */
 public final class InMemoryLink implements Link {
+    private static final VarHandle RING_TAIL;
+
+    static {
+        try {
+            RING_TAIL = MethodHandles.lookup().findVarHandle(InMemoryLink.class, "ringTail", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
     private final FramePool transmitPool;
     private final FramePool receivePool;
     private final Frame[] ring;
@@ -38,7 +52,7 @@ public final class InMemoryLink implements Link {
     private InMemoryLink peer;
     /** Index of the next frame to receive; grows without bound, masked into the ring. */
     private long ringHead;
-    /** Index where the peer puts the next arriving frame. */
+    /** Index where the peer puts the next arriving frame; written with release (see {@link #pending()}). */
     private long ringTail;
 
     private InMemoryLink(Arena arena, int frameCount, LinkCapabilities capabilities) {
@@ -111,7 +125,9 @@ public final class InMemoryLink implements Link {
         int length = sent.length();
         MemorySegment.copy(sent.memory(), sent.offset(), frame.memory(), 0, length);
         frame.window(0, length);
-        ring[(int) (ringTail++ & ringMask)] = frame;
+        ring[(int) (ringTail & ringMask)] = frame;
+        // Release: a thread that reads the new tail in pending() also sees the slot filled.
+        RING_TAIL.setRelease(this, ringTail + 1);
         return true;
     }
 
@@ -135,8 +151,14 @@ public final class InMemoryLink implements Link {
         return receivePool.inUse();
     }
 
-    /** @return frames received and not yet taken by {@link #receive} */
+    /**
+     * @return frames received and not yet taken by {@link #receive}; safe to call from any
+     *         thread as a hint (exact only for the thread that polls this end)
+     */
     public int pending() {
-        return (int) (ringTail - ringHead);
+        // Acquire pairs with the release in arrive(). Another thread may see the head out of
+        // step with the tail; that only makes the hint non-zero when nothing waits (one
+        // needless poll), never zero while a frame waits and the tail is visible.
+        return (int) ((long) RING_TAIL.getAcquire(this) - ringHead);
     }
 }

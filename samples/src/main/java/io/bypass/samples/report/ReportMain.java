@@ -28,6 +28,10 @@ public final class ReportMain {
      * @throws Exception on a failure to write the output
      */
     public static void main(String[] args) throws Exception {
+        if (args.length > 0 && (args[0].equals("--help") || args[0].equals("-h"))) {
+            System.out.println(ReportOptions.USAGE);
+            return;
+        }
         ReportOptions o;
         try {
             o = ReportOptions.parse(args);

@@ -26,6 +26,10 @@ public final class LatencyTool {
      * @throws Exception on a network failure
      */
     public static void main(String[] args) throws Exception {
+        if (args.length > 0 && (args[0].equals("--help") || args[0].equals("-h"))) {
+            System.out.println(ToolOptions.USAGE);
+            return;
+        }
         ToolOptions o;
         try {
             o = ToolOptions.parse(args);

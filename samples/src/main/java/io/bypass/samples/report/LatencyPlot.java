@@ -42,6 +42,7 @@ final class LatencyPlot {
         XYStyler styler = chart.getStyler();
         styler.setLegendPosition(Styler.LegendPosition.InsideNW);
         styler.setYAxisLogarithmic(true);
+        styler.setYAxisDecimalPattern("#,##0.#");
         styler.setXAxisMin(0.0);
         chart.setCustomXAxisTickLabelsFormatter(LatencyPlot::percentileLabel);
         int series = 0;

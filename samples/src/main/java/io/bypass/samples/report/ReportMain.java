@@ -53,7 +53,7 @@ public final class ReportMain {
      * @throws IOException if the output cannot be written
      * @throws InterruptedException if interrupted while a child runs
      */
-    public static boolean run(ReportOptions o, PrintStream progress) throws IOException, InterruptedException {
+    static boolean run(ReportOptions o, PrintStream progress) throws IOException, InterruptedException {
         // The plot is drawn off-screen; no display is needed or wanted.
         System.setProperty("java.awt.headless", "true");
         progress.printf(Locale.ROOT, "benchmark report: %d B x %,d round trips, bulk %,d bytes, %,d connections;"

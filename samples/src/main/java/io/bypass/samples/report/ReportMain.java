@@ -72,7 +72,14 @@ public final class ReportMain {
         progress.print(ReportTable.format(results, o));
         Files.createDirectories(o.out());
         Path png = o.out().resolve(PNG);
-        boolean plotted = LatencyPlot.write(png, results, o);
+        boolean plotted;
+        try {
+            plotted = LatencyPlot.write(png, results, o);
+        } catch (RuntimeException | java.awt.AWTError | UnsatisfiedLinkError e) {
+            // Headless AWT still needs fontconfig and a font to draw text; say so instead of failing.
+            progress.println("plot not written (" + e + "); on Debian: apt-get install fontconfig fonts-dejavu-core");
+            plotted = false;
+        }
         Path json = o.out().resolve(JSON);
         ReportJson.write(json, results, o, plotted ? PNG : null);
         progress.println();

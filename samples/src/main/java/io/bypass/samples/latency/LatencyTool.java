@@ -2,7 +2,6 @@ package io.bypass.samples.latency;
 
 import org.HdrHistogram.Histogram;
 
-import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.spi.SelectorProvider;
 import java.util.Base64;

@@ -13,7 +13,6 @@ import io.bypass.stack.StackCounters;
 import io.bypass.stack.time.Timer;
 import io.bypass.stack.time.TimerWheel;
 import io.bypass.stack.wire.Ipv4Address;
-import io.bypass.stack.wire.TcpOptions;
 import java.nio.ByteBuffer;
 
 /**
@@ -52,7 +51,7 @@ public final class TcpConnection {
     /** Longest persist backoff: the probe interval is RTO times 2^this, capped at the maximum RTO. */
     private static final int MAX_PERSIST_SHIFT = 16;
 
-    private final TcpLayer layer;
+    final TcpLayer layer;
     private final TcpConfig config;
     private final StackCounters counters;
     private final TimerWheel timers;
@@ -65,13 +64,13 @@ public final class TcpConnection {
     /** The listener that made this connection, until the application accepts it. */
     TcpListener parent;
 
-    private TcpState state = TcpState.CLOSED;
+    TcpState state = TcpState.CLOSED;
     private TcpError error = TcpError.NONE;
     /** An ICMP error that did not abort; reported if the connection then times out (RFC 1122 4.2.3.9). */
     private TcpError softError = TcpError.NONE;
     private SocketListener listener = SocketListener.NONE;
-    private int pendingEvents;
-    private boolean appClosed;
+    int pendingEvents;
+    boolean appClosed;
     private boolean noDelay;
 
     // Send sequence space (RFC 9293 section 3.3.1). SND.MAX is the highest SND.NXT so far:
@@ -102,23 +101,12 @@ public final class TcpConnection {
     /** Zero-window probes sent since the peer last acknowledged anything. */
     private int unansweredProbes;
 
-    // Receive sequence space. RCV.ADV is the right edge we last offered: it never moves left.
-    private int irs;
-    private int rcvNxt;
-    /** RCV.ADV, the right edge we last offered, and the receive buffer's size and tuning. */
-    private final ReceiveWindow rcvWindow;
-    private int rcvMss;
-    private boolean finReceived;
-    private final ReceiveQueue rxQueue;
     private boolean sndBufLocked;
-    private final Reassembly reassembly;
-    private int lastAckSent;
-    private boolean ackNow;
-    /** Whether the frame of the segment being processed was handed to a queue. */
-    private boolean frameTaken;
+
+    /** The receive side: receive sequence space, queues, ACKs and the window we offer. */
+    final Receiver rcv;
 
     private final Timer rtxTimer;
-    private final Timer ackTimer;
     private final Timer waitTimer;
     /** Keep-alive state, created only when the application configures keep-alive. */
     private Keepalive keepalive;
@@ -127,9 +115,8 @@ public final class TcpConnection {
     /** When the oldest unacknowledged data went out, or the last ACK of new data came. */
     private long unackedSinceNs;
 
-    private final OptionNegotiation options;
+    final OptionNegotiation options;
     private final SackScoreboard scoreboard = new SackScoreboard();
-    private final SackBlocks sackBlocks = new SackBlocks();
     private final ChallengeAckLimiter challengeAcks;
 
     TcpConnection(TcpLayer layer, int localIp, int localPort, int remoteIp, int remotePort, int iss,
@@ -152,21 +139,17 @@ public final class TcpConnection {
         this.sndMax = iss;
         this.bufferSeq = iss + 1;
         this.sndMss = Math.min(ourMss, DEFAULT_MSS);
-        this.rcvMss = sndMss;
         this.rtt = new RttEstimator(config.initialRtoNs(), config.minRtoNs(), config.maxRtoNs());
         this.cc = CongestionControl.create(config.congestionAlgorithm());
-        this.reassembly = new Reassembly(config.reassemblyLimitSegments(), layer.reassemblyFrames(),
-                layer.receiveFrames());
-        this.rxQueue = new ReceiveQueue(layer.receiveFrames(), counters);
         this.rtxTimer = new Timer(this::onRetransmitTimer);
-        this.ackTimer = new Timer(this::onDelayedAckTimer);
         this.waitTimer = new Timer(this::onWaitTimer);
         this.userTimeoutNs = config.userTimeoutNs();
         this.options = new OptionNegotiation(config,
                 OptionNegotiation.timestampOffset(config, localIp, localPort, remoteIp, remotePort));
         this.challengeAcks = new ChallengeAckLimiter(config.challengeAcksPerSecond());
         this.scoreboard.init(iss);
-        this.rcvWindow = new ReceiveWindow(config.receiveBufferBytes());
+        this.rcv = new Receiver(this, layer);
+        this.rcv.mss = sndMss;
     }
 
     /**
@@ -175,7 +158,7 @@ public final class TcpConnection {
      */
     void initialBuffers(int receiveBytes, int sendBytes) {
         if (receiveBytes > 0) {
-            rcvWindow.fix(receiveBytes);
+            rcv.window.fix(receiveBytes);
             options.receiveBufferLimit(receiveBytes);
         }
         sndBufLocked = sendBytes > 0;
@@ -211,12 +194,9 @@ public final class TcpConnection {
     boolean openFromCookie(Segment seg, int peerMss, int peerShift, boolean sack, long nowNs) {
         state = TcpState.SYN_RECEIVED;
         options.fromCookie(seg.options, peerShift, sack, nowNs);
-        irs = seg.seq - 1;
-        rcvNxt = seg.seq;
-        rcvWindow.rightEdge(rcvNxt + Math.min(rcvWindow.bufferBytes(), MAX_WINDOW));
-        lastAckSent = rcvNxt;
+        rcv.fromCookie(seg.seq);
         sndMss = Math.max(1, Math.min(ourMss, peerMss) - options.fixedOptionBytes());
-        rcvMss = sndMss;
+        rcv.mss = sndMss;
         sndNxt = iss + 1;
         sndMax = iss + 1;
         sndWl1 = seg.seq;
@@ -225,16 +205,13 @@ public final class TcpConnection {
     }
 
     private void synReceived(Segment seg, long nowNs) {
-        irs = seg.seq;
-        rcvNxt = irs + 1;
-        rcvWindow.rightEdge(rcvNxt);
-        lastAckSent = irs;
+        rcv.synReceived(seg.seq);
         options.peerSyn(seg.options, nowNs);
         int peerMss = seg.mss > 0 ? seg.mss : DEFAULT_MSS;
         // The MSS option counts no TCP options (RFC 6691): the timestamps every segment
         // carries come off the payload.
         sndMss = Math.max(1, Math.min(ourMss, peerMss) - options.fixedOptionBytes());
-        rcvMss = sndMss;
+        rcv.mss = sndMss;
         // The window of a SYN is never scaled (RFC 7323 section 2.2).
         sndWnd = seg.window;
         maxSndWnd = sndWnd;
@@ -271,17 +248,12 @@ public final class TcpConnection {
      *         peer's FIN, or the connection failed or was closed: see {@link #error()})
      */
     public int read(ByteBuffer dst, long nowNs) {
-        int n = rxQueue.read(dst);
+        int n = rcv.read(dst, rtt.srttNs() > 0 ? rtt.srttNs() : config.minRtoNs(), nowNs);
         if (n > 0) {
-            long periodNs = rtt.srttNs() > 0 ? rtt.srttNs() : config.minRtoNs();
-            if (rcvWindow.drained(n, nowNs, periodNs, config.receiveBufferMaxBytes())) {
-                counters.increment(Counter.TCP_RECEIVE_BUFFER_GROWN);
-            }
-            windowUpdateAfterRead(nowNs);
             flushEvents();
             return n;
         }
-        if (rxQueue.bytes() == 0 && (finReceived || error != TcpError.NONE || state == TcpState.CLOSED)) {
+        if (rcv.queue.bytes() == 0 && (rcv.finReceived || error != TcpError.NONE || state == TcpState.CLOSED)) {
             return -1;
         }
         return 0;
@@ -303,7 +275,7 @@ public final class TcpConnection {
         }
         appClosed = true;
         switch (state) {
-            case CLOSED -> rxQueue.clear();
+            case CLOSED -> rcv.queue.clear();
             case SYN_SENT -> {
                 // RFC 9293 section 3.10.4 deletes the TCB; but data already accepted by
                 // write() is kept as a promise: it goes out, then the FIN, once established.
@@ -313,9 +285,9 @@ public final class TcpConnection {
                     enterClosed(nowNs);
                 }
             }
-            case TIME_WAIT, CLOSING, LAST_ACK -> rxQueue.clear();
+            case TIME_WAIT, CLOSING, LAST_ACK -> rcv.queue.clear();
             default -> {
-                if (rxQueue.bytes() > 0 || reassembly.count() > 0) {
+                if (rcv.holdsData()) {
                     resetPeer(nowNs);
                     enterClosed(nowNs);
                 } else {
@@ -335,7 +307,7 @@ public final class TcpConnection {
         if (state != TcpState.CLOSED) {
             resetPeer(nowNs);
             counters.increment(Counter.TCP_ABORTS);
-            rxQueue.clear();
+            rcv.queue.clear();
             enterClosed(nowNs);
         }
         flushEvents();
@@ -355,7 +327,7 @@ public final class TcpConnection {
     public int readyOps() {
         int ops = 0;
         boolean failed = error != TcpError.NONE;
-        if (rxQueue.bytes() > 0 || finReceived || failed || state == TcpState.CLOSED) {
+        if (rcv.queue.bytes() > 0 || rcv.finReceived || failed || state == TcpState.CLOSED) {
             ops |= SocketEvents.READABLE;
         }
         if (sendSpace() > 0 || failed) {
@@ -380,7 +352,7 @@ public final class TcpConnection {
 
     /** @return received bytes the application can read now */
     public int available() {
-        return rxQueue.bytes();
+        return rcv.queue.bytes();
     }
 
     /** @return bytes {@link #write} would take now */
@@ -421,12 +393,12 @@ public final class TcpConnection {
      */
     public void receiveBufferBytes(int bytes) {
         checkBufferSize(bytes);
-        rcvWindow.fix(bytes);
+        rcv.window.fix(bytes);
     }
 
     /** @return the receive buffer's size now (grown by auto-tuning unless set) */
     public int receiveBufferBytes() {
-        return rcvWindow.bufferBytes();
+        return rcv.window.bufferBytes();
     }
 
     /**
@@ -606,7 +578,7 @@ public final class TcpConnection {
      * @return whether the frame was kept (payload queued); if not, the caller releases it
      */
     boolean segmentArrives(Segment seg, long nowNs) {
-        frameTaken = false;
+        rcv.frameTaken = false;
         counters.increment(Counter.TCP_SEGMENTS_IN);
         if (keepalive != null) {
             // Any segment from the peer shows it alive (RFC 1122 section 4.2.3.6).
@@ -619,12 +591,12 @@ public final class TcpConnection {
         }
         if (state != TcpState.CLOSED) {
             output(nowNs);
-            if (ackNow) {
+            if (rcv.ackNow) {
                 sendAck(nowNs);
             }
         }
         flushEvents();
-        return frameTaken;
+        return rcv.frameTaken;
     }
 
     /** RFC 9293 section 3.10.7.3, SYN-SENT. */
@@ -657,7 +629,7 @@ public final class TcpConnection {
         if (ackAcceptable) {
             acknowledgeSyn(seg.ack, nowNs);
             establish(nowNs);
-            ackNow = true;
+            rcv.ackNow = true;
         } else {
             // Simultaneous open (RFC 9293 section 3.5, figure 8): answer with SYN-ACK.
             state = TcpState.SYN_RECEIVED;
@@ -667,7 +639,7 @@ public final class TcpConnection {
 
     /** RFC 9293 section 3.10.7.4: SYN-RECEIVED and the synchronized states. */
     private void otherArrives(Segment seg, long nowNs) {
-        if (state == TcpState.SYN_RECEIVED && seg.has(SYN) && !seg.has(RST) && seg.seq == irs) {
+        if (state == TcpState.SYN_RECEIVED && seg.has(SYN) && !seg.has(RST) && rcv.isSyn(seg.seq)) {
             if (!seg.has(ACK)) {
                 // Our SYN-ACK was lost and the peer repeated its SYN: repeat the SYN-ACK.
                 sndNxt = iss;
@@ -680,7 +652,7 @@ public final class TcpConnection {
                 sndWl1 = seg.seq;
                 sndWl2 = seg.ack;
                 establish(nowNs);
-                ackNow = true;
+                rcv.ackNow = true;
             } else {
                 sendReset(seg.ack, 0, RST, nowNs);
             }
@@ -689,40 +661,40 @@ public final class TcpConnection {
         // PAWS (RFC 7323 section 5.3, R1) before the window test: an old duplicate is ACKed and dropped.
         if (options.pawsRejects(seg.options, seg.has(RST), nowNs)) {
             counters.increment(Counter.TCP_PAWS_REJECTED);
-            ackNow = true;
+            rcv.ackNow = true;
             return;
         }
         // First: is the segment in the receive window?
-        int window = rcvWindow.remaining(rcvNxt);
+        int window = rcv.window.remaining(rcv.nxt);
         boolean ackOnly = false;
         // A bare FIN at RCV.NXT takes no buffer space: accepted even by a zero window, as
         // Linux does, so that a peer closing towards a slow reader does not time out.
-        boolean bareFin = window == 0 && seg.seq == rcvNxt && seg.payloadLength == 0 && seg.has(FIN)
+        boolean bareFin = window == 0 && seg.seq == rcv.nxt && seg.payloadLength == 0 && seg.has(FIN)
                 && !seg.has(SYN) && !seg.has(RST);
-        if (!bareFin && !acceptable(seg.seq, seg.sequenceLength(), window)) {
+        if (!bareFin && !rcv.acceptable(seg.seq, seg.sequenceLength(), window)) {
             if (seg.has(RST)) {
                 counters.increment(Counter.TCP_RX_OUT_OF_WINDOW);
                 return;
             }
-            if (window == 0 && seg.seq == rcvNxt && seg.has(ACK) && !seg.has(SYN)) {
+            if (window == 0 && seg.seq == rcv.nxt && seg.has(ACK) && !seg.has(SYN)) {
                 // "Special allowance should be made to accept valid ACKs" with a zero window.
                 ackOnly = true;
-                ackNow = true;
+                rcv.ackNow = true;
             } else {
                 counters.increment(Counter.TCP_RX_OUT_OF_WINDOW);
                 if (state == TcpState.TIME_WAIT && seg.has(FIN)) {
                     // A retransmitted FIN: acknowledge it and restart the 2 MSL wait.
                     timers.schedule(waitTimer, nowNs + config.timeWaitNs());
                 }
-                ackNow = true;
+                rcv.ackNow = true;
                 return;
             }
         }
         // TS.Recent follows acceptable segments (RFC 7323 section 4.3, R3).
-        options.updateRecent(seg.options, seg.seq, lastAckSent, nowNs);
+        options.updateRecent(seg.options, seg.seq, rcv.lastAckSent, nowNs);
         // Second: RST, accepted only at exactly RCV.NXT (RFC 5961 section 3.2).
         if (seg.has(RST)) {
-            if (seg.seq != rcvNxt) {
+            if (seg.seq != rcv.nxt) {
                 challengeAck(nowNs);
                 return;
             }
@@ -767,39 +739,17 @@ public final class TcpConnection {
             return;
         }
         // Seventh and eighth: the text and FIN.
-        processText(seg, nowNs);
+        rcv.processText(seg, nowNs);
     }
 
     /** A challenge ACK (RFC 5961 sections 3.2, 4.2, 5.2), within the rate limit of section 7. */
     private void challengeAck(long nowNs) {
         if (challengeAcks.tryAcquire(nowNs)) {
-            ackNow = true;
+            rcv.ackNow = true;
             counters.increment(Counter.TCP_CHALLENGE_ACKS);
         } else {
             counters.increment(Counter.TCP_CHALLENGE_ACKS_LIMITED);
         }
-    }
-
-    /**
-     * RFC 9293 section 3.10.7.4, first step: the acceptability test.
-     *
-     * <pre>
-     *  length  window  acceptable when
-     *  0       0       SEG.SEQ = RCV.NXT
-     *  0       >0      RCV.NXT =< SEG.SEQ < RCV.NXT+RCV.WND
-     *  >0      0       never
-     *  >0      >0      the first or the last byte is in the window
-     * </pre>
-     */
-    private boolean acceptable(int seq, int length, int window) {
-        if (length == 0) {
-            return window == 0 ? seq == rcvNxt : SeqNum.inRange(seq, rcvNxt, rcvNxt + window);
-        }
-        if (window == 0) {
-            return false;
-        }
-        return SeqNum.inRange(seq, rcvNxt, rcvNxt + window)
-                || SeqNum.inRange(seq + length - 1, rcvNxt, rcvNxt + window);
     }
 
     /**
@@ -934,117 +884,6 @@ public final class TcpConnection {
         }
     }
 
-    /** Text and FIN processing, RFC 9293 section 3.10.7.4 seventh and eighth steps. */
-    private void processText(Segment seg, long nowNs) {
-        if (state != TcpState.ESTABLISHED && state != TcpState.FIN_WAIT_1 && state != TcpState.FIN_WAIT_2) {
-            // CLOSE-WAIT, CLOSING, LAST-ACK, TIME-WAIT: the peer already sent FIN; ignore.
-            return;
-        }
-        int seq = seg.seq;
-        int length = seg.payloadLength;
-        int offset = seg.payloadOffset;
-        boolean fin = seg.has(FIN);
-        if (length == 0 && !fin) {
-            return;
-        }
-        int skip = rcvNxt - seq;
-        if (skip > 0) {
-            if (skip > length) {
-                return;
-            }
-            offset += skip;
-            length -= skip;
-            seq = rcvNxt;
-        }
-        int room = rcvWindow.rightEdge() - seq;
-        if (length > room) {
-            // Beyond the right edge we offered: trimmed, and a FIN after it is not ours yet.
-            length = Math.max(room, 0);
-            fin = false;
-        }
-        if (length == 0 && !fin) {
-            return;
-        }
-        if (appClosed && length > 0) {
-            // Nobody will read it: reset the peer (RFC 9293 section 3.10.4, RFC 2525 section 2.17).
-            resetPeer(nowNs);
-            counters.increment(Counter.TCP_ABORTS);
-            enterClosed(nowNs);
-            return;
-        }
-        if (seq == rcvNxt) {
-            if (length > 0) {
-                int accepted = rxQueue.append(seg.frame, offset, length, rxFramesAllowed() - reassembly.frames());
-                frameTaken = true;
-                rcvNxt += accepted;
-                if (accepted > 0) {
-                    pendingEvents |= SocketEvents.READABLE;
-                }
-                if (accepted < length) {
-                    // No receive frame left for the rest, even after compacting (ReceiveQueue):
-                    // the peer sends it again. Acknowledge now so it learns where we are.
-                    counters.increment(Counter.TCP_RX_DROP_MEMORY);
-                    ackNow = true;
-                    return;
-                }
-            }
-            if (fin) {
-                // Anything held beyond the FIN is not data (RFC 9293 section 3.10.7.4 eighth step).
-                reassembly.clear();
-            } else if (reassembly.count() > 0) {
-                rcvNxt = reassembly.drain(rcvNxt, rxQueue);
-                fin = reassembly.finReached();
-                // Filling a gap is acknowledged at once (RFC 5681 section 4.2).
-                ackNow = true;
-                pendingEvents |= SocketEvents.READABLE;
-            }
-            if (fin) {
-                rcvNxt++;
-                finArrived(nowNs);
-            } else {
-                delayAck(nowNs);
-            }
-        } else {
-            counters.increment(Counter.TCP_RX_OUT_OF_ORDER);
-            boolean mayHoldMore = rxQueue.frames() + reassembly.frames() < rxFramesAllowed();
-            int result = reassembly.insert(seg.frame, seq, offset, length, fin, mayHoldMore);
-            frameTaken = true;
-            if (result == Reassembly.FULL) {
-                counters.increment(Counter.TCP_RX_DROP_REASSEMBLY_FULL);
-            } else if (result == Reassembly.NO_MEMORY) {
-                counters.increment(Counter.TCP_RX_DROP_MEMORY);
-            } else {
-                // The first SACK block reports the segment that triggered the ACK (RFC 2018 section 4).
-                sackBlocks.arrived(seq);
-            }
-            // An out-of-order segment is acknowledged at once: a duplicate ACK (RFC 5681 section 4.2).
-            ackNow = true;
-        }
-    }
-
-    /** The peer's FIN is in sequence (RFC 9293 section 3.10.7.4 eighth step). */
-    private void finArrived(long nowNs) {
-        finReceived = true;
-        ackNow = true;
-        pendingEvents |= SocketEvents.READABLE;
-        switch (state) {
-            case ESTABLISHED -> state = TcpState.CLOSE_WAIT;
-            case FIN_WAIT_1 -> state = TcpState.CLOSING;
-            case FIN_WAIT_2 -> enterTimeWait(nowNs);
-            default -> {
-            }
-        }
-    }
-
-    /** Delayed ACK (RFC 1122 section 4.2.3.2, RFC 5681 section 4.2): at least every second full segment. */
-    private void delayAck(long nowNs) {
-        if (rcvNxt - lastAckSent >= 2 * rcvMss || config.delayedAckTimeoutNs() == 0) {
-            ackNow = true;
-        } else if (!ackTimer.isScheduled()) {
-            timers.schedule(ackTimer, nowNs + config.delayedAckTimeoutNs());
-        }
-    }
-
     /** The SYN we sent is acknowledged (active open's SYN-ACK, or the passive side's third ACK). */
     private void acknowledgeSyn(int ack, long nowNs) {
         synAcked = true;
@@ -1130,7 +969,7 @@ public final class TcpConnection {
      * 3.10.7.4 and RFC 6191 without timestamps: its sequence number is above RCV.NXT).
      */
     boolean acceptsNewSyn(int seq) {
-        return state == TcpState.TIME_WAIT && SeqNum.gt(seq, rcvNxt);
+        return state == TcpState.TIME_WAIT && SeqNum.gt(seq, rcv.nxt);
     }
 
     /** @return the highest sequence number sent; a new incarnation's ISS must lie beyond it */
@@ -1270,18 +1109,7 @@ public final class TcpConnection {
      * (timestamps) and room for SACK blocks while we hold out-of-order data.
      */
     private int segmentMss() {
-        return Math.max(1, sndMss - sackOptionBytes());
-    }
-
-    private int sackOptionBytes() {
-        int blocks = options.sack() ? Math.min(reassembly.count(), maxSackBlocks()) : 0;
-        return blocks == 0 ? 0 : TcpOptions.SACK_HEADER_LENGTH + TcpOptions.SACK_BLOCK_LENGTH * blocks;
-    }
-
-    /** SACK blocks that fit beside the timestamps in 40 option bytes: 3 with, 4 without (RFC 2018 section 3). */
-    private int maxSackBlocks() {
-        return (TcpOptions.MAX_LENGTH - options.fixedOptionBytes() - TcpOptions.SACK_HEADER_LENGTH)
-                / TcpOptions.SACK_BLOCK_LENGTH;
+        return Math.max(1, sndMss - rcv.sackOptionBytes());
     }
 
     /**
@@ -1355,7 +1183,7 @@ public final class TcpConnection {
      * retransmitting would ignore each other's ACKs for ever. SND.MAX is what RFC 9293 calls
      * SND.NXT in a stack that does not rewind (Linux's snd_nxt).
      */
-    private void sendAck(long nowNs) {
+    void sendAck(long nowNs) {
         transmit(sndMax, ACK, 0, 0, nowNs);
     }
 
@@ -1366,8 +1194,8 @@ public final class TcpConnection {
     private void transmit(int seq, int flags, int from, int length, long nowNs) {
         boolean syn = (flags & SYN) != 0;
         // A SYN's window is never scaled (RFC 7323 section 2.2).
-        int window = rcvWindow.advertise(rcvNxt, syn ? 0 : options.rcvShift(), rxQueue.bytes(), rcvMss, rxRoomBytes());
-        int ack = (flags & ACK) != 0 ? rcvNxt : 0;
+        int window = rcv.advertise(syn);
+        int ack = (flags & ACK) != 0 ? rcv.nxt : 0;
         SegmentOptions o = out.options();
         if (syn) {
             if (state == TcpState.SYN_SENT) {
@@ -1377,21 +1205,19 @@ public final class TcpConnection {
             }
         } else if ((flags & RST) == 0) {
             options.stamp(o, nowNs);
-            if ((flags & ACK) != 0 && options.sack() && reassembly.count() > 0) {
-                sackBlocks.fill(o, reassembly, maxSackBlocks());
+            if ((flags & ACK) != 0 && rcv.reportsSack()) {
+                rcv.sackBlocks.fill(o, rcv.reassembly, rcv.maxSackBlocks());
             }
         }
         out.send(localIp, localPort, remoteIp, remotePort, seq, ack, flags, window, o, sendBuffer, from, length,
                 nowNs);
         if ((flags & ACK) != 0) {
-            lastAckSent = rcvNxt;
-            ackNow = false;
-            timers.cancel(ackTimer);
+            rcv.ackSent();
         }
     }
 
     /** Sends RST as ABORT and an unread close do (RFC 9293 section 3.10.5); SND.MAX as in {@link #sendAck}. */
-    private void resetPeer(long nowNs) {
+    void resetPeer(long nowNs) {
         if (state == TcpState.SYN_RECEIVED || state.synchronizedState() && state != TcpState.TIME_WAIT) {
             transmit(sndMax, RST | ACK, 0, 0, nowNs);
         }
@@ -1438,7 +1264,7 @@ public final class TcpConnection {
         } else if (sndMax != sndUna) {
             retransmissionTimeout(nowNs);
         }
-        if (state != TcpState.CLOSED && ackNow) {
+        if (state != TcpState.CLOSED && rcv.ackNow) {
             sendAck(nowNs);
         }
         flushEvents();
@@ -1565,13 +1391,6 @@ public final class TcpConnection {
         flushEvents();
     }
 
-    private void onDelayedAckTimer(long nowNs) {
-        if (state != TcpState.CLOSED && lastAckSent != rcvNxt) {
-            sendAck(nowNs);
-        }
-        flushEvents();
-    }
-
     private void onWaitTimer(long nowNs) {
         if (state == TcpState.TIME_WAIT || state == TcpState.FIN_WAIT_2) {
             enterClosed(nowNs);
@@ -1610,34 +1429,6 @@ public final class TcpConnection {
 
     // ------------------------------------------------------------------ windows
 
-    /** @return receive frames this connection may hold: its share, as far as the layer's budget allows */
-    private int rxFramesAllowed() {
-        int held = rxQueue.frames() + reassembly.frames();
-        int allowed = Math.min(config.receiveFramesPerConnection(), held + layer.receiveFrames().free());
-        // An empty receive queue may always take one frame (ReceiveQueue): progress for every reader.
-        return rxQueue.frames() == 0 ? Math.max(allowed, Math.min(held + 1, config.receiveFramesPerConnection()))
-                : allowed;
-    }
-
-    /**
-     * @return bytes the receive frames this connection may still take can hold, a full-sized
-     *         segment each: the window never promises more (see {@link ReceiveWindow})
-     */
-    private int rxRoomBytes() {
-        int frames = rxFramesAllowed() - rxQueue.frames() - reassembly.frames();
-        return (int) Math.min(Integer.MAX_VALUE, Math.max(frames, 0) * (long) rcvMss);
-    }
-
-    /** After a read: tell the peer when the window has opened by enough to matter (RFC 1122 4.2.3.3). */
-    private void windowUpdateAfterRead(long nowNs) {
-        if (state != TcpState.ESTABLISHED && state != TcpState.FIN_WAIT_1 && state != TcpState.FIN_WAIT_2) {
-            return;
-        }
-        if (rcvWindow.worthUpdate(rcvNxt, options.rcvShift(), rxQueue.bytes(), rcvMss, rxRoomBytes())) {
-            sendAck(nowNs);
-        }
-    }
-
     // ------------------------------------------------------------------ closing
 
     private void queueFin(long nowNs) {
@@ -1666,7 +1457,7 @@ public final class TcpConnection {
         timers.schedule(waitTimer, nowNs + config.timeWaitNs());
     }
 
-    private void enterTimeWait(long nowNs) {
+    void enterTimeWait(long nowNs) {
         state = TcpState.TIME_WAIT;
         persisting = false;
         timers.cancel(rtxTimer);
@@ -1680,7 +1471,7 @@ public final class TcpConnection {
     private void fail(TcpError why, long nowNs) {
         error = why;
         counters.increment(Counter.TCP_ABORTS);
-        rxQueue.clear();
+        rcv.queue.clear();
         if (!passive && !synAcked) {
             pendingEvents |= SocketEvents.CONNECTED;
         }
@@ -1688,22 +1479,17 @@ public final class TcpConnection {
         enterClosed(nowNs);
     }
 
-    private void enterClosed(long nowNs) {
+    void enterClosed(long nowNs) {
         if (state == TcpState.CLOSED) {
             return;
         }
         state = TcpState.CLOSED;
         timers.cancel(rtxTimer);
-        timers.cancel(ackTimer);
         timers.cancel(waitTimer);
         if (keepalive != null) {
             timers.cancel(keepalive.timer);
         }
-        reassembly.clear();
-        sackBlocks.clear();
-        if (appClosed || error != TcpError.NONE) {
-            rxQueue.clear();
-        }
+        rcv.closed(appClosed || error != TcpError.NONE);
         releaseSendBuffer();
         layer.unregister(this);
         pendingEvents |= SocketEvents.CLOSED | SocketEvents.READABLE;
@@ -1724,7 +1510,7 @@ public final class TcpConnection {
         return bufferSeq + bufferedBytes();
     }
 
-    private void flushEvents() {
+    void flushEvents() {
         int events = pendingEvents;
         if (events != 0) {
             pendingEvents = 0;

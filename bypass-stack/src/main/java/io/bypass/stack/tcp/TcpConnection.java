@@ -48,8 +48,6 @@ public final class TcpConnection {
     static final int MAX_WINDOW = 65_535;
     /** MSS assumed when the peer sends no MSS option (RFC 9293 section 3.7.1). */
     static final int DEFAULT_MSS = 536;
-    /** Longest persist backoff: the probe interval is RTO times 2^this, capped at the maximum RTO. */
-    private static final int MAX_PERSIST_SHIFT = 16;
 
     final TcpLayer layer;
     private final TcpConfig config;
@@ -71,37 +69,17 @@ public final class TcpConnection {
     private SocketListener listener = SocketListener.NONE;
     int pendingEvents;
     boolean appClosed;
-    private boolean noDelay;
 
-    // Send sequence space (RFC 9293 section 3.3.1). SND.MAX is the highest SND.NXT so far:
-    // after a timeout SND.NXT goes back to SND.UNA and the segments are sent again.
-    private SendBuffer sendBuffer;
-    private final int iss;
-    private int sndUna;
-    private int sndNxt;
-    private int sndMax;
-    private int sndWnd;
-    private int sndWl1;
-    private int sndWl2;
-    private int maxSndWnd;
-    /** Sequence number of the send buffer's first byte (SND.UNA once the SYN is acknowledged). */
-    private int bufferSeq;
-    private boolean synAcked;
-    private boolean finQueued;
-    private int sndMss;
+    /** The send side: send sequence space, send queue, segmentation and window probing. */
+    final Sender snd;
     private final int ourMss;
-    private CongestionControl cc;
+    CongestionControl cc;
     private final RttEstimator rtt;
     private boolean rttTiming;
     private int rttEndSeq;
     private long rttStartNs;
     private int retries;
     private boolean persisting;
-    private int persistShift;
-    /** Zero-window probes sent since the peer last acknowledged anything. */
-    private int unansweredProbes;
-
-    private boolean sndBufLocked;
 
     /** The receive side: receive sequence space, queues, ACKs and the window we offer. */
     final Receiver rcv;
@@ -116,7 +94,7 @@ public final class TcpConnection {
     private long unackedSinceNs;
 
     final OptionNegotiation options;
-    private final SackScoreboard scoreboard = new SackScoreboard();
+    final SackScoreboard scoreboard = new SackScoreboard();
     private final ChallengeAckLimiter challengeAcks;
 
     TcpConnection(TcpLayer layer, int localIp, int localPort, int remoteIp, int remotePort, int iss,
@@ -130,15 +108,9 @@ public final class TcpConnection {
         this.localPort = localPort;
         this.remoteIp = remoteIp;
         this.remotePort = remotePort;
-        this.iss = iss;
         this.ourMss = ourMss;
         this.passive = passive;
-        this.sendBuffer = sendBuffer;
-        this.sndUna = iss;
-        this.sndNxt = iss;
-        this.sndMax = iss;
-        this.bufferSeq = iss + 1;
-        this.sndMss = Math.min(ourMss, DEFAULT_MSS);
+        this.snd = new Sender(this, layer, iss, ourMss, sendBuffer);
         this.rtt = new RttEstimator(config.initialRtoNs(), config.minRtoNs(), config.maxRtoNs());
         this.cc = CongestionControl.create(config.congestionAlgorithm());
         this.rtxTimer = new Timer(this::onRetransmitTimer);
@@ -149,7 +121,7 @@ public final class TcpConnection {
         this.challengeAcks = new ChallengeAckLimiter(config.challengeAcksPerSecond());
         this.scoreboard.init(iss);
         this.rcv = new Receiver(this, layer);
-        this.rcv.mss = sndMss;
+        this.rcv.mss = snd.mss;
     }
 
     /**
@@ -161,7 +133,7 @@ public final class TcpConnection {
             rcv.window.fix(receiveBytes);
             options.receiveBufferLimit(receiveBytes);
         }
-        sndBufLocked = sendBytes > 0;
+        snd.bufferLocked = sendBytes > 0;
     }
 
     // ------------------------------------------------------------------ opening
@@ -169,7 +141,7 @@ public final class TcpConnection {
     /** Active open (RFC 9293 section 3.10.1): sends the SYN. */
     void openActive(long nowNs) {
         state = TcpState.SYN_SENT;
-        output(nowNs);
+        snd.output(nowNs);
         flushEvents();
     }
 
@@ -177,7 +149,7 @@ public final class TcpConnection {
     void openPassive(Segment seg, long nowNs) {
         state = TcpState.SYN_RECEIVED;
         synReceived(seg, nowNs);
-        output(nowNs);
+        snd.output(nowNs);
         flushEvents();
     }
 
@@ -195,12 +167,8 @@ public final class TcpConnection {
         state = TcpState.SYN_RECEIVED;
         options.fromCookie(seg.options, peerShift, sack, nowNs);
         rcv.fromCookie(seg.seq);
-        sndMss = Math.max(1, Math.min(ourMss, peerMss) - options.fixedOptionBytes());
-        rcv.mss = sndMss;
-        sndNxt = iss + 1;
-        sndMax = iss + 1;
-        sndWl1 = seg.seq;
-        sndWl2 = seg.ack;
+        snd.fromCookie(seg, Math.max(1, Math.min(ourMss, peerMss) - options.fixedOptionBytes()));
+        rcv.mss = snd.mss;
         return segmentArrives(seg, nowNs);
     }
 
@@ -210,13 +178,8 @@ public final class TcpConnection {
         int peerMss = seg.mss > 0 ? seg.mss : DEFAULT_MSS;
         // The MSS option counts no TCP options (RFC 6691): the timestamps every segment
         // carries come off the payload.
-        sndMss = Math.max(1, Math.min(ourMss, peerMss) - options.fixedOptionBytes());
-        rcv.mss = sndMss;
-        // The window of a SYN is never scaled (RFC 7323 section 2.2).
-        sndWnd = seg.window;
-        maxSndWnd = sndWnd;
-        sndWl1 = seg.seq;
-        sndWl2 = seg.ack;
+        snd.peerSyn(seg, Math.max(1, Math.min(ourMss, peerMss) - options.fixedOptionBytes()));
+        rcv.mss = snd.mss;
     }
 
     // ------------------------------------------------------------------ application API
@@ -230,13 +193,10 @@ public final class TcpConnection {
     public int write(ByteBuffer src, long nowNs) {
         // Data written while connecting is queued and sent once established.
         boolean open = canWrite() || state == TcpState.SYN_SENT || state == TcpState.SYN_RECEIVED;
-        if (!open || finQueued || sendBuffer == null) {
+        if (!open || snd.finQueued || snd.buffer == null) {
             return 0;
         }
-        int n = sendBuffer.write(src);
-        if (n > 0 && synAcked) {
-            output(nowNs);
-        }
+        int n = snd.write(src, nowNs);
         flushEvents();
         return n;
     }
@@ -279,7 +239,7 @@ public final class TcpConnection {
             case SYN_SENT -> {
                 // RFC 9293 section 3.10.4 deletes the TCB; but data already accepted by
                 // write() is kept as a promise: it goes out, then the FIN, once established.
-                if (bufferedBytes() > 0) {
+                if (snd.bufferedBytes() > 0) {
                     queueFin(nowNs);
                 } else {
                     enterClosed(nowNs);
@@ -333,7 +293,7 @@ public final class TcpConnection {
         if (sendSpace() > 0 || failed) {
             ops |= SocketEvents.WRITABLE;
         }
-        if (synAcked || failed) {
+        if (snd.synAcked || failed) {
             ops |= SocketEvents.CONNECTED;
         }
         if (state == TcpState.CLOSED) {
@@ -357,7 +317,7 @@ public final class TcpConnection {
 
     /** @return bytes {@link #write} would take now */
     public int sendSpace() {
-        return canWrite() && sendBuffer != null ? sendBuffer.free() : 0;
+        return snd.space();
     }
 
     /** @return our address */
@@ -382,7 +342,7 @@ public final class TcpConnection {
 
     /** Turns Nagle's algorithm (RFC 896, RFC 9293 section 3.7.4) off ({@code true}) or on. */
     public void setNoDelay(boolean on) {
-        this.noDelay = on;
+        snd.noDelay = on;
     }
 
     /**
@@ -409,19 +369,15 @@ public final class TcpConnection {
      */
     public void sendBufferBytes(int bytes) {
         checkBufferSize(bytes);
-        sndBufLocked = true;
-        if (sendBuffer != null) {
-            if (bytes > sendBuffer.capacity()) {
-                layer.grow(sendBuffer, bytes);
-            }
-            sendBuffer.size(bytes);
+        snd.bufferBytes(bytes);
+        if (snd.buffer != null) {
             flushEvents();
         }
     }
 
     /** @return the send buffer's size now (grown by auto-tuning unless set), 0 once released */
     public int sendBufferBytes() {
-        return sendBuffer == null ? 0 : sendBuffer.size();
+        return snd.buffer == null ? 0 : snd.buffer.size();
     }
 
     private static void checkBufferSize(int bytes) {
@@ -432,7 +388,7 @@ public final class TcpConnection {
 
     /** @return the MSS we send with (the smaller of the peer's and ours, lowered by PMTU discovery) */
     public int mss() {
-        return sndMss;
+        return snd.mss;
     }
 
     /** @return the current retransmission timeout in nanoseconds */
@@ -519,11 +475,7 @@ public final class TcpConnection {
      *         once (true once the connection is closed)
      */
     public boolean allSent() {
-        if (sendBuffer == null) {
-            return true;
-        }
-        int end = finSeq() + (finQueued ? 1 : 0);
-        return synAcked && SeqNum.ge(sndMax, end);
+        return snd.allSent();
     }
 
     /**
@@ -532,11 +484,7 @@ public final class TcpConnection {
      * acknowledged by the peer, or the connection is gone ({@link #abort} is linger 0).
      */
     public boolean allAcknowledged() {
-        if (sendBuffer == null) {
-            return true;
-        }
-        int end = finSeq() + (finQueued ? 1 : 0);
-        return synAcked && SeqNum.ge(sndUna, end);
+        return snd.allAcknowledged();
     }
 
     /** @return the congestion control algorithm this connection runs */
@@ -554,8 +502,8 @@ public final class TcpConnection {
             return;
         }
         CongestionControl next = CongestionControl.create(algorithm);
-        if (synAcked) {
-            next.continueFrom(cc, sndMss, sndUna);
+        if (snd.synAcked) {
+            next.continueFrom(cc, snd.mss, snd.una);
         }
         cc = next;
     }
@@ -566,8 +514,9 @@ public final class TcpConnection {
                 + Ipv4Address.toString(remoteIp) + ":" + remotePort + " " + state + "]";
     }
 
-    private boolean canWrite() {
-        return (state == TcpState.ESTABLISHED || state == TcpState.CLOSE_WAIT) && !finQueued;
+    /** @return whether the application may write: established (or the peer closed) and no FIN queued */
+    boolean canWrite() {
+        return (state == TcpState.ESTABLISHED || state == TcpState.CLOSE_WAIT) && !snd.finQueued;
     }
 
     // ------------------------------------------------------------------ segment arrival
@@ -590,7 +539,7 @@ public final class TcpConnection {
             otherArrives(seg, nowNs);
         }
         if (state != TcpState.CLOSED) {
-            output(nowNs);
+            snd.output(nowNs);
             if (rcv.ackNow) {
                 sendAck(nowNs);
             }
@@ -603,7 +552,7 @@ public final class TcpConnection {
     private void synSentArrives(Segment seg, long nowNs) {
         boolean ackAcceptable = false;
         if (seg.has(ACK)) {
-            if (SeqNum.le(seg.ack, iss) || SeqNum.gt(seg.ack, sndMax)) {
+            if (SeqNum.le(seg.ack, snd.iss) || SeqNum.gt(seg.ack, snd.max)) {
                 if (!seg.has(RST)) {
                     sendReset(seg.ack, 0, RST, nowNs);
                 }
@@ -633,7 +582,7 @@ public final class TcpConnection {
         } else {
             // Simultaneous open (RFC 9293 section 3.5, figure 8): answer with SYN-ACK.
             state = TcpState.SYN_RECEIVED;
-            sndNxt = iss;
+            snd.nxt = snd.iss;
         }
     }
 
@@ -642,15 +591,12 @@ public final class TcpConnection {
         if (state == TcpState.SYN_RECEIVED && seg.has(SYN) && !seg.has(RST) && rcv.isSyn(seg.seq)) {
             if (!seg.has(ACK)) {
                 // Our SYN-ACK was lost and the peer repeated its SYN: repeat the SYN-ACK.
-                sndNxt = iss;
-            } else if (SeqNum.gt(seg.ack, sndUna) && SeqNum.le(seg.ack, sndMax)) {
+                snd.nxt = snd.iss;
+            } else if (SeqNum.gt(seg.ack, snd.una) && SeqNum.le(seg.ack, snd.max)) {
                 // Simultaneous open (RFC 9293 figure 8, line 5): the peer's SYN-ACK repeats
                 // the SYN we have and acknowledges ours.
                 acknowledgeSyn(seg.ack, nowNs);
-                sndWnd = seg.window;
-                maxSndWnd = Math.max(maxSndWnd, sndWnd);
-                sndWl1 = seg.seq;
-                sndWl2 = seg.ack;
+                snd.window(seg.seq, seg.ack, seg.window);
                 establish(nowNs);
                 rcv.ackNow = true;
             } else {
@@ -723,12 +669,9 @@ public final class TcpConnection {
             return;
         }
         if (state == TcpState.SYN_RECEIVED) {
-            if (SeqNum.gt(seg.ack, sndUna) && SeqNum.le(seg.ack, sndMax)) {
+            if (SeqNum.gt(seg.ack, snd.una) && SeqNum.le(seg.ack, snd.max)) {
                 acknowledgeSyn(seg.ack, nowNs);
-                sndWnd = seg.window << options.sndShift();
-                maxSndWnd = Math.max(maxSndWnd, sndWnd);
-                sndWl1 = seg.seq;
-                sndWl2 = seg.ack;
+                snd.window(seg.seq, seg.ack, seg.window << options.sndShift());
                 establish(nowNs);
             } else {
                 sendReset(seg.ack, 0, RST, nowNs);
@@ -761,43 +704,37 @@ public final class TcpConnection {
         int ack = seg.ack;
         // RFC 5961 section 5.2: acceptable is SND.UNA - MAX.SND.WND <= SEG.ACK <= SND.NXT;
         // anything else is dropped with a (rate-limited) challenge ACK.
-        if (SeqNum.gt(ack, sndMax) || SeqNum.lt(ack, sndUna - maxSndWnd)) {
+        if (SeqNum.gt(ack, snd.max) || SeqNum.lt(ack, snd.una - snd.maxWnd)) {
             challengeAck(nowNs);
             return false;
         }
-        unansweredProbes = 0;
+        snd.peerAnswered();
         int segWnd = seg.window << options.sndShift();
-        boolean updateWindow = SeqNum.lt(sndWl1, seg.seq) || (sndWl1 == seg.seq && SeqNum.le(sndWl2, ack));
-        boolean newSack = options.sack() && scoreboard.update(seg.options, sndUna, sndMax);
-        if (SeqNum.gt(ack, sndUna)) {
+        boolean updateWindow = snd.windowUpdateFrom(seg.seq, ack);
+        boolean newSack = options.sack() && scoreboard.update(seg.options, snd.una, snd.max);
+        if (SeqNum.gt(ack, snd.una)) {
             newAck(ack, options.rttSampleNs(seg.options, nowNs), nowNs);
         } else if (options.sack()) {
             // RFC 6675 section 2: with SACK a duplicate ACK is one that SACKs new data; one
             // without SACK blocks that RFC 5681 calls duplicate counts too, so that a path that
             // strips the blocks still gets fast retransmit.
-            boolean classic = seg.payloadLength == 0 && !seg.has(FIN) && segWnd == sndWnd
+            boolean classic = seg.payloadLength == 0 && !seg.has(FIN) && segWnd == snd.wnd
                     && seg.options.sackBlockCount() == 0;
-            if (ack == sndUna && sndMax != sndUna && scoreboard.duplicate(newSack || classic, sndUna, sndMss)) {
+            if (ack == snd.una && snd.max != snd.una && scoreboard.duplicate(newSack || classic, snd.una, snd.mss)) {
                 enterSackRecovery(nowNs);
             }
-        } else if (ack == sndUna && seg.payloadLength == 0 && !seg.has(FIN) && segWnd == sndWnd
-                && sndMax != sndUna) {
+        } else if (ack == snd.una && seg.payloadLength == 0 && !seg.has(FIN) && segWnd == snd.wnd
+                && snd.max != snd.una) {
             // A duplicate ACK as RFC 5681 section 2 defines it (window unchanged, data outstanding).
-            if (cc.onDupAck(ack, sndMax - sndUna, sndMax, nowNs)) {
+            if (cc.onDupAck(ack, snd.max - snd.una, snd.max, nowNs)) {
                 counters.increment(Counter.TCP_FAST_RETRANSMITS);
                 retransmitFirst(nowNs);
             }
         }
         if (updateWindow) {
-            if (segWnd > sndWnd) {
-                persistShift = 0;
-            }
-            sndWnd = segWnd;
-            maxSndWnd = Math.max(maxSndWnd, sndWnd);
-            sndWl1 = seg.seq;
-            sndWl2 = ack;
+            snd.window(seg.seq, ack, segWnd);
         }
-        boolean finAcked = finQueued && sndUna == finSeq() + 1;
+        boolean finAcked = snd.finQueued && snd.una == snd.finSeq() + 1;
         switch (state) {
             case FIN_WAIT_1 -> {
                 if (finAcked) {
@@ -831,7 +768,7 @@ public final class TcpConnection {
      * @param tsRttNs an RTT sample from the echoed timestamp (RFC 7323 section 4.1), or -1
      */
     private void newAck(int ack, long tsRttNs, long nowNs) {
-        int acked = ack - sndUna;
+        int acked = ack - snd.una;
         if (tsRttNs >= 0) {
             rtt.sample(tsRttNs);
             rttTiming = false;
@@ -842,41 +779,25 @@ public final class TcpConnection {
             rtt.undoBackoff();
         }
         retries = 0;
-        int buffered = bufferedBytes();
-        int dataAcked = Math.min(Math.max(ack - bufferSeq, 0), buffered);
-        if (dataAcked > 0) {
-            int freeBefore = sendBuffer.free();
-            sendBuffer.consume(dataAcked);
-            bufferSeq += dataAcked;
-            int lowWater = sendBuffer.size() / 4;
-            if (freeBefore < lowWater && sendBuffer.free() >= lowWater && canWrite()) {
-                pendingEvents |= SocketEvents.WRITABLE;
-            }
-        }
-        sndUna = ack;
+        snd.acknowledged(ack);
         // The user timeout measures time without forward progress.
         unackedSinceNs = nowNs;
-        if (SeqNum.lt(sndNxt, sndUna)) {
-            sndNxt = sndUna;
-        }
         if (options.sack()) {
-            scoreboard.advance(sndUna);
+            scoreboard.advance(snd.una);
             scoreboard.cumulativeAck();
             if (scoreboard.inRecovery()) {
                 // cwnd stays at ssthresh while pipe paces sending (RFC 6675 section 5);
                 // recovery ends once RecoveryPoint is acknowledged (step A).
-                scoreboard.maybeExit(sndUna);
+                scoreboard.maybeExit(snd.una);
             } else {
-                cc.onNewAck(ack, acked, sndMax - sndUna, nowNs, rtt.srttNs());
+                cc.onNewAck(ack, acked, snd.max - snd.una, nowNs, rtt.srttNs());
             }
-        } else if (cc.onNewAck(ack, acked, sndMax - sndUna, nowNs, rtt.srttNs())) {
+        } else if (cc.onNewAck(ack, acked, snd.max - snd.una, nowNs, rtt.srttNs())) {
             // NewReno partial ACK (RFC 6582 section 3.2 step 4).
             retransmitFirst(nowNs);
         }
-        if (!sndBufLocked && sendBuffer != null) {
-            tuneSendBuffer();
-        }
-        if (sndUna == sndMax) {
+        snd.tuneBuffer(cc.cwnd());
+        if (snd.una == snd.max) {
             timers.cancel(rtxTimer);
         } else {
             // RFC 6298 section 5.3 (and RFC 6582 step 4 on a partial ACK): restart the timer.
@@ -886,18 +807,18 @@ public final class TcpConnection {
 
     /** The SYN we sent is acknowledged (active open's SYN-ACK, or the passive side's third ACK). */
     private void acknowledgeSyn(int ack, long nowNs) {
-        synAcked = true;
+        snd.synAcked = true;
         if (rttTiming && SeqNum.ge(ack, rttEndSeq)) {
             rtt.sample(nowNs - rttStartNs);
         }
         rttTiming = false;
         retries = 0;
-        sndUna = ack;
-        if (SeqNum.lt(sndNxt, ack)) {
-            sndNxt = ack;
+        snd.una = ack;
+        if (SeqNum.lt(snd.nxt, ack)) {
+            snd.nxt = ack;
         }
         timers.cancel(rtxTimer);
-        cc.init(sndMss, iss);
+        cc.init(snd.mss, snd.iss);
     }
 
     private void establish(long nowNs) {
@@ -907,7 +828,7 @@ public final class TcpConnection {
             armKeepalive(keepalive.idleDeadlineNs());
         }
         counters.increment(Counter.TCP_ESTABLISHED);
-        if (finQueued) {
+        if (snd.finQueued) {
             state = TcpState.FIN_WAIT_1;
         }
         if (passive) {
@@ -927,7 +848,7 @@ public final class TcpConnection {
      * about data in flight, which a blind attacker must guess).
      */
     boolean sentSequence(int seq) {
-        return SeqNum.inRange(seq, sndUna, sndMax);
+        return SeqNum.inRange(seq, snd.una, snd.max);
     }
 
     /**
@@ -942,14 +863,14 @@ public final class TcpConnection {
         if (type == 3 && code == 4) {
             // Fragmentation needed (RFC 1191 section 6.5): shrink the MSS, resend at once.
             int newMss = nextHopMtu - 40 - options.fixedOptionBytes();
-            if (nextHopMtu >= 68 && newMss < sndMss) {
-                sndMss = newMss;
+            if (nextHopMtu >= 68 && newMss < snd.mss) {
+                snd.mss = newMss;
                 cc.mss(newMss);
-                if (synAcked && sndMax != sndUna) {
-                    sndNxt = sndUna;
-                    scoreboard.timeout(sndMax);
+                if (snd.synAcked && snd.max != snd.una) {
+                    snd.nxt = snd.una;
+                    scoreboard.timeout(snd.max);
                     rttTiming = false;
-                    output(nowNs);
+                    snd.output(nowNs);
                 }
             }
         } else if (type == 3 && (code == 2 || code == 3) && state == TcpState.SYN_SENT) {
@@ -974,7 +895,7 @@ public final class TcpConnection {
 
     /** @return the highest sequence number sent; a new incarnation's ISS must lie beyond it */
     int sndMax() {
-        return sndMax;
+        return snd.max;
     }
 
     /** Ends TIME-WAIT early for a new incarnation. */
@@ -985,79 +906,21 @@ public final class TcpConnection {
 
     // ------------------------------------------------------------------ sending
 
-    /** Sends whatever the windows, Nagle and SWS avoidance allow now, then sets the timer. */
-    private void output(long nowNs) {
-        if (state == TcpState.CLOSED || state == TcpState.TIME_WAIT) {
-            return;
-        }
-        if (!synAcked) {
-            if (sndNxt == iss) {
-                int flags = state == TcpState.SYN_SENT ? SYN : SYN | ACK;
-                sendSegment(iss, flags, 0, 0, nowNs);
-                sndNxt = iss + 1;
-            }
-            armTimer(nowNs);
-            return;
-        }
-        if (scoreboard.inRecovery()) {
-            recoveryOutput(nowNs);
-        } else {
-            // Limited Transmit (RFC 3042): with SACK the DupAcks are counted by the scoreboard.
-            int limited = options.sack() ? Math.min(scoreboard.dupAcks(), 2) * sndMss : 0;
-            while (sendNew(Math.min(sndWnd, cc.sendWindow() + limited) - (sndNxt - sndUna), nowNs)) {
-                // One segment per turn until the windows, Nagle or the data say stop.
-            }
-        }
-        armTimer(nowNs);
-    }
-
-    /**
-     * Sends one segment of new data (or the FIN) at SND.NXT if {@code usable} bytes of window,
-     * Nagle and SWS avoidance allow.
-     *
-     * @return whether a segment went out
-     */
-    private boolean sendNew(int usable, long nowNs) {
-        int inFlight = sndNxt - sndUna;
-        int sent = sndNxt - bufferSeq;
-        int buffered = bufferedBytes();
-        if (sent > buffered) {
-            return false;
-        }
-        int unsent = buffered - sent;
-        if (unsent == 0) {
-            if (finQueued && usable >= 1) {
-                sendSegment(sndNxt, ACK | FIN, sent, 0, nowNs);
-                sndNxt++;
-                return true;
-            }
-            return false;
-        }
-        int length = Math.min(Math.min(unsent, segmentMss()), usable);
-        if (length <= 0 || !senderMaySend(length, unsent, inFlight)) {
-            return false;
-        }
-        boolean fin = finQueued && length == unsent && usable > length;
-        sendSegment(sndNxt, ACK | (fin ? FIN : 0) | (length == unsent ? PSH : 0), sent, length, nowNs);
-        sndNxt += length + (fin ? 1 : 0);
-        return true;
-    }
-
     /**
      * Sending during SACK loss recovery (RFC 6675 section 5, steps 4.4 and C): while
      * cwnd - pipe is at least one SMSS, send what NextSeg names: a lost segment (rule 1),
      * new data (rule 2), an unSACKed one (rule 3), or the rescue retransmission (rule 4).
      * Every round raises pipe or HighRxt, or sends the one rescue, so the loop ends.
      */
-    private void recoveryOutput(long nowNs) {
-        int mss = segmentMss();
-        while (cc.cwnd() - scoreboard.pipe(sndUna, sndMax, sndMss) >= mss) {
-            int kind = scoreboard.nextSeg(sndUna, sndMax, mss, false);
+    void recoveryOutput(long nowNs) {
+        int mss = snd.segmentMss();
+        while (cc.cwnd() - scoreboard.pipe(snd.una, snd.max, snd.mss) >= mss) {
+            int kind = scoreboard.nextSeg(snd.una, snd.max, mss, false);
             if (kind == SackScoreboard.NONE) {
-                if (sendNew(Math.min(mss, sndUna + sndWnd - sndMax), nowNs)) {
+                if (snd.sendNew(Math.min(mss, snd.una + snd.wnd - snd.max), nowNs)) {
                     continue;
                 }
-                kind = scoreboard.nextSeg(sndUna, sndMax, mss, true);
+                kind = scoreboard.nextSeg(snd.una, snd.max, mss, true);
                 if (kind == SackScoreboard.NONE) {
                     return;
                 }
@@ -1077,13 +940,13 @@ public final class TcpConnection {
     private void enterSackRecovery(long nowNs) {
         counters.increment(Counter.TCP_SACK_RECOVERIES);
         counters.increment(Counter.TCP_FAST_RETRANSMITS);
-        cc.sackRecoveryStarted(sndMax - sndUna, nowNs);
-        scoreboard.enterRecovery(sndUna, sndMax);
+        cc.sackRecoveryStarted(snd.max - snd.una, nowNs);
+        scoreboard.enterRecovery(snd.una, snd.max);
         // New data continues from SND.MAX; holes are NextSeg's business from here on.
-        sndNxt = sndMax;
-        int firstHole = scoreboard.rangeCount() > 0 ? scoreboard.left(0) - sndUna : sndMax - sndUna;
-        int sent = retransmitRange(sndUna, Math.min(segmentMss(), firstHole), nowNs);
-        scoreboard.retransmitted(sndUna + sent);
+        snd.nxt = snd.max;
+        int firstHole = scoreboard.rangeCount() > 0 ? scoreboard.left(0) - snd.una : snd.max - snd.una;
+        int sent = retransmitRange(snd.una, Math.min(snd.segmentMss(), firstHole), nowNs);
+        scoreboard.retransmitted(snd.una + sent);
     }
 
     /**
@@ -1093,38 +956,15 @@ public final class TcpConnection {
      * @return sequence space sent (0 if there was nothing)
      */
     private int retransmitRange(int seq, int length, long nowNs) {
-        int from = seq - bufferSeq;
-        int buffered = bufferedBytes();
+        int from = seq - snd.bufferSeq;
+        int buffered = snd.bufferedBytes();
         int data = Math.max(0, Math.min(length, buffered - from));
-        boolean fin = finQueued && from + data == buffered && data < length && SeqNum.gt(sndMax, finSeq());
+        boolean fin = snd.finQueued && from + data == buffered && data < length && SeqNum.gt(snd.max, snd.finSeq());
         if (data == 0 && !fin) {
             return 0;
         }
-        sendSegment(seq, ACK | (fin ? FIN : 0), from, data, nowNs);
+        snd.sendSegment(seq, ACK | (fin ? FIN : 0), from, data, nowNs);
         return data + (fin ? 1 : 0);
-    }
-
-    /**
-     * The payload of one segment: the MSS less the options every segment carries
-     * (timestamps) and room for SACK blocks while we hold out-of-order data.
-     */
-    private int segmentMss() {
-        return Math.max(1, sndMss - rcv.sackOptionBytes());
-    }
-
-    /**
-     * Nagle and sender SWS avoidance (RFC 9293 sections 3.7.4 and 3.8.6.2.1): send a full
-     * segment; or, with nothing unacknowledged (or Nagle off), everything queued, or at
-     * least half the largest window the peer ever offered.
-     */
-    private boolean senderMaySend(int length, int unsent, int inFlight) {
-        if (length >= sndMss) {
-            return true;
-        }
-        if (inFlight > 0 && !noDelay) {
-            return false;
-        }
-        return length == unsent || length >= maxSndWnd / 2;
     }
 
     /**
@@ -1132,48 +972,18 @@ public final class TcpConnection {
      * whatever the windows say.
      */
     private void retransmitFirst(long nowNs) {
-        int buffered = bufferedBytes();
-        int outstanding = sndMax - sndUna;
-        int length = Math.min(Math.min(segmentMss(), outstanding), buffered);
-        boolean fin = finQueued && length == buffered && outstanding > length;
+        int buffered = snd.bufferedBytes();
+        int outstanding = snd.max - snd.una;
+        int length = Math.min(Math.min(snd.segmentMss(), outstanding), buffered);
+        boolean fin = snd.finQueued && length == buffered && outstanding > length;
         if (length == 0 && !fin) {
             return;
         }
-        sendSegment(sndUna, ACK | (fin ? FIN : 0), 0, length, nowNs);
-        int end = sndUna + length + (fin ? 1 : 0);
-        if (SeqNum.lt(sndNxt, end)) {
-            sndNxt = end;
+        snd.sendSegment(snd.una, ACK | (fin ? FIN : 0), 0, length, nowNs);
+        int end = snd.una + length + (fin ? 1 : 0);
+        if (SeqNum.lt(snd.nxt, end)) {
+            snd.nxt = end;
         }
-    }
-
-    /**
-     * Sends one segment carrying our current ACK and window.
-     *
-     * @param from offset of the payload in the send buffer
-     */
-    private void sendSegment(int seq, int flags, int from, int length, long nowNs) {
-        int seqLength = length + ((flags & SYN) != 0 ? 1 : 0) + ((flags & FIN) != 0 ? 1 : 0);
-        if (SeqNum.lt(seq, sndMax)) {
-            counters.increment(Counter.TCP_RETRANSMITS);
-            // Karn's algorithm (RFC 6298 section 3): no sample from a retransmitted range.
-            if (rttTiming && SeqNum.lt(seq, rttEndSeq)) {
-                rttTiming = false;
-            }
-        } else {
-            cc.onNewDataSent(seqLength, sndMax - sndUna);
-            if (!rttTiming && seqLength > 0) {
-                rttTiming = true;
-                rttEndSeq = seq + seqLength;
-                rttStartNs = nowNs;
-            }
-        }
-        if (SeqNum.gt(seq + seqLength, sndMax)) {
-            if (sndMax == sndUna) {
-                unackedSinceNs = nowNs;
-            }
-            sndMax = seq + seqLength;
-        }
-        transmit(seq, flags, from, length, nowNs);
     }
 
     /**
@@ -1184,14 +994,14 @@ public final class TcpConnection {
      * SND.NXT in a stack that does not rewind (Linux's snd_nxt).
      */
     void sendAck(long nowNs) {
-        transmit(sndMax, ACK, 0, 0, nowNs);
+        transmit(snd.max, ACK, 0, 0, nowNs);
     }
 
     /**
      * Sends a segment with our ACK, window and options: on a SYN what we offer (or answer),
      * otherwise timestamps and, on an ACK while out-of-order data waits, SACK blocks.
      */
-    private void transmit(int seq, int flags, int from, int length, long nowNs) {
+    void transmit(int seq, int flags, int from, int length, long nowNs) {
         boolean syn = (flags & SYN) != 0;
         // A SYN's window is never scaled (RFC 7323 section 2.2).
         int window = rcv.advertise(syn);
@@ -1209,7 +1019,7 @@ public final class TcpConnection {
                 rcv.sackBlocks.fill(o, rcv.reassembly, rcv.maxSackBlocks());
             }
         }
-        out.send(localIp, localPort, remoteIp, remotePort, seq, ack, flags, window, o, sendBuffer, from, length,
+        out.send(localIp, localPort, remoteIp, remotePort, seq, ack, flags, window, o, snd.buffer, from, length,
                 nowNs);
         if ((flags & ACK) != 0) {
             rcv.ackSent();
@@ -1219,7 +1029,7 @@ public final class TcpConnection {
     /** Sends RST as ABORT and an unread close do (RFC 9293 section 3.10.5); SND.MAX as in {@link #sendAck}. */
     void resetPeer(long nowNs) {
         if (state == TcpState.SYN_RECEIVED || state.synchronizedState() && state != TcpState.TIME_WAIT) {
-            transmit(sndMax, RST | ACK, 0, 0, nowNs);
+            transmit(snd.max, RST | ACK, 0, 0, nowNs);
         }
     }
 
@@ -1232,16 +1042,16 @@ public final class TcpConnection {
      * 5.1), persist while data waits for a window with nothing outstanding (RFC 9293 3.8.6.1),
      * nothing otherwise.
      */
-    private void armTimer(long nowNs) {
-        if (sndMax != sndUna) {
+    void armTimer(long nowNs) {
+        if (snd.max != snd.una) {
             if (persisting || !rtxTimer.isScheduled()) {
                 persisting = false;
                 timers.schedule(rtxTimer, nowNs + rtt.rtoNs());
             }
-        } else if (synAcked && (sndNxt - bufferSeq < bufferedBytes() || finQueued && sndNxt - bufferSeq == bufferedBytes())) {
+        } else if (snd.synAcked && snd.hasUnsent()) {
             if (!persisting || !rtxTimer.isScheduled()) {
                 persisting = true;
-                timers.schedule(rtxTimer, nowNs + persistTimeoutNs());
+                timers.schedule(rtxTimer, nowNs + snd.persistTimeoutNs(rtt.rtoNs()));
             }
         } else {
             persisting = false;
@@ -1249,10 +1059,43 @@ public final class TcpConnection {
         }
     }
 
-    private long persistTimeoutNs() {
-        long rto = rtt.rtoNs();
-        long max = config.maxRtoNs();
-        return rto > (max >> persistShift) ? max : Math.min(max, rto << persistShift);
+    /** The persist timer fired: probe the window, then wait again, backed off, while it stays shut. */
+    private void persist(long nowNs) {
+        persisting = false;
+        if (!snd.probe(nowNs)) {
+            return;
+        }
+        if (snd.max == snd.una) {
+            persisting = true;
+            timers.schedule(rtxTimer, nowNs + snd.persistTimeoutNs(rtt.rtoNs()));
+        } else {
+            armTimer(nowNs);
+        }
+    }
+
+    /**
+     * A segment covering {@code seqLength} of sequence space from {@code seq} goes out:
+     * counts a retransmission, times a round trip (Karn's algorithm), tells congestion
+     * control about new data, and starts the user timeout's clock.
+     */
+    void segmentSent(int seq, int seqLength, long nowNs) {
+        if (SeqNum.lt(seq, snd.max)) {
+            counters.increment(Counter.TCP_RETRANSMITS);
+            // Karn's algorithm (RFC 6298 section 3): no sample from a retransmitted range.
+            if (rttTiming && SeqNum.lt(seq, rttEndSeq)) {
+                rttTiming = false;
+            }
+        } else {
+            cc.onNewDataSent(seqLength, snd.max - snd.una);
+            if (!rttTiming && seqLength > 0) {
+                rttTiming = true;
+                rttEndSeq = seq + seqLength;
+                rttStartNs = nowNs;
+            }
+        }
+        if (SeqNum.gt(seq + seqLength, snd.max) && snd.max == snd.una) {
+            unackedSinceNs = nowNs;
+        }
     }
 
     private void onRetransmitTimer(long nowNs) {
@@ -1261,7 +1104,7 @@ public final class TcpConnection {
         }
         if (persisting) {
             persist(nowNs);
-        } else if (sndMax != sndUna) {
+        } else if (snd.max != snd.una) {
             retransmissionTimeout(nowNs);
         }
         if (state != TcpState.CLOSED && rcv.ackNow) {
@@ -1274,8 +1117,8 @@ public final class TcpConnection {
     private void retransmissionTimeout(long nowNs) {
         counters.increment(Counter.TCP_TIMEOUTS);
         retries++;
-        int limit = synAcked ? config.maxRetransmissions() : config.synRetries();
-        if (synAcked && userTimeoutNs > 0) {
+        int limit = snd.synAcked ? config.maxRetransmissions() : config.synRetries();
+        if (snd.synAcked && userTimeoutNs > 0) {
             // RFC 5482 / TCP_USER_TIMEOUT: time without acknowledgment decides, not the count.
             if (nowNs - unackedSinceNs >= userTimeoutNs) {
                 counters.increment(Counter.TCP_USER_TIMEOUTS);
@@ -1283,7 +1126,7 @@ public final class TcpConnection {
                 return;
             }
         } else if (retries > limit) {
-            if (passive && !synAcked) {
+            if (passive && !snd.synAcked) {
                 // A half-open passive connection that never completed vanishes quietly.
                 enterClosed(nowNs);
             } else {
@@ -1293,13 +1136,13 @@ public final class TcpConnection {
         }
         rtt.backOff();
         rttTiming = false;
-        sndNxt = sndUna;
-        scoreboard.timeout(sndMax);
-        if (!synAcked) {
-            output(nowNs);
+        snd.nxt = snd.una;
+        scoreboard.timeout(snd.max);
+        if (!snd.synAcked) {
+            snd.output(nowNs);
             return;
         }
-        cc.onTimeout(sndMax - sndUna, sndMax, nowNs);
+        cc.onTimeout(snd.max - snd.una, snd.max, nowNs);
         retransmitFirst(nowNs);
         long deadlineNs = nowNs + rtt.rtoNs();
         if (userTimeoutNs > 0 && deadlineNs - (unackedSinceNs + userTimeoutNs) > 0) {
@@ -1307,44 +1150,7 @@ public final class TcpConnection {
             deadlineNs = unackedSinceNs + userTimeoutNs;
         }
         timers.schedule(rtxTimer, deadlineNs);
-        output(nowNs);
-    }
-
-    /** The persist timer (RFC 9293 section 3.8.6.1, RFC 1122 section 4.2.2.17). */
-    private void persist(long nowNs) {
-        persisting = false;
-        int sent = sndNxt - bufferSeq;
-        int unsent = bufferedBytes() - sent;
-        if (sndWnd == 0) {
-            if (++unansweredProbes > config.maxRetransmissions()) {
-                // RFC 1122 section 4.2.2.17 keeps a zero window open only while the receiver
-                // answers the probes; a peer silent through as many probes as we would
-                // retransmit is gone (Linux: tcp_probe_timer against tcp_retries2).
-                fail(TcpError.TIMED_OUT, nowNs);
-                return;
-            }
-            // A zero-window probe. Like Linux, an ACK carrying SND.UNA-1: outside the peer's
-            // window, so it must answer with an ACK that reports its current window.
-            counters.increment(Counter.TCP_ZERO_WINDOW_PROBES);
-            transmit(sndUna - 1, ACK, 0, 0, nowNs);
-        } else if (unsent > 0) {
-            // The SWS override timeout (RFC 9293 section 3.8.6.2.1): send what the window takes.
-            int length = Math.min(Math.min(unsent, segmentMss()), sndWnd);
-            boolean fin = finQueued && length == unsent && sndWnd > length;
-            sendSegment(sndNxt, ACK | PSH | (fin ? FIN : 0), sent, length, nowNs);
-            sndNxt += length + (fin ? 1 : 0);
-        } else {
-            output(nowNs);
-        }
-        if (persistShift < MAX_PERSIST_SHIFT) {
-            persistShift++;
-        }
-        if (sndMax == sndUna) {
-            persisting = true;
-            timers.schedule(rtxTimer, nowNs + persistTimeoutNs());
-        } else {
-            armTimer(nowNs);
-        }
+        snd.output(nowNs);
     }
 
     private Keepalive keepalive() {
@@ -1371,7 +1177,7 @@ public final class TcpConnection {
         if (!k.enabled) {
             return;
         }
-        if (sndMax != sndUna || persisting) {
+        if (snd.max != snd.una || persisting) {
             armKeepalive(nowNs + k.idleNs);
             return;
         }
@@ -1380,7 +1186,7 @@ public final class TcpConnection {
             case Keepalive.PROBE -> {
                 counters.increment(Counter.TCP_KEEPALIVE_PROBES);
                 k.probed();
-                transmit(sndMax - 1, ACK, 0, 0, nowNs);
+                transmit(snd.max - 1, ACK, 0, 0, nowNs);
                 armKeepalive(nowNs + k.intervalNs);
             }
             default -> {
@@ -1398,54 +1204,23 @@ public final class TcpConnection {
         flushEvents();
     }
 
-    // ------------------------------------------------------------------ send buffer auto-tuning
-
-    /**
-     * Send-buffer auto-tuning (Linux tcp_sndbuf_expand): the buffer holds the data in flight
-     * and what waits for the window, so it is kept at twice the congestion window, doubling
-     * up to the cap. The ring is reallocated and copied only on growth, a few times in a
-     * connection's life.
-     */
-    private void tuneSendBuffer() {
-        long want = Math.min(2L * cc.cwnd(), config.sendBufferMaxBytes());
-        int size = sendBuffer.size();
-        if (size >= want) {
-            return;
-        }
-        long grown = size;
-        while (grown < want) {
-            grown *= 2;
-        }
-        int bytes = (int) Math.min(grown, config.sendBufferMaxBytes());
-        if (bytes > sendBuffer.capacity()) {
-            layer.grow(sendBuffer, bytes);
-        }
-        sendBuffer.size(bytes);
-        counters.increment(Counter.TCP_SEND_BUFFER_GROWN);
-        if (canWrite()) {
-            pendingEvents |= SocketEvents.WRITABLE;
-        }
-    }
-
-    // ------------------------------------------------------------------ windows
-
     // ------------------------------------------------------------------ closing
 
     private void queueFin(long nowNs) {
-        if (finQueued) {
+        if (snd.finQueued) {
             return;
         }
         switch (state) {
-            case SYN_SENT, SYN_RECEIVED -> finQueued = true;
+            case SYN_SENT, SYN_RECEIVED -> snd.finQueued = true;
             case ESTABLISHED -> {
-                finQueued = true;
+                snd.finQueued = true;
                 state = TcpState.FIN_WAIT_1;
-                output(nowNs);
+                snd.output(nowNs);
             }
             case CLOSE_WAIT -> {
-                finQueued = true;
+                snd.finQueued = true;
                 state = TcpState.LAST_ACK;
-                output(nowNs);
+                snd.output(nowNs);
             }
             default -> {
             }
@@ -1465,14 +1240,14 @@ public final class TcpConnection {
             timers.cancel(keepalive.timer);
         }
         timers.schedule(waitTimer, nowNs + config.timeWaitNs());
-        releaseSendBuffer();
+        snd.releaseBuffer();
     }
 
-    private void fail(TcpError why, long nowNs) {
+    void fail(TcpError why, long nowNs) {
         error = why;
         counters.increment(Counter.TCP_ABORTS);
         rcv.queue.clear();
-        if (!passive && !synAcked) {
+        if (!passive && !snd.synAcked) {
             pendingEvents |= SocketEvents.CONNECTED;
         }
         pendingEvents |= SocketEvents.ERROR;
@@ -1490,24 +1265,9 @@ public final class TcpConnection {
             timers.cancel(keepalive.timer);
         }
         rcv.closed(appClosed || error != TcpError.NONE);
-        releaseSendBuffer();
+        snd.releaseBuffer();
         layer.unregister(this);
         pendingEvents |= SocketEvents.CLOSED | SocketEvents.READABLE;
-    }
-
-    private void releaseSendBuffer() {
-        if (sendBuffer != null) {
-            layer.recycle(sendBuffer);
-            sendBuffer = null;
-        }
-    }
-
-    private int bufferedBytes() {
-        return sendBuffer == null ? 0 : sendBuffer.length();
-    }
-
-    private int finSeq() {
-        return bufferSeq + bufferedBytes();
     }
 
     void flushEvents() {
@@ -1526,6 +1286,6 @@ public final class TcpConnection {
 
     /** @return whether the three-way handshake completed (our SYN was acknowledged) */
     boolean handshakeDone() {
-        return synAcked;
+        return snd.synAcked;
     }
 }

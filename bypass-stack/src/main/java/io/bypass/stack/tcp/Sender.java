@@ -106,6 +106,15 @@ final class Sender {
         wl2 = seg.ack;
     }
 
+    /** Our SYN is acknowledged by {@code ack} (RFC 9293 section 3.10.7.3 and 3.10.7.4). */
+    void synAcknowledged(int ack) {
+        synAcked = true;
+        una = ack;
+        if (SeqNum.lt(nxt, ack)) {
+            nxt = ack;
+        }
+    }
+
     // ------------------------------------------------------------------ the send queue
 
     /**
@@ -269,19 +278,19 @@ final class Sender {
                 sendSegment(iss, flags, 0, 0, nowNs);
                 nxt = iss + 1;
             }
-            c.armTimer(nowNs);
+            c.rtx.armTimer(nowNs);
             return;
         }
-        if (c.scoreboard.inRecovery()) {
-            c.recoveryOutput(nowNs);
+        if (c.rtx.scoreboard.inRecovery()) {
+            c.rtx.recoveryOutput(nowNs);
         } else {
             // Limited Transmit (RFC 3042): with SACK the DupAcks are counted by the scoreboard.
-            int limited = c.options.sack() ? Math.min(c.scoreboard.dupAcks(), 2) * mss : 0;
-            while (sendNew(Math.min(wnd, c.cc.sendWindow() + limited) - (nxt - una), nowNs)) {
+            int limited = c.options.sack() ? Math.min(c.rtx.scoreboard.dupAcks(), 2) * mss : 0;
+            while (sendNew(Math.min(wnd, c.rtx.cc.sendWindow() + limited) - (nxt - una), nowNs)) {
                 // One segment per turn until the windows, Nagle or the data say stop.
             }
         }
-        c.armTimer(nowNs);
+        c.rtx.armTimer(nowNs);
     }
 
     /**
@@ -346,7 +355,7 @@ final class Sender {
      */
     void sendSegment(int seq, int flags, int from, int length, long nowNs) {
         int seqLength = length + ((flags & SYN) != 0 ? 1 : 0) + ((flags & FIN) != 0 ? 1 : 0);
-        c.segmentSent(seq, seqLength, nowNs);
+        c.rtx.segmentSent(seq, seqLength, nowNs);
         if (SeqNum.gt(seq + seqLength, max)) {
             max = seq + seqLength;
         }

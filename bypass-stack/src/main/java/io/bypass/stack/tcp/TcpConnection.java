@@ -73,28 +73,17 @@ public final class TcpConnection {
     /** The send side: send sequence space, send queue, segmentation and window probing. */
     final Sender snd;
     private final int ourMss;
-    CongestionControl cc;
-    private final RttEstimator rtt;
-    private boolean rttTiming;
-    private int rttEndSeq;
-    private long rttStartNs;
-    private int retries;
-    private boolean persisting;
+    /** Loss detection and response: RTT, the retransmission (and persist) timer, congestion control, SACK recovery. */
+    final Retransmission rtx;
 
     /** The receive side: receive sequence space, queues, ACKs and the window we offer. */
     final Receiver rcv;
 
-    private final Timer rtxTimer;
     private final Timer waitTimer;
     /** Keep-alive state, created only when the application configures keep-alive. */
     private Keepalive keepalive;
-    /** RFC 5482 user timeout, 0 when the retransmission count limit decides instead. */
-    private long userTimeoutNs;
-    /** When the oldest unacknowledged data went out, or the last ACK of new data came. */
-    private long unackedSinceNs;
 
     final OptionNegotiation options;
-    final SackScoreboard scoreboard = new SackScoreboard();
     private final ChallengeAckLimiter challengeAcks;
 
     TcpConnection(TcpLayer layer, int localIp, int localPort, int remoteIp, int remotePort, int iss,
@@ -110,16 +99,12 @@ public final class TcpConnection {
         this.remotePort = remotePort;
         this.ourMss = ourMss;
         this.passive = passive;
-        this.snd = new Sender(this, layer, iss, ourMss, sendBuffer);
-        this.rtt = new RttEstimator(config.initialRtoNs(), config.minRtoNs(), config.maxRtoNs());
-        this.cc = CongestionControl.create(config.congestionAlgorithm());
-        this.rtxTimer = new Timer(this::onRetransmitTimer);
-        this.waitTimer = new Timer(this::onWaitTimer);
-        this.userTimeoutNs = config.userTimeoutNs();
         this.options = new OptionNegotiation(config,
                 OptionNegotiation.timestampOffset(config, localIp, localPort, remoteIp, remotePort));
+        this.snd = new Sender(this, layer, iss, ourMss, sendBuffer);
+        this.rtx = new Retransmission(this, snd, layer);
+        this.waitTimer = new Timer(this::onWaitTimer);
         this.challengeAcks = new ChallengeAckLimiter(config.challengeAcksPerSecond());
-        this.scoreboard.init(iss);
         this.rcv = new Receiver(this, layer);
         this.rcv.mss = snd.mss;
     }
@@ -208,7 +193,7 @@ public final class TcpConnection {
      *         peer's FIN, or the connection failed or was closed: see {@link #error()})
      */
     public int read(ByteBuffer dst, long nowNs) {
-        int n = rcv.read(dst, rtt.srttNs() > 0 ? rtt.srttNs() : config.minRtoNs(), nowNs);
+        int n = rcv.read(dst, rtx.rtt.srttNs() > 0 ? rtx.rtt.srttNs() : config.minRtoNs(), nowNs);
         if (n > 0) {
             flushEvents();
             return n;
@@ -393,22 +378,22 @@ public final class TcpConnection {
 
     /** @return the current retransmission timeout in nanoseconds */
     public long rtoNs() {
-        return rtt.rtoNs();
+        return rtx.rtt.rtoNs();
     }
 
     /** @return the smoothed RTT in nanoseconds (0 before the first sample) */
     public long srttNs() {
-        return rtt.srttNs();
+        return rtx.rtt.srttNs();
     }
 
     /** @return the congestion window in bytes */
     public int congestionWindow() {
-        return cc.cwnd();
+        return rtx.cc.cwnd();
     }
 
     /** @return the slow-start threshold in bytes */
     public int slowStartThreshold() {
-        return cc.ssthresh();
+        return rtx.cc.ssthresh();
     }
 
     /**
@@ -462,12 +447,12 @@ public final class TcpConnection {
         if (timeoutNs < 0) {
             throw new IllegalArgumentException("user timeout " + timeoutNs + " ns");
         }
-        this.userTimeoutNs = timeoutNs;
+        rtx.userTimeoutNs = timeoutNs;
     }
 
     /** @return the user timeout in nanoseconds, 0 when off */
     public long userTimeoutNs() {
-        return userTimeoutNs;
+        return rtx.userTimeoutNs;
     }
 
     /**
@@ -489,7 +474,7 @@ public final class TcpConnection {
 
     /** @return the congestion control algorithm this connection runs */
     public CongestionAlgorithm congestionAlgorithm() {
-        return cc.algorithm();
+        return rtx.cc.algorithm();
     }
 
     /**
@@ -498,14 +483,7 @@ public final class TcpConnection {
      * threshold and begins a new growth epoch.
      */
     public void congestionAlgorithm(CongestionAlgorithm algorithm) {
-        if (algorithm == cc.algorithm()) {
-            return;
-        }
-        CongestionControl next = CongestionControl.create(algorithm);
-        if (snd.synAcked) {
-            next.continueFrom(cc, snd.mss, snd.una);
-        }
-        cc = next;
+        rtx.congestionAlgorithm(algorithm);
     }
 
     @Override
@@ -711,26 +689,7 @@ public final class TcpConnection {
         snd.peerAnswered();
         int segWnd = seg.window << options.sndShift();
         boolean updateWindow = snd.windowUpdateFrom(seg.seq, ack);
-        boolean newSack = options.sack() && scoreboard.update(seg.options, snd.una, snd.max);
-        if (SeqNum.gt(ack, snd.una)) {
-            newAck(ack, options.rttSampleNs(seg.options, nowNs), nowNs);
-        } else if (options.sack()) {
-            // RFC 6675 section 2: with SACK a duplicate ACK is one that SACKs new data; one
-            // without SACK blocks that RFC 5681 calls duplicate counts too, so that a path that
-            // strips the blocks still gets fast retransmit.
-            boolean classic = seg.payloadLength == 0 && !seg.has(FIN) && segWnd == snd.wnd
-                    && seg.options.sackBlockCount() == 0;
-            if (ack == snd.una && snd.max != snd.una && scoreboard.duplicate(newSack || classic, snd.una, snd.mss)) {
-                enterSackRecovery(nowNs);
-            }
-        } else if (ack == snd.una && seg.payloadLength == 0 && !seg.has(FIN) && segWnd == snd.wnd
-                && snd.max != snd.una) {
-            // A duplicate ACK as RFC 5681 section 2 defines it (window unchanged, data outstanding).
-            if (cc.onDupAck(ack, snd.max - snd.una, snd.max, nowNs)) {
-                counters.increment(Counter.TCP_FAST_RETRANSMITS);
-                retransmitFirst(nowNs);
-            }
-        }
+        rtx.ackArrived(seg, segWnd, nowNs);
         if (updateWindow) {
             snd.window(seg.seq, ack, segWnd);
         }
@@ -761,64 +720,10 @@ public final class TcpConnection {
         return true;
     }
 
-    /**
-     * An ACK of new data (RFC 9293 3.10.7.4 fifth step; RFC 6298 section 5; RFC 5681; RFC 6582;
-     * RFC 6675 section 5).
-     *
-     * @param tsRttNs an RTT sample from the echoed timestamp (RFC 7323 section 4.1), or -1
-     */
-    private void newAck(int ack, long tsRttNs, long nowNs) {
-        int acked = ack - snd.una;
-        if (tsRttNs >= 0) {
-            rtt.sample(tsRttNs);
-            rttTiming = false;
-        } else if (rttTiming && SeqNum.ge(ack, rttEndSeq)) {
-            rtt.sample(nowNs - rttStartNs);
-            rttTiming = false;
-        } else if (retries > 0) {
-            rtt.undoBackoff();
-        }
-        retries = 0;
-        snd.acknowledged(ack);
-        // The user timeout measures time without forward progress.
-        unackedSinceNs = nowNs;
-        if (options.sack()) {
-            scoreboard.advance(snd.una);
-            scoreboard.cumulativeAck();
-            if (scoreboard.inRecovery()) {
-                // cwnd stays at ssthresh while pipe paces sending (RFC 6675 section 5);
-                // recovery ends once RecoveryPoint is acknowledged (step A).
-                scoreboard.maybeExit(snd.una);
-            } else {
-                cc.onNewAck(ack, acked, snd.max - snd.una, nowNs, rtt.srttNs());
-            }
-        } else if (cc.onNewAck(ack, acked, snd.max - snd.una, nowNs, rtt.srttNs())) {
-            // NewReno partial ACK (RFC 6582 section 3.2 step 4).
-            retransmitFirst(nowNs);
-        }
-        snd.tuneBuffer(cc.cwnd());
-        if (snd.una == snd.max) {
-            timers.cancel(rtxTimer);
-        } else {
-            // RFC 6298 section 5.3 (and RFC 6582 step 4 on a partial ACK): restart the timer.
-            timers.schedule(rtxTimer, nowNs + rtt.rtoNs());
-        }
-    }
-
     /** The SYN we sent is acknowledged (active open's SYN-ACK, or the passive side's third ACK). */
     private void acknowledgeSyn(int ack, long nowNs) {
-        snd.synAcked = true;
-        if (rttTiming && SeqNum.ge(ack, rttEndSeq)) {
-            rtt.sample(nowNs - rttStartNs);
-        }
-        rttTiming = false;
-        retries = 0;
-        snd.una = ack;
-        if (SeqNum.lt(snd.nxt, ack)) {
-            snd.nxt = ack;
-        }
-        timers.cancel(rtxTimer);
-        cc.init(snd.mss, snd.iss);
+        snd.synAcknowledged(ack);
+        rtx.synAcknowledged(ack, nowNs);
     }
 
     private void establish(long nowNs) {
@@ -864,14 +769,7 @@ public final class TcpConnection {
             // Fragmentation needed (RFC 1191 section 6.5): shrink the MSS, resend at once.
             int newMss = nextHopMtu - 40 - options.fixedOptionBytes();
             if (nextHopMtu >= 68 && newMss < snd.mss) {
-                snd.mss = newMss;
-                cc.mss(newMss);
-                if (snd.synAcked && snd.max != snd.una) {
-                    snd.nxt = snd.una;
-                    scoreboard.timeout(snd.max);
-                    rttTiming = false;
-                    snd.output(nowNs);
-                }
+                rtx.mssLowered(newMss, nowNs);
             }
         } else if (type == 3 && (code == 2 || code == 3) && state == TcpState.SYN_SENT) {
             // Protocol or port unreachable while connecting: a hard error.
@@ -905,86 +803,6 @@ public final class TcpConnection {
     }
 
     // ------------------------------------------------------------------ sending
-
-    /**
-     * Sending during SACK loss recovery (RFC 6675 section 5, steps 4.4 and C): while
-     * cwnd - pipe is at least one SMSS, send what NextSeg names: a lost segment (rule 1),
-     * new data (rule 2), an unSACKed one (rule 3), or the rescue retransmission (rule 4).
-     * Every round raises pipe or HighRxt, or sends the one rescue, so the loop ends.
-     */
-    void recoveryOutput(long nowNs) {
-        int mss = snd.segmentMss();
-        while (cc.cwnd() - scoreboard.pipe(snd.una, snd.max, snd.mss) >= mss) {
-            int kind = scoreboard.nextSeg(snd.una, snd.max, mss, false);
-            if (kind == SackScoreboard.NONE) {
-                if (snd.sendNew(Math.min(mss, snd.una + snd.wnd - snd.max), nowNs)) {
-                    continue;
-                }
-                kind = scoreboard.nextSeg(snd.una, snd.max, mss, true);
-                if (kind == SackScoreboard.NONE) {
-                    return;
-                }
-            }
-            int seq = scoreboard.nextSeq();
-            int sent = retransmitRange(seq, scoreboard.nextLength(), nowNs);
-            if (sent == 0) {
-                return;
-            }
-            if (kind == SackScoreboard.RETRANSMIT) {
-                scoreboard.retransmitted(seq + sent);
-            }
-        }
-    }
-
-    /** RFC 6675 section 5 step 4: enter recovery, retransmit the first unacknowledged segment. */
-    private void enterSackRecovery(long nowNs) {
-        counters.increment(Counter.TCP_SACK_RECOVERIES);
-        counters.increment(Counter.TCP_FAST_RETRANSMITS);
-        cc.sackRecoveryStarted(snd.max - snd.una, nowNs);
-        scoreboard.enterRecovery(snd.una, snd.max);
-        // New data continues from SND.MAX; holes are NextSeg's business from here on.
-        snd.nxt = snd.max;
-        int firstHole = scoreboard.rangeCount() > 0 ? scoreboard.left(0) - snd.una : snd.max - snd.una;
-        int sent = retransmitRange(snd.una, Math.min(snd.segmentMss(), firstHole), nowNs);
-        scoreboard.retransmitted(snd.una + sent);
-    }
-
-    /**
-     * Retransmits up to {@code length} bytes of sequence space from {@code seq} (below SND.MAX),
-     * with the FIN if the range reaches it.
-     *
-     * @return sequence space sent (0 if there was nothing)
-     */
-    private int retransmitRange(int seq, int length, long nowNs) {
-        int from = seq - snd.bufferSeq;
-        int buffered = snd.bufferedBytes();
-        int data = Math.max(0, Math.min(length, buffered - from));
-        boolean fin = snd.finQueued && from + data == buffered && data < length && SeqNum.gt(snd.max, snd.finSeq());
-        if (data == 0 && !fin) {
-            return 0;
-        }
-        snd.sendSegment(seq, ACK | (fin ? FIN : 0), from, data, nowNs);
-        return data + (fin ? 1 : 0);
-    }
-
-    /**
-     * Retransmits the first unacknowledged segment (fast retransmit, partial ACK, timeout),
-     * whatever the windows say.
-     */
-    private void retransmitFirst(long nowNs) {
-        int buffered = snd.bufferedBytes();
-        int outstanding = snd.max - snd.una;
-        int length = Math.min(Math.min(snd.segmentMss(), outstanding), buffered);
-        boolean fin = snd.finQueued && length == buffered && outstanding > length;
-        if (length == 0 && !fin) {
-            return;
-        }
-        snd.sendSegment(snd.una, ACK | (fin ? FIN : 0), 0, length, nowNs);
-        int end = snd.una + length + (fin ? 1 : 0);
-        if (SeqNum.lt(snd.nxt, end)) {
-            snd.nxt = end;
-        }
-    }
 
     /**
      * A pure ACK carries SND.MAX, not SND.NXT: after a timeout SND.NXT goes back to
@@ -1037,122 +855,6 @@ public final class TcpConnection {
         out.send(localIp, localPort, remoteIp, remotePort, seq, ack, flags, 0, 0, null, 0, 0, nowNs);
     }
 
-    /**
-     * The one timer's job: retransmission while anything is outstanding (RFC 6298 section
-     * 5.1), persist while data waits for a window with nothing outstanding (RFC 9293 3.8.6.1),
-     * nothing otherwise.
-     */
-    void armTimer(long nowNs) {
-        if (snd.max != snd.una) {
-            if (persisting || !rtxTimer.isScheduled()) {
-                persisting = false;
-                timers.schedule(rtxTimer, nowNs + rtt.rtoNs());
-            }
-        } else if (snd.synAcked && snd.hasUnsent()) {
-            if (!persisting || !rtxTimer.isScheduled()) {
-                persisting = true;
-                timers.schedule(rtxTimer, nowNs + snd.persistTimeoutNs(rtt.rtoNs()));
-            }
-        } else {
-            persisting = false;
-            timers.cancel(rtxTimer);
-        }
-    }
-
-    /** The persist timer fired: probe the window, then wait again, backed off, while it stays shut. */
-    private void persist(long nowNs) {
-        persisting = false;
-        if (!snd.probe(nowNs)) {
-            return;
-        }
-        if (snd.max == snd.una) {
-            persisting = true;
-            timers.schedule(rtxTimer, nowNs + snd.persistTimeoutNs(rtt.rtoNs()));
-        } else {
-            armTimer(nowNs);
-        }
-    }
-
-    /**
-     * A segment covering {@code seqLength} of sequence space from {@code seq} goes out:
-     * counts a retransmission, times a round trip (Karn's algorithm), tells congestion
-     * control about new data, and starts the user timeout's clock.
-     */
-    void segmentSent(int seq, int seqLength, long nowNs) {
-        if (SeqNum.lt(seq, snd.max)) {
-            counters.increment(Counter.TCP_RETRANSMITS);
-            // Karn's algorithm (RFC 6298 section 3): no sample from a retransmitted range.
-            if (rttTiming && SeqNum.lt(seq, rttEndSeq)) {
-                rttTiming = false;
-            }
-        } else {
-            cc.onNewDataSent(seqLength, snd.max - snd.una);
-            if (!rttTiming && seqLength > 0) {
-                rttTiming = true;
-                rttEndSeq = seq + seqLength;
-                rttStartNs = nowNs;
-            }
-        }
-        if (SeqNum.gt(seq + seqLength, snd.max) && snd.max == snd.una) {
-            unackedSinceNs = nowNs;
-        }
-    }
-
-    private void onRetransmitTimer(long nowNs) {
-        if (state == TcpState.CLOSED || state == TcpState.TIME_WAIT) {
-            return;
-        }
-        if (persisting) {
-            persist(nowNs);
-        } else if (snd.max != snd.una) {
-            retransmissionTimeout(nowNs);
-        }
-        if (state != TcpState.CLOSED && rcv.ackNow) {
-            sendAck(nowNs);
-        }
-        flushEvents();
-    }
-
-    /** RFC 6298 section 5.4 to 5.6: back off, go back to SND.UNA, resend. */
-    private void retransmissionTimeout(long nowNs) {
-        counters.increment(Counter.TCP_TIMEOUTS);
-        retries++;
-        int limit = snd.synAcked ? config.maxRetransmissions() : config.synRetries();
-        if (snd.synAcked && userTimeoutNs > 0) {
-            // RFC 5482 / TCP_USER_TIMEOUT: time without acknowledgment decides, not the count.
-            if (nowNs - unackedSinceNs >= userTimeoutNs) {
-                counters.increment(Counter.TCP_USER_TIMEOUTS);
-                fail(TcpError.TIMED_OUT, nowNs);
-                return;
-            }
-        } else if (retries > limit) {
-            if (passive && !snd.synAcked) {
-                // A half-open passive connection that never completed vanishes quietly.
-                enterClosed(nowNs);
-            } else {
-                fail(softError != TcpError.NONE ? softError : TcpError.TIMED_OUT, nowNs);
-            }
-            return;
-        }
-        rtt.backOff();
-        rttTiming = false;
-        snd.nxt = snd.una;
-        scoreboard.timeout(snd.max);
-        if (!snd.synAcked) {
-            snd.output(nowNs);
-            return;
-        }
-        cc.onTimeout(snd.max - snd.una, snd.max, nowNs);
-        retransmitFirst(nowNs);
-        long deadlineNs = nowNs + rtt.rtoNs();
-        if (userTimeoutNs > 0 && deadlineNs - (unackedSinceNs + userTimeoutNs) > 0) {
-            // Come back when the user timeout expires rather than a long backoff later (as Linux).
-            deadlineNs = unackedSinceNs + userTimeoutNs;
-        }
-        timers.schedule(rtxTimer, deadlineNs);
-        snd.output(nowNs);
-    }
-
     private Keepalive keepalive() {
         if (keepalive == null) {
             keepalive = new Keepalive(this::onKeepaliveTimer, config, 0);
@@ -1177,7 +879,7 @@ public final class TcpConnection {
         if (!k.enabled) {
             return;
         }
-        if (snd.max != snd.una || persisting) {
+        if (snd.max != snd.una || rtx.persisting) {
             armKeepalive(nowNs + k.idleNs);
             return;
         }
@@ -1234,13 +936,25 @@ public final class TcpConnection {
 
     void enterTimeWait(long nowNs) {
         state = TcpState.TIME_WAIT;
-        persisting = false;
-        timers.cancel(rtxTimer);
+        rtx.stop();
         if (keepalive != null) {
             timers.cancel(keepalive.timer);
         }
         timers.schedule(waitTimer, nowNs + config.timeWaitNs());
         snd.releaseBuffer();
+    }
+
+    /**
+     * The retransmission limit is reached: a half-open passive connection that never
+     * completed vanishes quietly; any other fails, with the soft error an ICMP message
+     * reported if there was one (RFC 1122 section 4.2.3.9).
+     */
+    void retriesExhausted(long nowNs) {
+        if (passive && !snd.synAcked) {
+            enterClosed(nowNs);
+        } else {
+            fail(softError != TcpError.NONE ? softError : TcpError.TIMED_OUT, nowNs);
+        }
     }
 
     void fail(TcpError why, long nowNs) {
@@ -1259,7 +973,7 @@ public final class TcpConnection {
             return;
         }
         state = TcpState.CLOSED;
-        timers.cancel(rtxTimer);
+        rtx.stop();
         timers.cancel(waitTimer);
         if (keepalive != null) {
             timers.cancel(keepalive.timer);

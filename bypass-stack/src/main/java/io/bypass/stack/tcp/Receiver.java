@@ -142,9 +142,9 @@ final class Receiver {
         }
         if (c.appClosed && length > 0) {
             // Nobody will read it: reset the peer (RFC 9293 section 3.10.4, RFC 2525 section 2.17).
-            c.resetPeer(nowNs);
+            c.teardown.resetPeer(nowNs);
             counters.increment(Counter.TCP_ABORTS);
-            c.enterClosed(nowNs);
+            c.teardown.enterClosed(nowNs);
             return;
         }
         if (seq == nxt) {
@@ -202,13 +202,7 @@ final class Receiver {
         finReceived = true;
         ackNow = true;
         c.pendingEvents |= SocketEvents.READABLE;
-        switch (c.state) {
-            case ESTABLISHED -> c.state = TcpState.CLOSE_WAIT;
-            case FIN_WAIT_1 -> c.state = TcpState.CLOSING;
-            case FIN_WAIT_2 -> c.enterTimeWait(nowNs);
-            default -> {
-            }
-        }
+        c.teardown.peerFin(nowNs);
     }
 
     /** Delayed ACK (RFC 1122 section 4.2.3.2, RFC 5681 section 4.2): at least every second full segment. */

@@ -353,11 +353,11 @@ final class Retransmission {
             // RFC 5482 / TCP_USER_TIMEOUT: time without acknowledgment decides, not the count.
             if (nowNs - unackedSinceNs >= userTimeoutNs) {
                 counters.increment(Counter.TCP_USER_TIMEOUTS);
-                c.fail(TcpError.TIMED_OUT, nowNs);
+                c.teardown.fail(TcpError.TIMED_OUT, nowNs);
                 return;
             }
         } else if (retries > limit) {
-            c.retriesExhausted(nowNs);
+            c.teardown.retriesExhausted(nowNs);
             return;
         }
         rtt.backOff();

@@ -378,7 +378,7 @@ final class Sender {
                 // RFC 1122 section 4.2.2.17 keeps a zero window open only while the receiver
                 // answers the probes; a peer silent through as many probes as we would
                 // retransmit is gone (Linux: tcp_probe_timer against tcp_retries2).
-                c.fail(TcpError.TIMED_OUT, nowNs);
+                c.teardown.fail(TcpError.TIMED_OUT, nowNs);
                 return false;
             }
             // A zero-window probe. Like Linux, an ACK carrying SND.UNA-1: outside the peer's

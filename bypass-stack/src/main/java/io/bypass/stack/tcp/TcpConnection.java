@@ -2,7 +2,6 @@ package io.bypass.stack.tcp;
 
 import static io.bypass.stack.wire.TcpHeader.ACK;
 import static io.bypass.stack.wire.TcpHeader.FIN;
-import static io.bypass.stack.wire.TcpHeader.PSH;
 import static io.bypass.stack.wire.TcpHeader.RST;
 import static io.bypass.stack.wire.TcpHeader.SYN;
 
@@ -10,7 +9,6 @@ import io.bypass.stack.Counter;
 import io.bypass.stack.SocketEvents;
 import io.bypass.stack.SocketListener;
 import io.bypass.stack.StackCounters;
-import io.bypass.stack.time.Timer;
 import io.bypass.stack.time.TimerWheel;
 import io.bypass.stack.wire.Ipv4Address;
 import java.nio.ByteBuffer;
@@ -58,14 +56,14 @@ public final class TcpConnection {
     private final int localPort;
     private final int remoteIp;
     private final int remotePort;
-    private final boolean passive;
+    final boolean passive;
     /** The listener that made this connection, until the application accepts it. */
     TcpListener parent;
 
     TcpState state = TcpState.CLOSED;
-    private TcpError error = TcpError.NONE;
+    TcpError error = TcpError.NONE;
     /** An ICMP error that did not abort; reported if the connection then times out (RFC 1122 4.2.3.9). */
-    private TcpError softError = TcpError.NONE;
+    TcpError softError = TcpError.NONE;
     private SocketListener listener = SocketListener.NONE;
     int pendingEvents;
     boolean appClosed;
@@ -78,8 +76,9 @@ public final class TcpConnection {
 
     /** The receive side: receive sequence space, queues, ACKs and the window we offer. */
     final Receiver rcv;
+    /** How the connection ends: FIN states, TIME-WAIT, resets, failure. */
+    final Teardown teardown;
 
-    private final Timer waitTimer;
     /** Keep-alive state, created only when the application configures keep-alive. */
     private Keepalive keepalive;
 
@@ -103,7 +102,7 @@ public final class TcpConnection {
                 OptionNegotiation.timestampOffset(config, localIp, localPort, remoteIp, remotePort));
         this.snd = new Sender(this, layer, iss, ourMss, sendBuffer);
         this.rtx = new Retransmission(this, snd, layer);
-        this.waitTimer = new Timer(this::onWaitTimer);
+        this.teardown = new Teardown(this, layer);
         this.challengeAcks = new ChallengeAckLimiter(config.challengeAcksPerSecond());
         this.rcv = new Receiver(this, layer);
         this.rcv.mss = snd.mss;
@@ -206,7 +205,7 @@ public final class TcpConnection {
 
     /** Sends FIN after the queued data (RFC 9293 section 3.10.4, half-close). */
     public void shutdownOutput(long nowNs) {
-        queueFin(nowNs);
+        teardown.queueFin(nowNs);
         flushEvents();
     }
 
@@ -215,46 +214,13 @@ public final class TcpConnection {
      * discarded and the peer reset instead (RFC 2525 section 2.17, RFC 9293 section 3.10.4).
      */
     public void close(long nowNs) {
-        if (appClosed) {
-            return;
-        }
-        appClosed = true;
-        switch (state) {
-            case CLOSED -> rcv.queue.clear();
-            case SYN_SENT -> {
-                // RFC 9293 section 3.10.4 deletes the TCB; but data already accepted by
-                // write() is kept as a promise: it goes out, then the FIN, once established.
-                if (snd.bufferedBytes() > 0) {
-                    queueFin(nowNs);
-                } else {
-                    enterClosed(nowNs);
-                }
-            }
-            case TIME_WAIT, CLOSING, LAST_ACK -> rcv.queue.clear();
-            default -> {
-                if (rcv.holdsData()) {
-                    resetPeer(nowNs);
-                    enterClosed(nowNs);
-                } else {
-                    queueFin(nowNs);
-                    if (state == TcpState.FIN_WAIT_2) {
-                        startOrphanTimer(nowNs);
-                    }
-                }
-            }
-        }
+        teardown.close(nowNs);
         flushEvents();
     }
 
     /** Aborts: RST now, everything queued discarded (RFC 9293 section 3.10.5; linger 0). */
     public void abort(long nowNs) {
-        appClosed = true;
-        if (state != TcpState.CLOSED) {
-            resetPeer(nowNs);
-            counters.increment(Counter.TCP_ABORTS);
-            rcv.queue.clear();
-            enterClosed(nowNs);
-        }
+        teardown.abort(nowNs);
         flushEvents();
     }
 
@@ -543,7 +509,7 @@ public final class TcpConnection {
             // Only a RST that acknowledges our SYN is believed (RFC 5961 section 3.2).
             if (ackAcceptable) {
                 counters.increment(Counter.TCP_RST_RECEIVED);
-                fail(TcpError.REFUSED, nowNs);
+                teardown.fail(TcpError.REFUSED, nowNs);
             }
             return;
         }
@@ -608,7 +574,7 @@ public final class TcpConnection {
                 counters.increment(Counter.TCP_RX_OUT_OF_WINDOW);
                 if (state == TcpState.TIME_WAIT && seg.has(FIN)) {
                     // A retransmitted FIN: acknowledge it and restart the 2 MSL wait.
-                    timers.schedule(waitTimer, nowNs + config.timeWaitNs());
+                    teardown.peerFinRepeated(nowNs);
                 }
                 rcv.ackNow = true;
                 return;
@@ -622,18 +588,7 @@ public final class TcpConnection {
                 challengeAck(nowNs);
                 return;
             }
-            counters.increment(Counter.TCP_RST_RECEIVED);
-            switch (state) {
-                case SYN_RECEIVED -> {
-                    if (passive) {
-                        enterClosed(nowNs);
-                    } else {
-                        fail(TcpError.REFUSED, nowNs);
-                    }
-                }
-                case ESTABLISHED, FIN_WAIT_1, FIN_WAIT_2, CLOSE_WAIT -> fail(TcpError.RESET, nowNs);
-                default -> enterClosed(nowNs);
-            }
+            teardown.resetArrived(nowNs);
             return;
         }
         // Fourth: a SYN in a synchronized state gets a challenge ACK (RFC 5961 section 4.2).
@@ -693,31 +648,7 @@ public final class TcpConnection {
         if (updateWindow) {
             snd.window(seg.seq, ack, segWnd);
         }
-        boolean finAcked = snd.finQueued && snd.una == snd.finSeq() + 1;
-        switch (state) {
-            case FIN_WAIT_1 -> {
-                if (finAcked) {
-                    state = TcpState.FIN_WAIT_2;
-                    if (appClosed) {
-                        startOrphanTimer(nowNs);
-                    }
-                }
-            }
-            case CLOSING -> {
-                if (finAcked) {
-                    enterTimeWait(nowNs);
-                }
-            }
-            case LAST_ACK -> {
-                if (finAcked) {
-                    enterClosed(nowNs);
-                    return false;
-                }
-            }
-            default -> {
-            }
-        }
-        return true;
+        return teardown.ackProcessed(nowNs);
     }
 
     /** The SYN we sent is acknowledged (active open's SYN-ACK, or the passive side's third ACK). */
@@ -773,7 +704,7 @@ public final class TcpConnection {
             }
         } else if (type == 3 && (code == 2 || code == 3) && state == TcpState.SYN_SENT) {
             // Protocol or port unreachable while connecting: a hard error.
-            fail(code == 3 ? TcpError.REFUSED : TcpError.UNREACHABLE, nowNs);
+            teardown.fail(code == 3 ? TcpError.REFUSED : TcpError.UNREACHABLE, nowNs);
         } else if (type == 3 || type == 11 || type == 12) {
             // Soft errors: remembered, reported only if the connection then times out.
             softError = TcpError.UNREACHABLE;
@@ -788,7 +719,7 @@ public final class TcpConnection {
      * 3.10.7.4 and RFC 6191 without timestamps: its sequence number is above RCV.NXT).
      */
     boolean acceptsNewSyn(int seq) {
-        return state == TcpState.TIME_WAIT && SeqNum.gt(seq, rcv.nxt);
+        return teardown.acceptsNewSyn(seq);
     }
 
     /** @return the highest sequence number sent; a new incarnation's ISS must lie beyond it */
@@ -798,7 +729,7 @@ public final class TcpConnection {
 
     /** Ends TIME-WAIT early for a new incarnation. */
     void endTimeWait(long nowNs) {
-        enterClosed(nowNs);
+        teardown.enterClosed(nowNs);
         flushEvents();
     }
 
@@ -844,13 +775,6 @@ public final class TcpConnection {
         }
     }
 
-    /** Sends RST as ABORT and an unread close do (RFC 9293 section 3.10.5); SND.MAX as in {@link #sendAck}. */
-    void resetPeer(long nowNs) {
-        if (state == TcpState.SYN_RECEIVED || state.synchronizedState() && state != TcpState.TIME_WAIT) {
-            transmit(snd.max, RST | ACK, 0, 0, nowNs);
-        }
-    }
-
     private void sendReset(int seq, int ack, int flags, long nowNs) {
         out.send(localIp, localPort, remoteIp, remotePort, seq, ack, flags, 0, 0, null, 0, 0, nowNs);
     }
@@ -893,95 +817,19 @@ public final class TcpConnection {
             }
             default -> {
                 counters.increment(Counter.TCP_KEEPALIVE_TIMEOUTS);
-                fail(TcpError.TIMED_OUT, nowNs);
+                teardown.fail(TcpError.TIMED_OUT, nowNs);
             }
-        }
-        flushEvents();
-    }
-
-    private void onWaitTimer(long nowNs) {
-        if (state == TcpState.TIME_WAIT || state == TcpState.FIN_WAIT_2) {
-            enterClosed(nowNs);
         }
         flushEvents();
     }
 
     // ------------------------------------------------------------------ closing
 
-    private void queueFin(long nowNs) {
-        if (snd.finQueued) {
-            return;
-        }
-        switch (state) {
-            case SYN_SENT, SYN_RECEIVED -> snd.finQueued = true;
-            case ESTABLISHED -> {
-                snd.finQueued = true;
-                state = TcpState.FIN_WAIT_1;
-                snd.output(nowNs);
-            }
-            case CLOSE_WAIT -> {
-                snd.finQueued = true;
-                state = TcpState.LAST_ACK;
-                snd.output(nowNs);
-            }
-            default -> {
-            }
-        }
-    }
-
-    private void startOrphanTimer(long nowNs) {
-        // Linux's tcp_fin_timeout: an orphaned FIN-WAIT-2 must not wait for ever.
-        timers.schedule(waitTimer, nowNs + config.timeWaitNs());
-    }
-
-    void enterTimeWait(long nowNs) {
-        state = TcpState.TIME_WAIT;
-        rtx.stop();
+    /** Stops keep-alive probing: the connection is closing or closed. */
+    void stopKeepalive() {
         if (keepalive != null) {
             timers.cancel(keepalive.timer);
         }
-        timers.schedule(waitTimer, nowNs + config.timeWaitNs());
-        snd.releaseBuffer();
-    }
-
-    /**
-     * The retransmission limit is reached: a half-open passive connection that never
-     * completed vanishes quietly; any other fails, with the soft error an ICMP message
-     * reported if there was one (RFC 1122 section 4.2.3.9).
-     */
-    void retriesExhausted(long nowNs) {
-        if (passive && !snd.synAcked) {
-            enterClosed(nowNs);
-        } else {
-            fail(softError != TcpError.NONE ? softError : TcpError.TIMED_OUT, nowNs);
-        }
-    }
-
-    void fail(TcpError why, long nowNs) {
-        error = why;
-        counters.increment(Counter.TCP_ABORTS);
-        rcv.queue.clear();
-        if (!passive && !snd.synAcked) {
-            pendingEvents |= SocketEvents.CONNECTED;
-        }
-        pendingEvents |= SocketEvents.ERROR;
-        enterClosed(nowNs);
-    }
-
-    void enterClosed(long nowNs) {
-        if (state == TcpState.CLOSED) {
-            return;
-        }
-        state = TcpState.CLOSED;
-        rtx.stop();
-        timers.cancel(waitTimer);
-        if (keepalive != null) {
-            timers.cancel(keepalive.timer);
-        }
-        rcv.closed(appClosed || error != TcpError.NONE);
-        snd.releaseBuffer();
-        layer.unregister(this);
-        pendingEvents |= SocketEvents.CLOSED | SocketEvents.READABLE;
     }
 
     void flushEvents() {

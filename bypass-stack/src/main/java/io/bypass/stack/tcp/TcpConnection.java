@@ -370,14 +370,7 @@ public final class TcpConnection {
         if (!on && keepalive == null) {
             return;
         }
-        Keepalive k = keepalive();
-        k.enabled = on;
-        k.heard(nowNs);
-        if (on) {
-            armKeepalive(k.idleDeadlineNs());
-        } else {
-            timers.cancel(k.timer);
-        }
+        keepalive().enable(on, nowNs);
     }
 
     /** @return whether keep-alive is on */
@@ -394,14 +387,7 @@ public final class TcpConnection {
      * @param count      unanswered probes before the connection is dropped, 1..255
      */
     public void keepAliveTimes(long idleNs, long intervalNs, int count) {
-        if (idleNs <= 0 || intervalNs <= 0 || count < 1 || count > 255) {
-            throw new IllegalArgumentException("keep-alive idle " + idleNs + " ns, interval " + intervalNs
-                    + " ns, count " + count);
-        }
-        Keepalive k = keepalive();
-        k.idleNs = idleNs;
-        k.intervalNs = intervalNs;
-        k.count = count;
+        keepalive().times(idleNs, intervalNs, count);
     }
 
     /**
@@ -659,9 +645,8 @@ public final class TcpConnection {
 
     private void establish(long nowNs) {
         state = TcpState.ESTABLISHED;
-        if (keepalive != null && keepalive.enabled) {
-            keepalive.heard(nowNs);
-            armKeepalive(keepalive.idleDeadlineNs());
+        if (keepalive != null) {
+            keepalive.established(nowNs);
         }
         counters.increment(Counter.TCP_ESTABLISHED);
         if (snd.finQueued) {
@@ -781,46 +766,9 @@ public final class TcpConnection {
 
     private Keepalive keepalive() {
         if (keepalive == null) {
-            keepalive = new Keepalive(this::onKeepaliveTimer, config, 0);
+            keepalive = new Keepalive(this, layer, 0);
         }
         return keepalive;
-    }
-
-    private void armKeepalive(long deadlineNs) {
-        if (state == TcpState.ESTABLISHED || state == TcpState.CLOSE_WAIT || state == TcpState.FIN_WAIT_1
-                || state == TcpState.FIN_WAIT_2 || state == TcpState.CLOSING || state == TcpState.LAST_ACK) {
-            timers.schedule(keepalive.timer, deadlineNs);
-        }
-    }
-
-    /**
-     * RFC 1122 section 4.2.3.6: after the idle time, probes of SEG.SEQ = SND.NXT - 1 with no
-     * data, which the peer must answer with an ACK. While data is outstanding or waiting for a
-     * window the retransmission and persist timers watch the peer instead (as in Linux).
-     */
-    private void onKeepaliveTimer(long nowNs) {
-        Keepalive k = keepalive;
-        if (!k.enabled) {
-            return;
-        }
-        if (snd.max != snd.una || rtx.persisting) {
-            armKeepalive(nowNs + k.idleNs);
-            return;
-        }
-        switch (k.due(nowNs)) {
-            case Keepalive.WAIT -> armKeepalive(k.idleDeadlineNs());
-            case Keepalive.PROBE -> {
-                counters.increment(Counter.TCP_KEEPALIVE_PROBES);
-                k.probed();
-                transmit(snd.max - 1, ACK, 0, 0, nowNs);
-                armKeepalive(nowNs + k.intervalNs);
-            }
-            default -> {
-                counters.increment(Counter.TCP_KEEPALIVE_TIMEOUTS);
-                teardown.fail(TcpError.TIMED_OUT, nowNs);
-            }
-        }
-        flushEvents();
     }
 
     // ------------------------------------------------------------------ closing
@@ -828,7 +776,7 @@ public final class TcpConnection {
     /** Stops keep-alive probing: the connection is closing or closed. */
     void stopKeepalive() {
         if (keepalive != null) {
-            timers.cancel(keepalive.timer);
+            keepalive.stop();
         }
     }
 

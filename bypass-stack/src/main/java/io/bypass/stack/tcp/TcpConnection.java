@@ -1,7 +1,6 @@
 package io.bypass.stack.tcp;
 
 import static io.bypass.stack.wire.TcpHeader.ACK;
-import static io.bypass.stack.wire.TcpHeader.FIN;
 import static io.bypass.stack.wire.TcpHeader.RST;
 import static io.bypass.stack.wire.TcpHeader.SYN;
 
@@ -13,15 +12,26 @@ import io.bypass.stack.wire.Ipv4Address;
 import java.nio.ByteBuffer;
 
 /**
- * One TCP connection: the RFC 9293 state machine with its send and receive sides.
+ * One TCP connection: the RFC 9293 state machine with its send and receive sides. This
+ * class is the connection's face to the application and the layer (the API, the state,
+ * the events, opening, ICMP errors, the one exit for our segments); the work is done by
+ * parts created once with it, which share its state within the package:
  *
- * <p>Send side: application bytes go into an off-heap {@link SendBuffer}; segments are cut
- * from it under the peer's window and the congestion window ({@link CongestionControl}),
- * Nagle (RFC 896) and sender silly-window avoidance (RFC 9293 section 3.8.6.2.1). One
- * retransmission timer per connection (RFC 6298) doubles as the persist timer when nothing
- * is in flight but data waits for a window. Receive side: payloads stay in their frames
- * ({@link ReceiveQueue}), out-of-order segments wait in {@link Reassembly}, ACKs are
- * delayed as RFC 1122 section 4.2.3.2 allows, and the offered window never shrinks.
+ * <ul>
+ * <li>{@link SegmentArrival}: what an arriving segment does, step by step as RFC 9293
+ *     section 3.10.7 orders it, including the handshake completing.</li>
+ * <li>{@link Sender}: the send queue in an off-heap {@link SendBuffer}, segments cut under
+ *     the peer's window and the congestion window, Nagle (RFC 896) and sender silly-window
+ *     avoidance (RFC 9293 section 3.8.6.2.1), zero-window probing.</li>
+ * <li>{@link Retransmission}: RTT and the one timer per connection (RFC 6298), which
+ *     doubles as the persist timer when nothing is in flight but data waits for a window;
+ *     fast retransmit and recovery ({@link CongestionControl}), SACK recovery (RFC 6675).</li>
+ * <li>{@link Receiver}: payloads stay in their frames ({@link ReceiveQueue}), out-of-order
+ *     segments wait in {@link Reassembly}, ACKs are delayed as RFC 1122 section 4.2.3.2
+ *     allows, and the offered window never shrinks.</li>
+ * <li>{@link Teardown}: FIN states, TIME-WAIT, resets, failure, CLOSED.</li>
+ * <li>{@link Keepalive}, only when the application asks for it.</li>
+ * </ul>
  *
  * <p>Options ({@link OptionNegotiation}): window scaling and timestamps (RFC 7323) and
  * SACK (RFC 2018) when both SYNs carry them. With SACK the receiver reports blocks of its
@@ -46,6 +56,8 @@ public final class TcpConnection {
     /** MSS assumed when the peer sends no MSS option (RFC 9293 section 3.7.1). */
     static final int DEFAULT_MSS = 536;
 
+    // Shared by the parts (see the class comment); written only by the state machine
+    // (SegmentArrival, Teardown and this class) unless a comment says otherwise.
     final TcpLayer layer;
     private final TcpConfig config;
     private final StackCounters counters;
@@ -60,30 +72,32 @@ public final class TcpConnection {
     TcpListener parent;
 
     TcpState state = TcpState.CLOSED;
+    /** Why the connection failed, or {@link TcpError#NONE}; set by {@link Teardown#fail}. */
     TcpError error = TcpError.NONE;
     /** An ICMP error that did not abort; reported if the connection then times out (RFC 1122 4.2.3.9). */
     TcpError softError = TcpError.NONE;
     private SocketListener listener = SocketListener.NONE;
+    /** {@link SocketEvents} that became true during this entry point; any part may add, {@link #flushEvents} fires. */
     int pendingEvents;
+    /** The application closed (or aborted): it reads nothing more. */
     boolean appClosed;
+    /** The MSS we announce: the route's MTU less the headers, capped by {@link TcpConfig#mssCap()}. */
+    final int ourMss;
+    /** What the SYNs agreed: MSS option bytes, window scaling, timestamps, SACK. */
+    final OptionNegotiation options;
 
     /** The send side: send sequence space, send queue, segmentation and window probing. */
     final Sender snd;
-    final int ourMss;
     /** Loss detection and response: RTT, the retransmission (and persist) timer, congestion control, SACK recovery. */
     final Retransmission rtx;
-
     /** The receive side: receive sequence space, queues, ACKs and the window we offer. */
     final Receiver rcv;
     /** How the connection ends: FIN states, TIME-WAIT, resets, failure. */
     final Teardown teardown;
     /** The state machine's answer to arriving segments. */
     private final SegmentArrival arrival;
-
     /** Keep-alive state, created only when the application configures keep-alive. */
     Keepalive keepalive;
-
-    final OptionNegotiation options;
 
     TcpConnection(TcpLayer layer, int localIp, int localPort, int remoteIp, int remotePort, int iss,
                   int ourMss, boolean passive, SendBuffer sendBuffer) {
@@ -507,7 +521,7 @@ public final class TcpConnection {
         flushEvents();
     }
 
-    // ------------------------------------------------------------------ sending
+    // ------------------------------------------------------------------ our segments
 
     /**
      * A pure ACK carries SND.MAX, not SND.NXT: after a timeout SND.NXT goes back to
@@ -549,9 +563,15 @@ public final class TcpConnection {
         }
     }
 
+    /**
+     * Answers a segment that belongs to no acceptable exchange with a bare reset
+     * (RFC 9293 section 3.10.7.3 and 3.10.7.4: {@code <SEQ=SEG.ACK><CTL=RST>}), no window, no options.
+     */
     void sendReset(int seq, int ack, int flags, long nowNs) {
         out.send(localIp, localPort, remoteIp, remotePort, seq, ack, flags, 0, 0, null, 0, 0, nowNs);
     }
+
+    // ------------------------------------------------------------------ keep-alive, events, the listener
 
     private Keepalive keepalive() {
         if (keepalive == null) {
@@ -560,8 +580,6 @@ public final class TcpConnection {
         return keepalive;
     }
 
-    // ------------------------------------------------------------------ closing
-
     /** Stops keep-alive probing: the connection is closing or closed. */
     void stopKeepalive() {
         if (keepalive != null) {
@@ -569,6 +587,7 @@ public final class TcpConnection {
         }
     }
 
+    /** Fires the events that became true; every entry point (API call, segment, timer) ends here. */
     void flushEvents() {
         int events = pendingEvents;
         if (events != 0) {

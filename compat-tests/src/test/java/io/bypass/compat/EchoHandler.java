@@ -1,5 +1,6 @@
 package io.bypass.compat;
 
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -9,7 +10,7 @@ import io.netty.channel.socket.SocketChannel;
 /**
  * A Netty echo server handler with backpressure, the way Netty's own examples do it: reads
  * stop while the outbound buffer is above its high water mark. When the peer half-closes
- * (with {@code ALLOW_HALF_CLOSURE}), it finishes echoing and then shuts its own output.
+ * (with {@code ALLOW_HALF_CLOSURE}), it finishes echoing, shuts its own output, and closes.
  */
 @ChannelHandler.Sharable
 final class EchoHandler extends ChannelInboundHandlerAdapter {
@@ -42,8 +43,10 @@ final class EchoHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt instanceof ChannelInputShutdownEvent) {
-            // Everything read so far was written before this event; the FIN follows it.
-            ctx.writeAndFlush(ctx.alloc().buffer(0)).addListener(f -> ((SocketChannel) ctx.channel()).shutdownOutput());
+            // Everything read so far was written before this event; the FIN follows it, and with
+            // both directions shut the channel is done (Netty keeps a half-closed one open).
+            ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> ((SocketChannel) ctx.channel()).shutdownOutput()
+                    .addListener(g -> ctx.close()));
         }
         ctx.fireUserEventTriggered(evt);
     }

@@ -19,7 +19,8 @@ import java.util.Properties;
  * <tr><td>bypass.link</td><td>{@code loopback} (the in-JVM link; the only one so far)</td></tr>
  * <tr><td>bypass.ip, bypass.prefix, bypass.gateway, bypass.mac</td><td>the stack's own addresses</td></tr>
  * <tr><td>bypass.spin</td><td>microseconds a selector or a blocking read polls before it blocks (0: never spin)</td></tr>
- * <tr><td>bypass.rcvbuf, bypass.sndbuf</td><td>TCP buffer sizes in bytes</td></tr>
+ * <tr><td>bypass.rcvbuf, bypass.sndbuf</td><td>TCP buffer sizes in bytes (the send buffer's is where it
+ * starts: auto-tuning grows it; default 16 KiB)</td></tr>
  * <tr><td>bypass.debug</td><td>{@code true}: one log line per routing decision</td></tr>
  * <tr><td>bypass.profile</td><td>{@code latency}: spin 50 us (as Onload's EF_POLL_USEC) unless bypass.spin says otherwise</td></tr>
  * <tr><td>bypass.pin</td><td>a CPU number: a selecting thread that spins is pinned to it (Linux, platform threads)</td></tr>
@@ -45,6 +46,14 @@ public record BypassConfig(Rules rules, String link, int ip, int prefix, int gat
     public static final String LINK_LOOPBACK = "loopback";
     /** Spin time of the latency profile, like Onload's latency profile. */
     static final long LATENCY_SPIN_US = 50;
+    /**
+     * The send buffer a connection starts with, as Linux's {@code tcp_wmem} default: the
+     * engine allocates a connection's send ring when it opens, and its auto-tuning grows the
+     * ring to follow the congestion window (up to 4 MiB), so a busy connection gets a large
+     * one while 10,000 idle ones hold 160 MiB, not the 2.5 GiB of the engine's 256 KiB
+     * default (which exhausted the direct memory of a Netty test with 10,000 connections).
+     */
+    static final int DEFAULT_SNDBUF_BYTES = 16 * 1024;
 
     /** @return the settings from the system properties */
     public static BypassConfig fromSystemProperties() {
@@ -90,7 +99,7 @@ public record BypassConfig(Rules rules, String link, int ip, int prefix, int gat
         long spinUs = integer(p, "bypass.spin", profile != null ? (int) LATENCY_SPIN_US : 0, 0, 10_000_000);
         TcpConfig tcp = TcpConfig.defaults();
         int rcvbuf = integer(p, "bypass.rcvbuf", tcp.receiveBufferBytes(), 1024, 1 << 30);
-        int sndbuf = integer(p, "bypass.sndbuf", tcp.sendBufferBytes(), 1024, 1 << 30);
+        int sndbuf = integer(p, "bypass.sndbuf", DEFAULT_SNDBUF_BYTES, 1024, 1 << 30);
         boolean debug = bool(p, "bypass.debug");
         boolean stats = bool(p, "bypass.stats");
         int pin = integer(p, "bypass.pin", -1, 0, 65_535);

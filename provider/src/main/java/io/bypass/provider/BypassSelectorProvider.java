@@ -36,6 +36,7 @@ public class BypassSelectorProvider extends SelectorProvider {
     private final BypassConfig config;
     private final SelectorProvider jdk;
     private final AtomicLong kernelFallbacks = new AtomicLong();
+    private final AtomicLong acceleratedChannels = new AtomicLong();
     private volatile StackEngine engine;
 
     /**
@@ -66,12 +67,12 @@ public class BypassSelectorProvider extends SelectorProvider {
 
     /**
      * @return one line: the kernel fallbacks and every non-zero stack counter, e.g.
-     *         {@code bypass stats: kernelFallbacks=0 TCP_SEGMENTS_IN=12 ...}
+     *         {@code bypass stats: kernelFallbacks=0 accelerated=true acceleratedChannels=2 TCP_SEGMENTS_IN=12 ...}
      */
     public String statsLine() {
         StringBuilder b = new StringBuilder("bypass stats: kernelFallbacks=").append(kernelFallbacks());
         StackEngine e = engine;
-        b.append(" accelerated=").append(e != null);
+        b.append(" accelerated=").append(e != null).append(" acceleratedChannels=").append(acceleratedChannels());
         if (e != null) {
             for (Counter c : Counter.values()) {
                 long v = e.counter(c);
@@ -91,6 +92,15 @@ public class BypassSelectorProvider extends SelectorProvider {
     /** @return how many channels were routed to the kernel */
     public long kernelFallbacks() {
         return kernelFallbacks.get();
+    }
+
+    /**
+     * @return how many channels were routed to the stack: listeners bound and connects made
+     *         on it (connections a stack listener accepts are counted by the stack, as
+     *         {@link Counter#TCP_PASSIVE_OPENS})
+     */
+    public long acceleratedChannels() {
+        return acceleratedChannels.get();
     }
 
     /**
@@ -173,9 +183,7 @@ public class BypassSelectorProvider extends SelectorProvider {
     }
 
     void decided(String what, SocketAddress address, boolean accelerated, String why) {
-        if (!accelerated) {
-            kernelFallbacks.incrementAndGet();
-        }
+        (accelerated ? acceleratedChannels : kernelFallbacks).incrementAndGet();
         if (config.debug()) {
             LOG.log(System.Logger.Level.INFO, "bypass: {0} {1}: {2} ({3})", what, address,
                     accelerated ? "accelerated" : "kernel", why);

@@ -54,4 +54,22 @@ public interface Link {
     default LinkCapabilities capabilities() {
         return LinkCapabilities.none(mtu());
     }
+
+    /**
+     * The device's counters: frames and bytes carried, drops by reason. A decorator adds its
+     * own to its inner link's.
+     *
+     * @return a live view; by default one that counts nothing
+     */
+    default LinkStats stats() {
+        return LinkStats.NONE;
+    }
+
+    /**
+     * Gives the device back (closes its fd, unmaps its memory, leaves its shared file to the
+     * peer). Call once, after the last poll, when every frame from the link is released.
+     * By default there is nothing to give back.
+     */
+    default void close() {
+    }
 }

@@ -178,6 +178,7 @@ public final class InMemoryLink implements Link {
      * @return frames received and not yet taken by {@link #receive}; safe to call from any
      *         thread as a hint (exact only for the thread that polls this end)
      */
+    @Override
     public int pending() {
         // Acquire pairs with the release in arrive(). Another thread may see the head out of
         // step with the tail; that only makes the hint non-zero when nothing waits (one

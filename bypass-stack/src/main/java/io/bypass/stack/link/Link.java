@@ -56,6 +56,18 @@ public interface Link {
     }
 
     /**
+     * Whether received frames wait, as a hint that any thread may read without taking the
+     * link: a thread that finds 0 need not take the stack lock to poll (the way Onload's
+     * spinning threads look at the event queue before locking the stack).
+     *
+     * @return frames waiting to be received, as of some recent moment; or -1 when the link
+     *         cannot tell cheaply (the caller then polls); -1 by default
+     */
+    default int pending() {
+        return -1;
+    }
+
+    /**
      * The device's counters: frames and bytes carried, drops by reason. A decorator adds its
      * own to its inner link's.
      *

@@ -339,7 +339,8 @@ public final class ShmLink implements Link, AutoCloseable {
         return rxDiscardedOnAttach;
     }
 
-    /** @return frames published by the peer and not yet received: a hint, readable from any thread */
+    /** Frames the peer published and this end has not received: one acquire load of the peer's tail. */
+    @Override
     public int pending() {
         return in.available();
     }

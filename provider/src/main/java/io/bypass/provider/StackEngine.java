@@ -86,6 +86,8 @@ final class StackEngine {
     private volatile boolean running = true;
     /** Set under the lock when a link engine's device is closed; nothing polls it afterwards. */
     private boolean closed;
+    /** Calls of {@link #pollLocked}, by any thread; guarded by the lock. The helper compares it with its own count. */
+    private long polls;
 
     private StackEngine(NetworkStack server, NetworkStack client, Link[] links, InMemoryLink[] ports,
                         boolean loopback, String name) {
@@ -160,6 +162,7 @@ final class StackEngine {
         if (closed) {
             return 0;
         }
+        polls++;
         int total = 0;
         for (int round = 0; round < MAX_ROUNDS; round++) {
             int work = 0;
@@ -257,14 +260,18 @@ final class StackEngine {
 
     private void helperLoop() {
         long linkPollNs = LINK_POLL_MIN_NS;
+        long pollsAfterMine = 0;
         while (running) {
             long now;
             long next;
             int work;
+            boolean othersPolled;
             lock.lock();
             try {
+                othersPolled = polls != pollsAfterMine;
                 now = nowNs();
                 work = pollLocked(now);
+                pollsAfterMine = polls;
                 next = stacksPollAtNs();
                 nextPollNs = next;
             } finally {
@@ -273,8 +280,14 @@ final class StackEngine {
             long waitNs = next == Long.MAX_VALUE ? IDLE_NS : Math.max(0, Math.min(IDLE_NS, next - now));
             if (!loopback) {
                 // Frames from the other side arrive unannounced: poll again at once while they
-                // come, then back off (see the class comment).
-                linkPollNs = work > 0 ? 0 : Math.min(LINK_POLL_MAX_NS, Math.max(LINK_POLL_MIN_NS, 2 * linkPollNs));
+                // come, then back off (see the class comment). While other threads poll too (a
+                // spinning reader or selector), they take the frames: polling beside them at
+                // full speed would only take their CPU and their lock, so the helper paces itself.
+                if (work == 0) {
+                    linkPollNs = Math.min(LINK_POLL_MAX_NS, Math.max(LINK_POLL_MIN_NS, 2 * linkPollNs));
+                } else {
+                    linkPollNs = othersPolled ? LINK_POLL_MIN_NS : 0;
+                }
                 waitNs = Math.min(waitNs, linkPollNs);
             }
             helperWakeNs = now + waitNs;

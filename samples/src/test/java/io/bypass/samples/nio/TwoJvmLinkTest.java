@@ -36,7 +36,7 @@ class TwoJvmLinkTest {
     private static final String SERVER_IP = "10.77.250.2";
     private static final String CLIENT_IP = "10.77.250.1";
     private static final int ROUNDS = Integer.getInteger("bypass.twojvm.rounds", 20_000);
-    private static final int BULK_MIB = Integer.getInteger("bypass.twojvm.mib", 256);
+    private static final int BULK_MIB = Integer.getInteger("bypass.twojvm.mib", 512);
     private static Path dropin;
 
     @TempDir
@@ -120,24 +120,36 @@ class TwoJvmLinkTest {
 
     @Test
     void pingPongAndBulkBetweenTwoJvmsGoThroughTheirStacksOverTheShmLink() throws Exception {
-        String link = "shm:" + dir.resolve("link");
-        List<String> spin = List.of("--profile=latency");
-        String[] out = run(command(link + "?side=1", SERVER_IP, "bind * *", spin, TransferServer.class.getName(), "0",
-                        "2"),
-                port -> command(link + "?side=0", CLIENT_IP, "connect 10.77.250.0/24 *", spin,
-                        TransferClient.class.getName(), SERVER_IP, Integer.toString(port), Integer.toString(ROUNDS),
-                        Integer.toString(BULK_MIB)));
+        String[] out = runOverShm("shm:" + dir.resolve("link"), "");
         // Every ping and echo is at least one segment each way.
         assertThroughTheLink(out[0], ROUNDS);
         assertThroughTheLink(out[1], ROUNDS);
-        assertTrue(out[1].contains(": match"), out[1]);
+        // The same with 1500-byte frames (MSS 1460, the segment size of the first shm
+        // measurements), then the JDK on kernel loopback: A/B/C in one run.
+        String[] small = runOverShm("shm:" + dir.resolve("link1500"), "mtu=1500&");
+        assertThroughTheLink(small[1], ROUNDS);
         String[] kernel = run(command(null, null, null, List.of(), TransferServer.class.getName(), "0", "2"),
                 port -> command(null, null, null, List.of(), TransferClient.class.getName(), "127.0.0.1",
                         Integer.toString(port), Integer.toString(ROUNDS), Integer.toString(BULK_MIB)));
         assertTrue(kernel[1].contains(": match"), kernel[1]);
-        System.out.println("two JVMs, Bypass over shm (spin 50 us): " + line(out[1], "pingpong") + "; "
-                + line(out[1], "bulk").replaceAll(", sha256.*", ""));
-        System.out.println("two JVMs, JDK on kernel loopback:       " + line(kernel[1], "pingpong") + "; "
-                + line(kernel[1], "bulk").replaceAll(", sha256.*", ""));
+        System.out.println("two JVMs, Bypass over shm, MTU 65513 (spin 50 us): " + summary(out[1]));
+        System.out.println("two JVMs, Bypass over shm, MTU 1500 (spin 50 us):  " + summary(small[1]));
+        System.out.println("two JVMs, JDK on kernel loopback:                 " + summary(kernel[1]));
+    }
+
+    /** Server at SERVER_IP on side 1, client at CLIENT_IP on side 0, both spinning (latency profile). */
+    private String[] runOverShm(String link, String params) throws Exception {
+        List<String> spin = List.of("--profile=latency");
+        String[] out = run(command(link + "?" + params + "side=1", SERVER_IP, "bind * *", spin,
+                        TransferServer.class.getName(), "0", "2"),
+                port -> command(link + "?" + params + "side=0", CLIENT_IP, "connect 10.77.250.0/24 *", spin,
+                        TransferClient.class.getName(), SERVER_IP, Integer.toString(port), Integer.toString(ROUNDS),
+                        Integer.toString(BULK_MIB)));
+        assertTrue(out[1].contains(": match"), out[1]);
+        return out;
+    }
+
+    private static String summary(String clientOut) {
+        return line(clientOut, "pingpong") + "; " + line(clientOut, "bulk").replaceAll(", sha256.*", "");
     }
 }

@@ -1,5 +1,6 @@
 package io.bypass.provider;
 
+import io.bypass.stack.link.LinkSpec;
 import io.bypass.stack.tcp.TcpConfig;
 import io.bypass.stack.wire.Ipv4Address;
 import io.bypass.stack.wire.MacAddress;
@@ -16,8 +17,12 @@ import java.util.Properties;
  * <caption>Properties</caption>
  * <tr><td>bypass.rules</td><td>path of a rules file ({@link Rules})</td></tr>
  * <tr><td>bypass.rules.inline</td><td>rules separated by {@code ;}, checked before the file's</td></tr>
- * <tr><td>bypass.link</td><td>{@code loopback} (the in-JVM link; the only one so far)</td></tr>
- * <tr><td>bypass.ip, bypass.prefix, bypass.gateway, bypass.mac</td><td>the stack's own addresses</td></tr>
+ * <tr><td>bypass.link</td><td>{@code loopback} (default: only the in-JVM link), or a link spec such as
+ *     {@code shm:/dev/shm/bypass-ab?side=0} or {@code tap:byp0} ({@link io.bypass.stack.link.LinkFactory}):
+ *     one more stack runs on that link, besides the in-JVM pair</td></tr>
+ * <tr><td>bypass.link.fallback</td><td>{@code fail} (default): a link that cannot start stops the
+ *     application at start; {@code kernel}: every channel runs on the kernel, said once in the log</td></tr>
+ * <tr><td>bypass.ip, bypass.prefix, bypass.gateway, bypass.mac</td><td>the stack's own addresses (on the link)</td></tr>
  * <tr><td>bypass.spin</td><td>microseconds a selector or a blocking read polls before it blocks (0: never spin)</td></tr>
  * <tr><td>bypass.rcvbuf, bypass.sndbuf</td><td>TCP buffer sizes in bytes (the send buffer's is where it
  * starts: auto-tuning grows it; default 16 KiB)</td></tr>
@@ -28,11 +33,13 @@ import java.util.Properties;
  * </table>
  *
  * @param rules       the acceleration rules
- * @param link        the link's name
+ * @param link        {@link #LINK_LOOPBACK} or a link spec
+ * @param linkFallbackKernel whether a link that cannot start leaves every channel on the kernel
+ *                    (rather than failing at start)
  * @param ip          the stack's IPv4 address
  * @param prefix      its prefix length
  * @param gateway     the gateway, or 0
- * @param mac         the stack's MAC address (low 48 bits)
+ * @param mac         the stack's MAC address (low 48 bits); by default {@link #macFor} the IP
  * @param spinNs      how long a selector spins before blocking, in nanoseconds
  * @param rcvbufBytes the TCP receive buffer size
  * @param sndbufBytes the TCP send buffer size
@@ -40,9 +47,9 @@ import java.util.Properties;
  * @param stats       whether the stack counters are printed at JVM exit
  * @param pinCpu      the CPU a spinning selecting thread is pinned to, or -1
  */
-public record BypassConfig(Rules rules, String link, int ip, int prefix, int gateway, long mac, long spinNs,
+public record BypassConfig(Rules rules, String link, boolean linkFallbackKernel, int ip, int prefix, int gateway, long mac, long spinNs,
                            int rcvbufBytes, int sndbufBytes, boolean debug, boolean stats, int pinCpu) {
-    /** The one link there is so far. */
+    /** The in-JVM loopback link alone, no external link. */
     public static final String LINK_LOOPBACK = "loopback";
     /** Spin time of the latency profile, like Onload's latency profile. */
     static final long LATENCY_SPIN_US = 50;
@@ -75,19 +82,31 @@ public record BypassConfig(Rules rules, String link, int ip, int prefix, int gat
         if (file != null) {
             rules = rules.then(Rules.read(Path.of(file)));
         }
-        String link = p.getProperty("bypass.link", LINK_LOOPBACK);
+        String link = p.getProperty("bypass.link", LINK_LOOPBACK).strip();
         if (!link.equals(LINK_LOOPBACK)) {
-            throw bad("bypass.link", link, "the only link so far is '" + LINK_LOOPBACK + "'");
+            try {
+                LinkSpec.parse(link);
+            } catch (IllegalArgumentException e) {
+                throw bad("bypass.link", link, e.getMessage() + "; or '" + LINK_LOOPBACK + "' for the in-JVM link alone");
+            }
+        }
+        String fallback = p.getProperty("bypass.link.fallback", "fail");
+        if (!fallback.equals("fail") && !fallback.equals("kernel")) {
+            throw bad("bypass.link.fallback", fallback, "expected fail or kernel");
         }
         int ip = address(p, "bypass.ip", "10.255.0.1");
         int prefix = integer(p, "bypass.prefix", 24, 1, 30);
         int gateway = p.getProperty("bypass.gateway") == null ? 0 : address(p, "bypass.gateway", null);
+        String macText = p.getProperty("bypass.mac");
         long mac;
-        String macText = p.getProperty("bypass.mac", "02:00:00:00:00:01");
-        try {
-            mac = MacAddress.parse(macText);
-        } catch (IllegalArgumentException e) {
-            throw bad("bypass.mac", macText, "expected a MAC address like 02:00:00:00:00:01");
+        if (macText == null) {
+            mac = macFor(ip);
+        } else {
+            try {
+                mac = MacAddress.parse(macText);
+            } catch (IllegalArgumentException e) {
+                throw bad("bypass.mac", macText, "expected a MAC address like 02:00:00:00:00:01");
+            }
         }
         if (MacAddress.isMulticast(mac) || mac == MacAddress.ZERO) {
             throw bad("bypass.mac", macText, "must be a unicast address");
@@ -103,7 +122,37 @@ public record BypassConfig(Rules rules, String link, int ip, int prefix, int gat
         boolean debug = bool(p, "bypass.debug");
         boolean stats = bool(p, "bypass.stats");
         int pin = integer(p, "bypass.pin", -1, 0, 65_535);
-        return new BypassConfig(rules, link, ip, prefix, gateway, mac, spinUs * 1000, rcvbuf, sndbuf, debug, stats, pin);
+        return new BypassConfig(rules, link, fallback.equals("kernel"), ip, prefix, gateway, mac, spinUs * 1000, rcvbuf, sndbuf, debug, stats, pin);
+    }
+
+    /** @return whether an external link is configured (anything but {@link #LINK_LOOPBACK}) */
+    public boolean externalLink() {
+        return !link.equals(LINK_LOOPBACK);
+    }
+
+    /**
+     * The default MAC address: locally administered ({@code 02:00}) followed by the IPv4
+     * address, so that two processes on one link given different {@code bypass.ip} have
+     * different MACs without anyone choosing them.
+     *
+     * @param ip the stack's IPv4 address
+     * @return {@code 02:00:a:b:c:d}
+     */
+    public static long macFor(int ip) {
+        return 0x02_00_00_00_00_00L | (ip & 0xffff_ffffL);
+    }
+
+    /**
+     * A copy on another link and address (tests, embedding); the spec is checked when the
+     * provider opens it.
+     *
+     * @param newLink a link spec or {@link #LINK_LOOPBACK}
+     * @param newIp   the stack's address; the MAC becomes {@link #macFor} it
+     * @return the copy
+     */
+    public BypassConfig withLink(String newLink, int newIp) {
+        return new BypassConfig(rules, newLink, linkFallbackKernel, newIp, prefix, gateway, macFor(newIp), spinNs,
+                rcvbufBytes, sndbufBytes, debug, stats, pinCpu);
     }
 
     private static boolean bool(Properties p, String key) {
@@ -116,7 +165,7 @@ public record BypassConfig(Rules rules, String link, int ip, int prefix, int gat
 
     /** @return a copy with other rules */
     public BypassConfig withRules(Rules newRules) {
-        return new BypassConfig(newRules, link, ip, prefix, gateway, mac, spinNs, rcvbufBytes, sndbufBytes, debug,
+        return new BypassConfig(newRules, link, linkFallbackKernel, ip, prefix, gateway, mac, spinNs, rcvbufBytes, sndbufBytes, debug,
                 stats, pinCpu);
     }
 

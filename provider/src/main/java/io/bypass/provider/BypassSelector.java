@@ -222,8 +222,7 @@ final class BypassSelector extends AbstractSelector {
         }
         try {
             for (;;) {
-                StackEngine engine = bypass.engineIfStarted();
-                if (engine != null) {
+                for (StackEngine engine : bypass.engines()) {
                     engine.tryProgress();
                 }
                 int updated = collect(action);
@@ -310,26 +309,39 @@ final class BypassSelector extends AbstractSelector {
             }
         }
         if (!scratch.isEmpty()) {
-            StackEngine engine = bypass.engineIfStarted();
-            if (engine != null) {
-                engine.lock();
-                try {
-                    for (int i = 0; i < scratch.size(); i++) {
-                        BypassSelectionKey k = scratch.get(i);
-                        if (!k.isValid() || !(k.channel() instanceof BypassSelectable b) || b.engine() == null) {
-                            continue;
-                        }
-                        int ops = b.stackReadyOps() & k.rawInterestOps();
-                        if (ops != 0) {
-                            if (n == foundOps.length) {
-                                foundOps = java.util.Arrays.copyOf(foundOps, n * 2);
-                            }
-                            found.add(k);
-                            foundOps[n++] = ops;
-                        }
+            // Each key's readiness is read under its own engine's lock; keys of one engine
+            // usually come together, so the lock changes hands only between engines' runs.
+            StackEngine held = null;
+            try {
+                for (int i = 0; i < scratch.size(); i++) {
+                    BypassSelectionKey k = scratch.get(i);
+                    if (!k.isValid() || !(k.channel() instanceof BypassSelectable b)) {
+                        continue;
                     }
-                } finally {
-                    engine.unlock();
+                    StackEngine engine = b.engine();
+                    if (engine == null) {
+                        continue;
+                    }
+                    if (engine != held) {
+                        if (held != null) {
+                            held.unlock();
+                        }
+                        held = null; // not held while lock() waits, should it throw
+                        engine.lock();
+                        held = engine;
+                    }
+                    int ops = b.stackReadyOps() & k.rawInterestOps();
+                    if (ops != 0) {
+                        if (n == foundOps.length) {
+                            foundOps = java.util.Arrays.copyOf(foundOps, n * 2);
+                        }
+                        found.add(k);
+                        foundOps[n++] = ops;
+                    }
+                }
+            } finally {
+                if (held != null) {
+                    held.unlock();
                 }
             }
             scratch.clear();

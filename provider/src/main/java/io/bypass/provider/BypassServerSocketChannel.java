@@ -33,20 +33,37 @@ import java.util.concurrent.locks.Condition;
  * call is then forwarded). A stack listener also holds a bound, non-listening kernel
  * socket on its port: that reserves the port number, so that another process cannot
  * take it and {@code bind(...:0)} gets a port the kernel considers free.
+ *
+ * <p>A wildcard bind with an external link listens on two engines, the loopback engine
+ * (first: its key's engine, and its lock is taken first where both are held) and the link
+ * engine; accept takes from either. A blocking accept then cannot wait on one engine's
+ * condition, so it waits on {@link #acceptWaitLock}'s: every listener event of either
+ * engine, and close, bump {@link #acceptEvents} under that lock, and the waiter re-checks
+ * both listeners whenever the count moved since it last looked, so no event is lost.
  */
 final class BypassServerSocketChannel extends ServerSocketChannel implements BypassSelectable {
     private final BypassSelectorProvider bypass;
     private final Object stateLock = new Object();
     private final Object keysLock = new Object();
     private final Options options;
-    private final SocketListener events = this::onStackEvents;
     private volatile BypassSelectionKey[] keys = new BypassSelectionKey[0];
     private volatile ServerSocketChannel kernel;
+    /** The first of {@link #engines}: the engine the selector locks for this channel's key. */
     private volatile StackEngine engine;
+    /** The first of {@link #listeners}. */
     private volatile TcpListener listener;
+    /** The engines listened on, loopback first; set once at bind. */
+    private volatile StackEngine[] engines;
+    /** One listener per engine, same order. */
+    private volatile TcpListener[] listeners;
+    /** One condition per engine, of that engine's lock, signalled by its listener's events and by close. */
+    private volatile Condition[] acceptables;
     private volatile SocketChannel reservation;
-    /** Signalled (under the engine lock) by every listener event and by close. */
-    private volatile Condition acceptable;
+    /** The lock a blocking accept over several engines waits with; see the class comment. */
+    private final java.util.concurrent.locks.ReentrantLock acceptWaitLock = new java.util.concurrent.locks.ReentrantLock();
+    private final Condition acceptEvent = acceptWaitLock.newCondition();
+    /** Listener events and closes so far; guarded by acceptWaitLock. */
+    private int acceptEvents;
     private volatile ServerSocket adaptor;
     private volatile InetSocketAddress localAddress;
 
@@ -68,10 +85,28 @@ final class BypassServerSocketChannel extends ServerSocketChannel implements Byp
         return engine;
     }
 
+    /** Caller holds the first engine's lock; the others' are taken here, after it (the lock order). */
     @Override
     public int stackReadyOps() {
-        TcpListener l = listener;
-        return l != null && (l.readyOps() & SocketEvents.ACCEPTABLE) != 0 ? SelectionKey.OP_ACCEPT : 0;
+        TcpListener[] ls = listeners;
+        if (ls == null) {
+            return 0;
+        }
+        if ((ls[0].readyOps() & SocketEvents.ACCEPTABLE) != 0) {
+            return SelectionKey.OP_ACCEPT;
+        }
+        StackEngine[] es = engines;
+        for (int i = 1; i < ls.length; i++) {
+            es[i].lock();
+            try {
+                if ((ls[i].readyOps() & SocketEvents.ACCEPTABLE) != 0) {
+                    return SelectionKey.OP_ACCEPT;
+                }
+            } finally {
+                es[i].unlock();
+            }
+        }
+        return 0;
     }
 
     @Override
@@ -90,8 +125,12 @@ final class BypassServerSocketChannel extends ServerSocketChannel implements Byp
         }
     }
 
-    private void onStackEvents(int ev) {
-        acceptable.signalAll();
+    /** Stack callback of engine {@code i}'s listener, under that engine's lock. */
+    private void onStackEvents(int i) {
+        acceptables[i].signalAll();
+        if (acceptables.length > 1) {
+            bumpAcceptEvents();
+        }
         for (BypassSelectionKey k : keys) {
             ((BypassSelector) k.selector()).markEvent(k, SelectionKey.OP_ACCEPT);
         }
@@ -115,8 +154,9 @@ final class BypassServerSocketChannel extends ServerSocketChannel implements Byp
             if (localAddress != null) {
                 throw new AlreadyBoundException();
             }
-            if (bypass.accelerateBind(isa)) {
-                bindStack(isa, backlog);
+            StackEngine[] chosen = bypass.bindEngines(isa);
+            if (chosen.length > 0) {
+                bindStack(isa, backlog, chosen);
             } else {
                 ServerSocketChannel k = bypass.jdk().openServerSocketChannel();
                 options.replay(k);
@@ -134,7 +174,7 @@ final class BypassServerSocketChannel extends ServerSocketChannel implements Byp
         return this;
     }
 
-    private void bindStack(InetSocketAddress isa, int backlog) throws IOException {
+    private void bindStack(InetSocketAddress isa, int backlog, StackEngine[] chosen) throws IOException {
         SocketChannel reserve = bypass.jdk().openSocketChannel();
         try {
             reserve.bind(isa);
@@ -143,31 +183,74 @@ final class BypassServerSocketChannel extends ServerSocketChannel implements Byp
             throw e;
         }
         int port = ((InetSocketAddress) reserve.getLocalAddress()).getPort();
-        StackEngine e = bypass.engine();
-        e.lock();
-        try {
-            TcpListener l = e.server.tcp().listen(Ipv4Address.ANY, port, backlog);
-            // As on Linux, accepted sockets inherit the listener's SO_RCVBUF (and with it the
-            // window scale their SYN-ACK offers).
-            int receiveBufferBytes = options.stackBufferBytes(StandardSocketOptions.SO_RCVBUF);
-            if (receiveBufferBytes > 0) {
-                l.receiveBufferBytes(receiveBufferBytes);
+        TcpListener[] ls = new TcpListener[chosen.length];
+        Condition[] conditions = new Condition[chosen.length];
+        // Set before any listener can fire: its callback signals these.
+        acceptables = conditions;
+        for (int i = 0; i < chosen.length; i++) {
+            StackEngine e = chosen[i];
+            e.lock();
+            try {
+                TcpListener l = e.server.tcp().listen(Ipv4Address.ANY, port, backlog);
+                // As on Linux, accepted sockets inherit the listener's SO_RCVBUF (and with it the
+                // window scale their SYN-ACK offers).
+                int receiveBufferBytes = options.stackBufferBytes(StandardSocketOptions.SO_RCVBUF);
+                if (receiveBufferBytes > 0) {
+                    l.receiveBufferBytes(receiveBufferBytes);
+                }
+                conditions[i] = e.newCondition();
+                int index = i;
+                l.listener(ev -> onStackEvents(index));
+                ls[i] = l;
+            } catch (TcpException ex) {
+                e.unlock();
+                closeListeners(chosen, ls);
+                reserve.close();
+                throw Errors.of(ex);
             }
-            acceptable = e.newCondition();
-            l.listener(events);
-            engine = e;
-            listener = l;
-        } catch (TcpException ex) {
-            reserve.close();
-            throw Errors.of(ex);
-        } finally {
             e.unlock();
+            e.addListenerPort(port);
         }
-        e.addListenerPort(port);
+        engines = chosen;
+        listeners = ls;
+        engine = chosen[0];
+        listener = ls[0];
         reservation = reserve;
         localAddress = new InetSocketAddress(isa.getAddress(), port);
         for (BypassSelectionKey k : keys) {
             ((BypassSelector) k.selector()).markReady(k, true);
+        }
+    }
+
+    /** Closes the listeners made so far (a failed bind, or close), each under its engine's lock. */
+    private void closeListeners(StackEngine[] es, TcpListener[] ls) {
+        for (int i = 0; i < es.length; i++) {
+            TcpListener l = ls[i];
+            if (l == null) {
+                continue;
+            }
+            StackEngine e = es[i];
+            e.removeListenerPort(l.localPort());
+            e.lock();
+            try {
+                long now = StackEngine.nowNs();
+                l.listener(SocketListener.NONE);
+                l.close(now);
+                e.pollLocked(now);
+                acceptables[i].signalAll();
+            } finally {
+                e.unlock();
+            }
+        }
+    }
+
+    private void bumpAcceptEvents() {
+        acceptWaitLock.lock();
+        try {
+            acceptEvents++;
+            acceptEvent.signalAll();
+        } finally {
+            acceptWaitLock.unlock();
         }
     }
 
@@ -213,10 +296,14 @@ final class BypassServerSocketChannel extends ServerSocketChannel implements Byp
                 throw ex;
             }
         }
+        if (engines.length > 1) {
+            return acceptAny(timed, deadlineNs);
+        }
         boolean blocking = isBlocking();
         TcpConnection c = null;
         boolean completed = false;
         StackEngine e = engine;
+        Condition acceptable = acceptables[0];
         try {
             begin();
             e.lock();
@@ -236,8 +323,87 @@ final class BypassServerSocketChannel extends ServerSocketChannel implements Byp
         } finally {
             end(completed);
         }
-        if (c == null) {
-            return null;
+        return c == null ? null : accepted(e, c);
+    }
+
+    /**
+     * Accept over several engines: takes from whichever listener has a connection, and when
+     * blocking waits for an event of any (see the class comment).
+     */
+    private SocketChannel acceptAny(boolean timed, long deadlineNs) throws IOException {
+        boolean blocking = isBlocking();
+        StackEngine[] es = engines;
+        TcpListener[] ls = listeners;
+        TcpConnection c = null;
+        StackEngine from = null;
+        boolean completed = false;
+        try {
+            begin();
+            while (isOpen()) {
+                int seen = acceptEventsSeen();
+                for (int i = 0; i < es.length && c == null; i++) {
+                    es[i].lock();
+                    try {
+                        es[i].pollLocked(StackEngine.nowNs());
+                        c = ls[i].accept();
+                        from = es[i];
+                    } finally {
+                        es[i].unlock();
+                    }
+                }
+                if (c != null || !blocking || timed && deadlineNs - StackEngine.nowNs() <= 0
+                        || !awaitAcceptEvent(seen, timed, deadlineNs)) {
+                    break;
+                }
+            }
+            completed = c != null || !blocking || timed && isOpen() && !Thread.currentThread().isInterrupted();
+        } finally {
+            end(completed);
+        }
+        return c == null ? null : accepted(from, c);
+    }
+
+    private int acceptEventsSeen() {
+        acceptWaitLock.lock();
+        try {
+            return acceptEvents;
+        } finally {
+            acceptWaitLock.unlock();
+        }
+    }
+
+    /** @return false when interrupted (status kept); true when an event came, the deadline passed or it is closed */
+    private boolean awaitAcceptEvent(int seen, boolean timed, long deadlineNs) {
+        acceptWaitLock.lock();
+        try {
+            while (acceptEvents == seen && isOpen()) {
+                if (!timed) {
+                    acceptEvent.await();
+                } else {
+                    long remainingNs = deadlineNs - StackEngine.nowNs();
+                    if (remainingNs <= 0) {
+                        return true;
+                    }
+                    acceptEvent.awaitNanos(remainingNs);
+                }
+            }
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } finally {
+            acceptWaitLock.unlock();
+        }
+    }
+
+    /**
+     * @return the channel of an accepted stack connection: on the loopback engine with loopback
+     *         addresses (the stacks' own are translated), on a link engine with the real ones
+     */
+    private SocketChannel accepted(StackEngine e, TcpConnection c) throws IOException {
+        if (!e.isLoopback()) {
+            return new BypassSocketChannel(bypass, e, c, new InetSocketAddress(Addresses.inet(c.localIp()),
+                    c.localPort()), new InetSocketAddress(Addresses.inet(c.remoteIp()), c.remotePort()));
         }
         InetAddress loopback = InetAddress.getLoopbackAddress();
         InetAddress localIp = localAddress.getAddress().isAnyLocalAddress() ? loopback : localAddress.getAddress();
@@ -251,20 +417,10 @@ final class BypassServerSocketChannel extends ServerSocketChannel implements Byp
         if (k != null) {
             k.close();
         }
-        StackEngine e = engine;
-        TcpListener l = listener;
-        if (e != null && l != null) {
-            e.removeListenerPort(l.localPort());
-            e.lock();
-            try {
-                long now = StackEngine.nowNs();
-                l.listener(SocketListener.NONE);
-                l.close(now);
-                e.pollLocked(now);
-                acceptable.signalAll();
-            } finally {
-                e.unlock();
-            }
+        StackEngine[] es = engines;
+        if (es != null) {
+            closeListeners(es, listeners);
+            bumpAcceptEvents();
         }
         SocketChannel r = reservation;
         if (r != null) {
@@ -301,14 +457,16 @@ final class BypassServerSocketChannel extends ServerSocketChannel implements Byp
             return this;
         }
         options.set(name, value);
-        TcpListener l = listener;
-        if (l != null && name == StandardSocketOptions.SO_RCVBUF) {
-            StackEngine e = engine;
-            e.lock();
-            try {
-                l.receiveBufferBytes(Options.clampBuffer((Integer) value));
-            } finally {
-                e.unlock();
+        TcpListener[] ls = listeners;
+        if (ls != null && name == StandardSocketOptions.SO_RCVBUF) {
+            StackEngine[] es = engines;
+            for (int i = 0; i < ls.length; i++) {
+                es[i].lock();
+                try {
+                    ls[i].receiveBufferBytes(Options.clampBuffer((Integer) value));
+                } finally {
+                    es[i].unlock();
+                }
             }
         }
         return this;

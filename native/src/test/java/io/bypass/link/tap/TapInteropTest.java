@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.bypass.stack.Counter;
 import io.bypass.stack.arp.ArpCache;
+import io.bypass.stack.link.LinkCounter;
+import io.bypass.stack.link.LinkStats;
 import io.bypass.stack.tcp.TcpConnection;
 import io.bypass.stack.tcp.TcpListener;
 import io.bypass.stack.tcp.TcpState;
@@ -100,7 +102,9 @@ class TapInteropTest {
         try (KernelNamespace world = new KernelNamespace(new double[] {0.01, 0.01, 0.01})) {
             kernelToBypass(world, "faulty");
             bypassToKernel(world, "faulty");
-            assertTrue(world.faulty.lost() > 0 && world.faulty.reordered() > 0 && world.faulty.duplicated() > 0);
+            LinkStats faults = world.faulty.stats();
+            assertTrue(faults.get(LinkCounter.FAULT_LOST) > 0 && faults.get(LinkCounter.FAULT_REORDERED) > 0
+                    && faults.get(LinkCounter.FAULT_DUPLICATED) > 0);
             assertTrue(world.stack.counters().get(Counter.TCP_RETRANSMITS) > 0);
             world.assertNoFrameLeaked();
         }

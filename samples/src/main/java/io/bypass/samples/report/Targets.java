@@ -35,9 +35,9 @@ final class Targets {
                 new Side("bypass", with(List.of("--rule", "bind * *"), spin), null, false, "127.0.0.1", "127.0.0.1"),
                 null));
 
-        List<String> shmServer = with(List.of("--link", SHM_SPEC + "?role=create", "--ip", SHM_SERVER_IP + "/24",
+        List<String> shmServer = with(List.of("--link", SHM_SPEC + "?side=0", "--ip", SHM_SERVER_IP + "/24",
                 "--rule", "bind * *"), spin);
-        List<String> shmClient = with(List.of("--link", SHM_SPEC + "?role=attach", "--ip", SHM_CLIENT_IP + "/24",
+        List<String> shmClient = with(List.of("--link", SHM_SPEC + "?side=1", "--ip", SHM_CLIENT_IP + "/24",
                 "--rule", "connect " + SHM_SERVER_IP + " *"), spin);
         all.add(new Target("b", "shm link between two JVMs vs kernel loopback between two JVMs", true, false,
                 new Side("kernel", null, null, false, "127.0.0.1", "127.0.0.1"),

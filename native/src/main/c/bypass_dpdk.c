@@ -15,6 +15,7 @@
 #include <rte_ethdev.h>
 #include <rte_ip.h>
 #include <rte_mbuf.h>
+#include <rte_mbuf_pool_ops.h>
 #include <rte_mempool.h>
 
 /* The mbuf's private area holds its index; RTE_MBUF_PRIV_ALIGN is 8. */
@@ -126,6 +127,39 @@ static void free_port(struct bypass_dpdk_port *port) {
     free(port);
 }
 
+/*
+ * rte_pktmbuf_pool_create, with one difference: where IOVA is VA (always without
+ * hugepages), mbufs may straddle page boundaries (RTE_MEMPOOL_F_NO_IOVA_CONTIG), because an
+ * IOVA-contiguous range is then simply a virtually contiguous one. Without it, on 4 KiB
+ * pages every 2.3 KiB mbuf gets a page of its own, and net_af_xdp, which registers the pool
+ * as its UMEM assuming objects lie back to back (mbufs * object size), sees most mbufs
+ * outside the UMEM: the kernel then drops their descriptors as invalid, silently.
+ */
+static struct rte_mempool *create_pool(const char *name, uint32_t mbufs, uint16_t data_room, int socket) {
+    struct rte_pktmbuf_pool_private private = {
+        .mbuf_data_room_size = data_room,
+        .mbuf_priv_size = PRIV_SIZE,
+    };
+    unsigned flags = rte_eal_iova_mode() == RTE_IOVA_VA ? RTE_MEMPOOL_F_NO_IOVA_CONTIG : 0;
+    struct rte_mempool *pool = rte_mempool_create_empty(name, mbufs, sizeof(struct rte_mbuf) + PRIV_SIZE + data_room,
+            0, sizeof private, socket, flags);
+    if (pool == NULL) {
+        return NULL;
+    }
+    int rc = rte_mempool_set_ops_byname(pool, rte_mbuf_best_mempool_ops(), NULL);
+    if (rc == 0) {
+        rte_pktmbuf_pool_init(pool, &private);
+        rc = rte_mempool_populate_default(pool);
+    }
+    if (rc < 0) {
+        rte_mempool_free(pool);
+        rte_errno = -rc;
+        return NULL;
+    }
+    rte_mempool_obj_iter(pool, rte_pktmbuf_init, NULL);
+    return pool;
+}
+
 /* Stops and closes a port and, with remove, removes its device; the device must be
  * looked up first, since a closed port no longer answers rte_eth_dev_info_get. */
 static int close_port(uint16_t port_id, int remove) {
@@ -207,11 +241,11 @@ int bypass_dpdk_port_open(uint16_t port_id, uint32_t mbufs, uint16_t data_room,
     snprintf(pool_name, sizeof pool_name, "bypass%u_%u", port_id, pools_made++);
     /* No per-lcore cache: the polling thread is usually not an EAL lcore and would not
      * use one; DpdkLink keeps its own small cache of free mbufs instead. */
-    port->pool = rte_pktmbuf_pool_create(pool_name, mbufs, 0, PRIV_SIZE, data_room, socket);
+    port->pool = create_pool(pool_name, mbufs, data_room, socket);
     if (port->pool == NULL) {
         int err = rte_errno;
         abandon(port_id, port, remove_on_failure);
-        return fail(-err, "rte_pktmbuf_pool_create(%u mbufs of %u bytes): %s (with --no-huge, raise -m)",
+        return fail(-err, "creating a pool of %u mbufs of %u bytes: %s (with --no-huge, raise -m)",
                 mbufs, data_room, rte_strerror(err));
     }
     rte_mempool_obj_iter(port->pool, number_mbuf, port);

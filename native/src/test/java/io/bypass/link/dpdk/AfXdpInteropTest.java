@@ -51,7 +51,7 @@ class AfXdpInteropTest extends KernelInteropTests {
             KernelNamespace.run("ip", "link", "set", ours, "up");
             DpdkLink link = DpdkLink.open(DpdkTests.EAL + ";dev=net_af_xdp" + ns.id + ",iface=" + ours);
             assertEquals("net_af_xdp", link.driver());
-            return new InteropWorld(ns, link, link::close, link::framesInUse, theirs, link.mac(), faults);
+            return new InteropWorld(ns, link, link::close, link::framesInUse, () -> link.stats().toString(), theirs, link.mac(), faults);
         } catch (Exception e) {
             ns.close();
             throw e;

@@ -32,7 +32,7 @@ class DpdkTapInteropTest extends KernelInteropTests {
             assertEquals("net_tap", link.driver());
             ns.adopt(name);
             DpdkLink opened = link;
-            return new InteropWorld(ns, opened, opened::close, opened::framesInUse, name, ns.madeUpMac(), faults);
+            return new InteropWorld(ns, opened, opened::close, opened::framesInUse, () -> opened.stats().toString(), name, ns.madeUpMac(), faults);
         } catch (Exception e) {
             if (link != null) {
                 link.close();

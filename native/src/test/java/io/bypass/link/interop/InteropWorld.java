@@ -10,6 +10,7 @@ import io.bypass.stack.tcp.TcpConfig;
 import java.lang.foreign.Arena;
 import java.util.function.BooleanSupplier;
 import java.util.function.IntSupplier;
+import java.util.function.Supplier;
 
 /**
  * One interop test's world: a {@link KernelNamespace} holding the kernel's end of an
@@ -27,21 +28,24 @@ public final class InteropWorld implements AutoCloseable {
     private final Arena arena = Arena.ofShared();
     private final AutoCloseable device;
     private final IntSupplier framesInUse;
+    private final Supplier<String> linkState;
 
     /**
      * @param ns              the namespace (closed with the world)
      * @param link            our end
      * @param device          closes our end
      * @param framesInUse     the link's frames held by the stack, for the leak check
+     * @param linkState       the link's own counters, for failure messages
      * @param kernelInterface the kernel's interface name in the namespace
      * @param ourMac          our stack's MAC
      * @param faults          null for a clean link, else {loss, reorder, duplicate} rates
      */
     public InteropWorld(KernelNamespace ns, Link link, AutoCloseable device, IntSupplier framesInUse,
-                        String kernelInterface, long ourMac, double[] faults) {
+                        Supplier<String> linkState, String kernelInterface, long ourMac, double[] faults) {
         this.ns = ns;
         this.device = device;
         this.framesInUse = framesInUse;
+        this.linkState = linkState;
         this.kernelInterface = kernelInterface;
         this.ourMac = ourMac;
         this.faulty = faults == null ? null : new FaultyLink(link, arena, ns.id, faults[0], faults[1], faults[2]);
@@ -56,7 +60,8 @@ public final class InteropWorld implements AutoCloseable {
         while (!done.getAsBoolean()) {
             long nowNs = System.nanoTime();
             if (deadlineNs - nowNs < 0) {
-                throw new AssertionError("timed out; peers said: " + ns.peerOutputs() + " counters: " + stack.counters());
+                throw new AssertionError("timed out; peers said: " + ns.peerOutputs() + " link: " + linkState.get()
+                        + " counters: " + stack.counters());
             }
             stack.poll(nowNs);
             step.run();

@@ -38,7 +38,9 @@ class TapInteropTest extends KernelInteropTests {
             ns.adopt(name);
             TapLink link = tap;
             return new InteropWorld(ns, link, link::close,
-                    () -> link.receiveFramesInUse() + link.transmitFramesInUse(), name, ns.madeUpMac(), faults);
+                    () -> link.receiveFramesInUse() + link.transmitFramesInUse(),
+                    () -> "receive errors " + link.receiveErrors() + ", transmit errors " + link.transmitErrors(), name,
+                    ns.madeUpMac(), faults);
         } catch (Exception e) {
             if (tap != null) {
                 tap.close();

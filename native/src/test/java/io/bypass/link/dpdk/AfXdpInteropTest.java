@@ -51,10 +51,30 @@ class AfXdpInteropTest extends KernelInteropTests {
             KernelNamespace.run("ip", "link", "set", ours, "up");
             DpdkLink link = DpdkLink.open(DpdkTests.EAL + ";dev=net_af_xdp" + ns.id + ",iface=" + ours);
             assertEquals("net_af_xdp", link.driver());
-            return new InteropWorld(ns, link, link::close, link::framesInUse, () -> link.stats().toString(), theirs, link.mac(), faults);
+            AutoCloseable device = () -> {
+                try {
+                    link.close();
+                } finally {
+                    deleteLink(ours);
+                }
+            };
+            return new InteropWorld(ns, link, device, link::framesInUse, () -> link.stats().toString(), theirs, link.mac(), faults);
         } catch (Exception e) {
+            deleteLink(ours);
             ns.close();
             throw e;
+        }
+    }
+
+    /**
+     * Deletes our end of the pair (and with it the kernel's) at once: deleting the
+     * namespace alone leaves the pair to the kernel's deferred namespace cleanup.
+     */
+    private static void deleteLink(String name) {
+        try {
+            KernelNamespace.run("ip", "link", "del", name);
+        } catch (Exception e) {
+            // Already gone (it never got made, or the namespace took it): nothing to clean.
         }
     }
 

@@ -1,6 +1,7 @@
 package io.bypass.link.dpdk;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.bypass.link.interop.InteropWorld;
 import io.bypass.link.interop.KernelInteropTests;
@@ -30,6 +31,9 @@ class DpdkTapInteropTest extends KernelInteropTests {
         try {
             link = DpdkLink.open(DpdkTests.EAL + ";dev=net_tap" + ns.id + ",iface=" + name);
             assertEquals("net_tap", link.driver());
+            // The PMD completes and verifies checksums (in software): the stack must use that.
+            assertTrue(link.capabilities().txL4ChecksumOffload() && link.capabilities().rxL4ChecksumVerified(),
+                    link.capabilities().toString());
             ns.adopt(name);
             DpdkLink opened = link;
             return new InteropWorld(ns, opened, opened::close, opened::framesInUse, () -> opened.stats().toString(), name, ns.madeUpMac(), faults);

@@ -26,8 +26,8 @@ public final class MemifPeerMain {
      * @param args socket path, our IP, port
      */
     public static void main(String[] args) throws Exception {
-        try (DpdkLink link = DpdkLink.open(DpdkTests.EAL + ";dev=net_memif0,role=client,socket-abstract=no,socket="
-                + args[0])) {
+        try (DpdkLink link = DpdkLink.open(DpdkTests.spec("net_memif0,role=client,socket-abstract=no,socket="
+                + args[0]))) {
             NetworkStack stack = new NetworkStack(StackConfig.builder().mac(link.mac()).ip(args[1]).prefixLength(24)
                     .build(), link, System.nanoTime());
             TcpListener listener = stack.tcp().listen(Ipv4Address.ANY, Integer.parseInt(args[2]), 0);

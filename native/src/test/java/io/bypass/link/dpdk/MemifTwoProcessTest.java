@@ -41,8 +41,8 @@ class MemifTwoProcessTest {
     @Test
     void tcpTransferBetweenTwoJvmsOverMemifArrivesIntact() throws Exception {
         Path socket = dir.resolve("memif.sock");
-        try (DpdkLink link = DpdkLink.open(DpdkTests.EAL + ";dev=net_memif7,role=server,socket-abstract=no,socket="
-                + socket)) {
+        try (DpdkLink link = DpdkLink.open(DpdkTests.spec("net_memif7,role=server,socket-abstract=no,socket="
+                + socket))) {
             assertEquals("net_memif", link.driver());
             String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
             Process peer = new ProcessBuilder(java, "-Xmx256m", "--enable-native-access=ALL-UNNAMED", "-cp",

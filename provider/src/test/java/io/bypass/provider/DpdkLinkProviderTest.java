@@ -15,6 +15,8 @@ import java.nio.ByteBuffer;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
@@ -61,6 +63,17 @@ class DpdkLinkProviderTest {
     }
 
     @Test
+    void theStackTakesBypassMacElseTheDevicesElseOneMadeFromItsAddress() {
+        Properties p = new Properties();
+        p.setProperty("bypass.ip", "10.79.0.2");
+        BypassConfig unset = BypassConfig.from(p);
+        assertEquals(0x02_00_0a_4f_00_02L, unset.macOn(0), "no device MAC: 02:00 and the IP");
+        assertEquals(0x52_54_00_12_34_56L, unset.macOn(0x52_54_00_12_34_56L), "a NIC's own");
+        p.setProperty("bypass.mac", "02:00:00:00:00:09");
+        assertEquals(0x02_00_00_00_00_09L, BypassConfig.from(p).macOn(0x52_54_00_12_34_56L), "the setting wins");
+    }
+
+    @Test
     void providerOverDpdkAfXdpServesCurlFromTheKernelInANamespace() throws Exception {
         assumeTrue("root".equals(System.getProperty("user.name")),
                 "needs root (a namespace, a veth pair and an XDP program): skipped");
@@ -94,6 +107,10 @@ class DpdkLinkProviderTest {
                 serving.join(30_000);
                 assertEquals("hello from Bypass over DPDK af_xdp\n", body);
             }
+            String veth = Files.readString(Path.of("/sys/class/net", ours, "address")).strip();
+            String neighbour = run("ip", "-n", ns, "neigh", "show", ourIp);
+            assertTrue(neighbour.contains("lladdr " + veth), "the stack answered ARP with the port's MAC " + veth
+                    + ": " + neighbour);
             String stats = p.statsLine();
             System.out.println("provider over DPDK af_xdp, curl from the kernel: " + stats);
             assertEquals(1, p.counter(Counter.TCP_PASSIVE_OPENS), stats);

@@ -332,8 +332,15 @@ public final class DpdkLink implements Link, AutoCloseable {
         return capabilities;
     }
 
-    /** @return the port's MAC address in the low 48 bits, the stack's own MAC on this link */
-    public long mac() {
+    /**
+     * A real NIC delivers only frames addressed to its MAC (and {@code net_af_xdp} on a
+     * physical interface sees only those the kernel's NIC accepted), so a stack on this link
+     * takes the port's address; the provider does unless {@code bypass.mac} says otherwise.
+     *
+     * @return the port's MAC address in the low 48 bits
+     */
+    @Override
+    public long macAddress() {
         return mac;
     }
 

@@ -65,7 +65,7 @@ class AfXdpInteropTest extends KernelInteropTests {
                     deleteLink(ours);
                 }
             };
-            return new InteropWorld(ns, link, device, link::framesInUse, () -> link.deviceStats().toString(), theirs, link.mac(), faults);
+            return new InteropWorld(ns, link, device, link::framesInUse, () -> link.deviceStats().toString(), theirs, link.macAddress(), faults);
         } catch (Exception e) {
             deleteLink(ours);
             ns.close();

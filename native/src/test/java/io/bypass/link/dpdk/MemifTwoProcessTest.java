@@ -55,7 +55,7 @@ class MemifTwoProcessTest {
                 for (String line; (line = out.readLine()) != null && !line.equals("listening"); ) {
                     said.append(line).append('\n');
                 }
-                NetworkStack stack = new NetworkStack(StackConfig.builder().mac(link.mac()).ip("10.78.0.1")
+                NetworkStack stack = new NetworkStack(StackConfig.builder().mac(link.macAddress()).ip("10.78.0.1")
                         .prefixLength(24).build(), link, System.nanoTime());
                 long giveUpNs = System.nanoTime() + GIVE_UP_NS;
                 while (!link.linkUp() && giveUpNs - System.nanoTime() > 0) {

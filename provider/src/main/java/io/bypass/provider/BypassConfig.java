@@ -18,11 +18,13 @@ import java.util.Properties;
  * <tr><td>bypass.rules</td><td>path of a rules file ({@link Rules})</td></tr>
  * <tr><td>bypass.rules.inline</td><td>rules separated by {@code ;}, checked before the file's</td></tr>
  * <tr><td>bypass.link</td><td>{@code loopback} (default: only the in-JVM link), or a link spec such as
- *     {@code shm:/dev/shm/bypass-ab?side=0} or {@code tap:byp0} ({@link io.bypass.stack.link.LinkFactory}):
+ *     {@code shm:/dev/shm/bypass-ab?side=0}, {@code tap:byp0} or
+ *     {@code dpdk:net_af_xdp0,iface=eth1?eal=--no-huge+-m+512} ({@link io.bypass.stack.link.LinkFactory}):
  *     one more stack runs on that link, besides the in-JVM pair</td></tr>
  * <tr><td>bypass.link.fallback</td><td>{@code fail} (default): a link that cannot start stops the
  *     application at start; {@code kernel}: every channel runs on the kernel, said once in the log</td></tr>
- * <tr><td>bypass.ip, bypass.prefix, bypass.gateway, bypass.mac</td><td>the stack's own addresses (on the link)</td></tr>
+ * <tr><td>bypass.ip, bypass.prefix, bypass.gateway, bypass.mac</td><td>the stack's own addresses (on the link;
+ *     the MAC by default the device's own where it has one, see {@link #macOn})</td></tr>
  * <tr><td>bypass.spin</td><td>microseconds a selector or a blocking read polls before it blocks (0: never spin)</td></tr>
  * <tr><td>bypass.rcvbuf, bypass.sndbuf</td><td>TCP buffer sizes in bytes (the send buffer's is where it
  * starts: auto-tuning grows it; default 16 KiB)</td></tr>

@@ -15,7 +15,7 @@ final class Targets {
     static final String SHM_SERVER_IP = "10.255.1.1";
     static final String SHM_CLIENT_IP = "10.255.1.2";
     /** Our stack on the host end of the veth (DPDK net_af_xdp), the kernel peer inside the namespace. */
-    static final String DPDK_SPEC = "dpdk:--no-huge --no-pci --in-memory --no-telemetry;dev=net_af_xdp0,iface=${ifname}";
+    static final String DPDK_SPEC = "dpdk:net_af_xdp0,iface=${ifname}?eal=--no-huge+-m+512+--no-pci";
     static final String NS_PEER_IP = Namespace.PEER_IP;
     static final String DPDK_STACK_IP = "10.78.0.3";
 

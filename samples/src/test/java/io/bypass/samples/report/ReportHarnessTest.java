@@ -72,6 +72,11 @@ class ReportHarnessTest {
         }
         assertEquals(List.of("a", "b", "c"), ids);
         assertEquals("measured", json.at("/targets/0/status").asText(), "the in-JVM loopback target always runs");
+        if ("root".equals(System.getProperty("user.name"))
+                && ReportHarnessTest.class.getResource("/native/linux-x86_64/libbypassdpdk.so") != null) {
+            assertEquals("measured", json.at("/targets/2/status").asText(),
+                    "as root with DPDK built, Bypass over DPDK af_xdp vs the kernel runs: " + json.at("/targets/2"));
+        }
 
         assertEquals(ReportMain.PNG, json.get("plot").asText());
         byte[] png = Files.readAllBytes(out.resolve(ReportMain.PNG));

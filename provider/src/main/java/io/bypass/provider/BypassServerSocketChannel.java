@@ -177,7 +177,7 @@ final class BypassServerSocketChannel extends ServerSocketChannel implements Byp
     private void bindStack(InetSocketAddress isa, int backlog, StackEngine[] chosen) throws IOException {
         SocketChannel reserve = bypass.jdk().openSocketChannel();
         try {
-            reserve.bind(isa);
+            reserve.bind(bypass.kernelReservation(isa));
         } catch (IOException e) {
             reserve.close();
             throw e;

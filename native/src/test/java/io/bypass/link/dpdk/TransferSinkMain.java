@@ -55,12 +55,12 @@ public final class TransferSinkMain {
             long bytes = 0;
             while (giveUpNs - System.nanoTime() > 0) {
                 long nowNs = System.nanoTime();
-                stalls.iteration(nowNs);
                 stack.poll(nowNs);
                 if (conn == null) {
                     conn = listener.accept();
                     continue;
                 }
+                stalls.iteration(nowNs);
                 int n = conn.read(buffer.clear(), nowNs);
                 if (n < 0) {
                     conn.close(nowNs);

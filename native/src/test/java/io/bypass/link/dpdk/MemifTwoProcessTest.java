@@ -67,7 +67,7 @@ class MemifTwoProcessTest {
         boolean memif = kind.equals("memif");
         Path socket = dir.resolve("memif.sock");
         Path segment = dir.resolve("shm-link");
-        // Socket mode, and the names differ: one process must not hold both ends of a memif.
+        // A memif socket file in the test's own directory (not the abstract namespace): removed with it.
         String ours = memif ? DpdkTests.spec("net_memif7,role=server,socket-abstract=no,socket=" + socket)
                 : "shm:" + segment + "?side=0&mtu=1500";
         String theirs = memif ? DpdkTests.spec("net_memif0,role=client,socket-abstract=no,socket=" + socket)
@@ -155,7 +155,7 @@ class MemifTwoProcessTest {
         assertEquals(0, peer.exitValue());
         long timedBytes = BULK_BYTES - WARMUP_BYTES;
         System.out.printf("two JVMs over %s (MTU 1500), %s when idle: %d MiB in %.2f s = %.1f MiB/s after %d MiB"
-                        + " of warm-up (all %d MiB from connect: %.1f MiB/s)%n  sender %s%n  sink   %s%n",
+                        + " of warm-up (all %d MiB from connect: %.1f MiB/s)%n  sender (timed part) %s%n  sink (connection)   %s%n",
                 kind.equals("memif") ? "DPDK net_memif" : "shm", idle, timedBytes >> 20, elapsedNs / 1e9,
                 mibPerSecond(timedBytes, elapsedNs), WARMUP_BYTES >> 20, BULK_BYTES >> 20,
                 mibPerSecond(BULK_BYTES, endNs - startNs), TransferSinkMain.summary(stack, link, stalls), peerSummary);

@@ -49,6 +49,10 @@ final class BypassSelector extends AbstractSelector {
     private final Object readyLock = new Object();
     /** Keys that may be ready; guarded by readyLock. */
     private ArrayList<BypassSelectionKey> ready = new ArrayList<>();
+    /** How the selecting thread pauses while it spins; confined to selecting threads. */
+    private final SpinPause spinPause = new SpinPause();
+    /** Whether {@link #ready} is non-empty; written under readyLock, read by a spinning select without it. */
+    private volatile boolean readyPending;
     /** The list being looked at by the selecting thread; confined to it. */
     private ArrayList<BypassSelectionKey> scratch = new ArrayList<>();
     private final ArrayList<BypassSelectionKey> found = new ArrayList<>();
@@ -56,6 +60,8 @@ final class BypassSelector extends AbstractSelector {
     private volatile int blockState = RUNNING;
     private volatile Thread selecting;
     private boolean inAction;
+    /** Selects that blocked so far; written by selecting threads only (under this selector's monitor). */
+    private volatile long blocks;
     /** The thread this selector pinned to {@code bypass.pin} (tried once per thread); confined to selecting threads. */
     private Thread pinned;
 
@@ -109,6 +115,7 @@ final class BypassSelector extends AbstractSelector {
             if (!k.queued) {
                 k.queued = true;
                 ready.add(k);
+                readyPending = true;
             }
         }
         if (wake) {
@@ -139,9 +146,7 @@ final class BypassSelector extends AbstractSelector {
     }
 
     private boolean readyListEmpty() {
-        synchronized (readyLock) {
-            return ready.isEmpty();
-        }
+        return !readyPending;
     }
 
     @Override
@@ -221,10 +226,11 @@ final class BypassSelector extends AbstractSelector {
             begin();
         }
         try {
+            int spins = 0;
             for (;;) {
                 StackEngine engine = bypass.engineIfStarted();
                 if (engine != null) {
-                    engine.tryProgress();
+                    engine.tryProgress(System.nanoTime());
                 }
                 int updated = collect(action);
                 boolean woken = wakeupPending.getAndSet(false);
@@ -240,10 +246,7 @@ final class BypassSelector extends AbstractSelector {
                 }
                 if (now - spinUntilNs < 0) {
                     pinOnce();
-                    // yield, not onSpinWait: when the peer thread shares this CPU (fewer free
-                    // CPUs than spinners) it runs now instead of after our whole spin; on a
-                    // free CPU sched_yield returns at once. Measured: p50 108 us -> 5 us on 2 busy CPUs.
-                    Thread.yield();
+                    spins = spinUntilReady(engine, remainingNs < spinUntilNs - now ? now + remainingNs : spinUntilNs, spins);
                     continue;
                 }
                 block(remainingNs);
@@ -251,6 +254,37 @@ final class BypassSelector extends AbstractSelector {
         } finally {
             if (blocking) {
                 end();
+            }
+        }
+    }
+
+    /**
+     * The cheap part of a spinning select: watches volatile words only (the readiness list's
+     * flag, a pending wakeup, the interrupt status, the engine's work hint) until one of them
+     * says a full round of {@link #doSelect} has something to find, or {@code untilNs} passes.
+     * The stack lock is taken only to drive the stacks when they have work (frames on the
+     * wire, a due timer); a peer's write in the same JVM has already delivered and queued our
+     * key in its own progress step. With kernel-side keys the inner selector must be polled,
+     * so it returns after one pause.
+     *
+     * @param spins pauses of this select so far
+     * @return pauses of this select after this call
+     */
+    private int spinUntilReady(StackEngine engine, long untilNs, int spins) {
+        Thread self = Thread.currentThread();
+        for (;;) {
+            spinPause.pause(spins++);
+            if (readyPending || wakeupPending.get() || self.isInterrupted() || innerKeyCount.get() > 0) {
+                return spins;
+            }
+            long nowNs = System.nanoTime();
+            if (nowNs - untilNs >= 0) {
+                return spins;
+            }
+            if (engine == null) {
+                engine = bypass.engineIfStarted();
+            } else {
+                engine.tryProgress(nowNs);
             }
         }
     }
@@ -265,7 +299,13 @@ final class BypassSelector extends AbstractSelector {
         }
     }
 
+    /** @return how often a select of this selector blocked (parked or waited in the inner selector), for tests */
+    long blocks() {
+        return blocks;
+    }
+
     private void block(long remainingNs) throws IOException {
+        blocks++;
         if (innerKeyCount.get() > 0) {
             blockState = IN_INNER;
             try {
@@ -305,6 +345,7 @@ final class BypassSelector extends AbstractSelector {
             ArrayList<BypassSelectionKey> t = ready;
             ready = scratch;
             scratch = t;
+            readyPending = false;
             for (int i = 0; i < scratch.size(); i++) {
                 scratch.get(i).queued = false;
             }

@@ -25,7 +25,6 @@ import java.nio.channels.SocketChannel;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.Condition;
 
 /**
  * Our {@link ServerSocketChannel}: at {@code bind} the rules decide between a stack
@@ -46,7 +45,7 @@ final class BypassServerSocketChannel extends ServerSocketChannel implements Byp
     private volatile TcpListener listener;
     private volatile SocketChannel reservation;
     /** Signalled (under the engine lock) by every listener event and by close. */
-    private volatile Condition acceptable;
+    private volatile WaitPoint acceptable;
     private volatile ServerSocket adaptor;
     private volatile InetSocketAddress localAddress;
 
@@ -91,7 +90,7 @@ final class BypassServerSocketChannel extends ServerSocketChannel implements Byp
     }
 
     private void onStackEvents(int ev) {
-        acceptable.signalAll();
+        acceptable.signalLocked();
         for (BypassSelectionKey k : keys) {
             ((BypassSelector) k.selector()).markEvent(k, SelectionKey.OP_ACCEPT);
         }
@@ -153,7 +152,7 @@ final class BypassServerSocketChannel extends ServerSocketChannel implements Byp
             if (receiveBufferBytes > 0) {
                 l.receiveBufferBytes(receiveBufferBytes);
             }
-            acceptable = e.newCondition();
+            acceptable = e.newWaitPoint();
             l.listener(events);
             engine = e;
             listener = l;
@@ -217,6 +216,7 @@ final class BypassServerSocketChannel extends ServerSocketChannel implements Byp
         TcpConnection c = null;
         boolean completed = false;
         StackEngine e = engine;
+        long spinUntilNs = StackEngine.nowNs() + bypass.config().spinNs();
         try {
             begin();
             e.lock();
@@ -225,7 +225,7 @@ final class BypassServerSocketChannel extends ServerSocketChannel implements Byp
                 while (isOpen()) {
                     c = listener.accept();
                     if (c != null || !blocking || timed && deadlineNs - StackEngine.nowNs() <= 0
-                            || !e.awaitLocked(acceptable, timed, deadlineNs)) {
+                            || !e.awaitLocked(acceptable, timed, deadlineNs, spinUntilNs)) {
                         break;
                     }
                 }
@@ -261,7 +261,7 @@ final class BypassServerSocketChannel extends ServerSocketChannel implements Byp
                 l.listener(SocketListener.NONE);
                 l.close(now);
                 e.pollLocked(now);
-                acceptable.signalAll();
+                acceptable.signalLocked();
             } finally {
                 e.unlock();
             }
@@ -333,6 +333,20 @@ final class BypassServerSocketChannel extends ServerSocketChannel implements Byp
                 adaptor = new BypassServerSocketAdaptor(this);
             }
             return adaptor;
+        }
+    }
+
+    /** @return how often a blocking accept of this stack listener parked, 0 before bind (for tests) */
+    long waitParks() {
+        StackEngine e = engine;
+        if (e == null) {
+            return 0;
+        }
+        e.lock();
+        try {
+            return acceptable.parksLocked();
+        } finally {
+            e.unlock();
         }
     }
 

@@ -29,7 +29,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -41,11 +40,12 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>Locks, as in {@code sun.nio.ch.SocketChannelImpl}: {@link #readLock} and
  * {@link #writeLock} serialize readers and writers, {@link #stateLock} guards the
  * connection state and backend fields; stack socket calls are made under the engine lock.
- * Blocking operations wait on this channel's own conditions ({@link #readable} for reads,
+ * Blocking operations wait on this channel's own wait points ({@link #readable} for reads,
  * {@link #writable} for writes and connects), signalled by its stack callbacks (see
  * {@link StackEngine} for why no wakeup is lost), inside {@code begin}/{@code end}, so an
  * interrupt closes the channel with {@link ClosedByInterruptException} and a concurrent
- * close ends them with {@link AsynchronousCloseException}.
+ * close ends them with {@link AsynchronousCloseException}. Each blocking read, write and
+ * connect first spins for {@code bypass.spin} (the latency profile) before it parks.
  *
  * <p>A client-side {@code bind} reserves its port with a bound, unconnected kernel socket
  * and defers the backend to {@code connect}: a kernel connect uses that very socket, a
@@ -85,14 +85,12 @@ final class BypassSocketChannel extends SocketChannel implements BypassSelectabl
     private volatile StackEngine engine;
     private volatile TcpConnection conn;
     /** Signalled when the socket may have become readable, closed or failed. */
-    private volatile Condition readable;
+    private volatile WaitPoint readable;
     /** Signalled when the socket may have become writable, connected, closed or failed. */
-    private volatile Condition writable;
+    private volatile WaitPoint writable;
     /** A client-side bind's kernel socket: bound, never connected unless the kernel is chosen. */
     private volatile SocketChannel reservation;
     private volatile Socket adaptor;
-    /** Bumped (under the engine lock) with every signal of {@link #readable}; a spinning reader watches it. */
-    private volatile int readEvents;
     private volatile InetSocketAddress localAddress;
     private volatile InetSocketAddress remoteAddress;
     private volatile boolean inputShutdown;
@@ -120,8 +118,8 @@ final class BypassSocketChannel extends SocketChannel implements BypassSelectabl
         this(provider);
         this.engine = engine;
         this.conn = accepted;
-        this.readable = engine.newCondition();
-        this.writable = engine.newCondition();
+        this.readable = engine.newWaitPoint();
+        this.writable = engine.newWaitPoint();
         this.localAddress = local;
         this.remoteAddress = remote;
         this.state = ST_CONNECTED;
@@ -182,11 +180,10 @@ final class BypassSocketChannel extends SocketChannel implements BypassSelectabl
     /** Stack callback, under the engine lock: wake the waiters it concerns and queue our keys. */
     private void onStackEvents(int ev) {
         if ((ev & (SocketEvents.READABLE | SocketEvents.CLOSED | SocketEvents.ERROR)) != 0) {
-            readEvents++;
-            readable.signalAll();
+            readable.signalLocked();
         }
         if ((ev & (SocketEvents.WRITABLE | SocketEvents.CONNECTED | SocketEvents.CLOSED | SocketEvents.ERROR)) != 0) {
-            writable.signalAll();
+            writable.signalLocked();
         }
         BypassSelectionKey[] ks = keys;
         for (BypassSelectionKey k : ks) {
@@ -327,8 +324,8 @@ final class BypassSocketChannel extends SocketChannel implements BypassSelectabl
                         options.stackBufferBytes(StandardSocketOptions.SO_SNDBUF), now);
                 engine = e;
                 conn = c;
-                readable = e.newCondition();
-                writable = e.newCondition();
+                readable = e.newWaitPoint();
+                writable = e.newWaitPoint();
                 c.listener(events);
                 if (options.get(StandardSocketOptions.TCP_NODELAY)) {
                     c.setNoDelay(true);
@@ -381,6 +378,7 @@ final class BypassSocketChannel extends SocketChannel implements BypassSelectabl
         try {
             begin();
             StackEngine e = engine;
+            long spinUntilNs = StackEngine.nowNs() + bypass.config().spinNs();
             e.lock();
             try {
                 while (isOpen() && (conn.readyOps() & SocketEvents.CONNECTED) == 0) {
@@ -388,7 +386,7 @@ final class BypassSocketChannel extends SocketChannel implements BypassSelectabl
                         timedOut = true;
                         break;
                     }
-                    if (!e.awaitLocked(writable, timed, deadlineNs)) {
+                    if (!e.awaitLocked(writable, timed, deadlineNs, spinUntilNs)) {
                         break;
                     }
                 }
@@ -590,19 +588,14 @@ final class BypassSocketChannel extends SocketChannel implements BypassSelectabl
                     if (spinUntilNs == 0) {
                         spinUntilNs = now + bypass.config().spinNs();
                     }
-                    if (spinUntilNs - now > 0) {
-                        spinForRead(e, spinUntilNs, timed, deadlineNs);
-                        now = StackEngine.nowNs();
-                        continue;
-                    }
-                    if (!e.awaitLocked(readable, timed, deadlineNs)) {
+                    if (!e.awaitLocked(readable, timed, deadlineNs, spinUntilNs)) {
                         break;
                     }
                     now = StackEngine.nowNs();
                 }
                 if (total > 0) {
-                    // The window opened: let the peer know now, not at the next timer.
-                    e.pollLocked(now);
+                    // The window opened: if the read queued a window update, the peer hears of it now.
+                    e.pollIfDueLocked(now);
                 } else if (eof && c.error() != TcpError.NONE) {
                     failure = Errors.of(c.error());
                 }
@@ -622,31 +615,6 @@ final class BypassSocketChannel extends SocketChannel implements BypassSelectabl
             throw new java.net.SocketTimeoutException("Read timed out");
         }
         return total > 0 ? total : eof || inputShutdown ? -1 : 0;
-    }
-
-    /**
-     * The latency profile for blocking reads (as Onload's EF_POLL_USEC): before waiting, spin
-     * with the lock released, driving the stacks, until a readable event, the spin time or the
-     * timeout. Called and returns with the lock held; the caller re-checks everything, so an
-     * event during the spin is never lost.
-     */
-    private void spinForRead(StackEngine e, long spinUntilNs, boolean timed, long deadlineNs) {
-        int seen = readEvents;
-        e.unlock();
-        try {
-            for (;;) {
-                long now = StackEngine.nowNs();
-                if (readEvents != seen || now - spinUntilNs >= 0 || timed && now - deadlineNs >= 0 || !isOpen()
-                        || Thread.currentThread().isInterrupted()) {
-                    return;
-                }
-                e.tryProgress();
-                // yield rather than onSpinWait: a peer sharing this CPU runs now (see BypassSelector).
-                Thread.yield();
-            }
-        } finally {
-            e.lock();
-        }
     }
 
     private long kernelRead(SocketChannel k, ByteBuffer[] dsts, int offset, int length) throws IOException {
@@ -743,6 +711,7 @@ final class BypassSocketChannel extends SocketChannel implements BypassSelectabl
         IOException failure = null;
         StackEngine e = engine;
         TcpConnection c = conn;
+        long spinUntilNs = 0;
         try {
             if (blocking) {
                 begin();
@@ -778,7 +747,10 @@ final class BypassSocketChannel extends SocketChannel implements BypassSelectabl
                     }
                     // Our own poll may have freed space (the peer acknowledged within it); that
                     // event found no waiter, so look before waiting rather than wait for the next.
-                    if ((c.readyOps() & SocketEvents.WRITABLE) == 0 && !e.awaitLocked(writable, false, 0)) {
+                    if (spinUntilNs == 0) {
+                        spinUntilNs = now + bypass.config().spinNs();
+                    }
+                    if ((c.readyOps() & SocketEvents.WRITABLE) == 0 && !e.awaitLocked(writable, false, 0, spinUntilNs)) {
                         break;
                     }
                     now = StackEngine.nowNs();
@@ -869,8 +841,8 @@ final class BypassSocketChannel extends SocketChannel implements BypassSelectabl
                 }
                 e.pollLocked(now);
                 // Wake our blocked readers and writers: they see the channel closed.
-                readable.signalAll();
-                writable.signalAll();
+                readable.signalLocked();
+                writable.signalLocked();
             } finally {
                 e.unlock();
             }
@@ -955,6 +927,20 @@ final class BypassSocketChannel extends SocketChannel implements BypassSelectabl
             }
         }
         return this;
+    }
+
+    /** @return how often a blocking read, write or connect of this stack socket parked, 0 before connect (for tests) */
+    long waitParks() {
+        StackEngine e = engine;
+        if (e == null) {
+            return 0;
+        }
+        e.lock();
+        try {
+            return readable.parksLocked() + writable.parksLocked();
+        } finally {
+            e.unlock();
+        }
     }
 
     /** @return the stack connection behind this channel, or null on a kernel backend or before connect (for tests) */

@@ -10,7 +10,6 @@ import java.lang.foreign.Arena;
 import java.security.SecureRandom;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -30,17 +29,28 @@ import java.util.concurrent.locks.ReentrantLock;
  * they are quiet, and unlocking re-arms the helper thread, which keeps timers (delayed
  * ACKs, retransmission, TIME-WAIT) moving when nobody else polls.
  *
- * <p>Blocking: each channel has its own conditions of {@link #lock} (one per wait reason)
- * and its stack callbacks signal them. No wakeup is lost because of one invariant: every
- * change that can end a wait (a stack event, a close, a shutdown) happens with the lock
- * held and signals before the lock is released, and a waiter checks its condition and
- * starts waiting with the lock held ({@link java.util.concurrent.locks.Condition#await}
- * releases it atomically). So no polling guard is needed; virtual threads unmount while
- * they wait, since they park through {@code java.util.concurrent}.
+ * <p>Blocking: each channel has its own {@link WaitPoint}s (one per wait reason: a
+ * condition of {@link #lock} and an event count) and its stack callbacks signal them. No
+ * wakeup is lost because of one invariant: every change that can end a wait (a stack
+ * event, a close, a shutdown) happens with the lock held and signals before the lock is
+ * released, and a waiter checks its condition with the lock held and then either parks
+ * ({@link java.util.concurrent.locks.Condition#await} releases the lock atomically) or, when
+ * spinning, reads the wait point's event count before it releases the lock and stops when
+ * the count moves. So no polling guard is needed; virtual threads unmount while they wait,
+ * since they park through {@code java.util.concurrent}.
+ *
+ * <p>Spinning ({@code bypass.spin}, as Onload's EF_POLL_USEC): every blocking wait and every
+ * select first spins without the lock, watching volatile words only (an event count, the
+ * link's pending-frame hint, the next timer), and takes the lock only when there is work,
+ * so that two spinning threads do not queue on the lock; a writer's progress step delivers
+ * the frame to the peer stack and signals there, so the peer's spinner needs no lock and no
+ * unpark to see the data.
  */
 final class StackEngine {
     private static final long IDLE_NS = TimeUnit.MILLISECONDS.toNanos(100);
     private static final int MAX_ROUNDS = 64;
+    /** How long {@link #lock} waits on the CPU for a busy lock before it parks. */
+    private static final long LOCK_SPIN_NS = 2_000;
     private static final int FRAMES_PER_PORT = 8192;
     private static final int LOOPBACK_MTU = 1500;
 
@@ -80,37 +90,58 @@ final class StackEngine {
         return System.nanoTime();
     }
 
-    /** Runs both stacks until neither has anything left to do now. Caller holds the lock. */
+    /**
+     * Runs both stacks until neither has anything left to do now, including the frames the
+     * last poll flushed onto the wire: a frame the server stack sends in its poll arrives
+     * at the client's port after the client's poll of the same round, and must be received
+     * in this step, not left for the peer thread's next poll. Caller holds the lock.
+     */
     void pollLocked(long nowNs) {
         assert lock.isHeldByCurrentThread();
         for (int round = 0; round < MAX_ROUNDS; round++) {
-            if (client.poll(nowNs) + server.poll(nowNs) == 0) {
+            if (client.poll(nowNs) + server.poll(nowNs) == 0 && clientPort.pending() == 0
+                    && serverPort.pending() == 0) {
                 return;
             }
         }
     }
 
-    /** @return a new condition of the stack lock, for one channel's wait reason */
-    Condition newCondition() {
-        return lock.newCondition();
+    /**
+     * Polls only when there is something to do: a stack has frames to send (a window
+     * update after a read), frames wait on the wire, or a timer is due. Caller holds the lock.
+     */
+    void pollIfDueLocked(long nowNs) {
+        if (server.pollAtNs() - nowNs <= 0 || client.pollAtNs() - nowNs <= 0 || clientPort.pending() != 0
+                || serverPort.pending() != 0) {
+            pollLocked(nowNs);
+        }
+    }
+
+    /** @return a new wait point on the stack lock, for one channel's wait reason */
+    WaitPoint newWaitPoint() {
+        return new WaitPoint(lock.newCondition());
     }
 
     /**
-     * Waits on {@code c} until it is signalled or, when {@code timed}, the deadline passes,
-     * then polls. Caller holds the lock and re-checks its condition afterwards.
+     * Waits for the next event of {@code w}: first, until {@code spinUntilNs}, by spinning
+     * without the lock (driving the stacks when they have work), then by parking until it is
+     * signalled or, when {@code timed}, the deadline passes. Caller holds the lock, holds it
+     * again on return, and re-checks its condition: a return says only that it may hold.
      *
+     * @param spinUntilNs the end of this blocking operation's spin time (in the past: no spin)
      * @return false when the thread was interrupted (its status is kept)
      */
-    boolean awaitLocked(Condition c, boolean timed, long deadlineNs) {
-        try {
-            if (!timed) {
-                c.await();
-            } else {
-                long remainingNs = deadlineNs - nowNs();
-                if (remainingNs > 0) {
-                    c.awaitNanos(remainingNs);
-                }
+    boolean awaitLocked(WaitPoint w, boolean timed, long deadlineNs, long spinUntilNs) {
+        long nowNs = nowNs();
+        if (spinUntilNs - nowNs > 0 && (!timed || deadlineNs - nowNs > 0)) {
+            spinUnlocked(w, timed ? (deadlineNs - spinUntilNs < 0 ? deadlineNs : spinUntilNs) : spinUntilNs);
+            if (hasWork(nowNs())) {
+                pollLocked(nowNs());
             }
+            return !Thread.currentThread().isInterrupted();
+        }
+        try {
+            w.parkLocked(timed, deadlineNs);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return false;
@@ -119,8 +150,48 @@ final class StackEngine {
         return true;
     }
 
-    /** Takes the lock; pair with {@link #unlock}. */
+    /**
+     * Spins with the lock released until {@code w} has an event, {@code untilNs} passes or the
+     * thread is interrupted. Reads only volatile words while there is nothing to do; takes
+     * the lock (by {@link #tryProgress}) only when frames wait on the wire or a timer is due.
+     */
+    private void spinUnlocked(WaitPoint w, long untilNs) {
+        assert lock.getHoldCount() == 1 : "a spinning waiter must release the stack lock";
+        // Read before unlocking: an event signalled after this read moves the count.
+        int seen = w.events();
+        unlock();
+        try {
+            Thread self = Thread.currentThread();
+            for (int spins = 0; w.events() == seen && !self.isInterrupted(); spins++) {
+                long nowNs = nowNs();
+                if (nowNs - untilNs >= 0) {
+                    return;
+                }
+                tryProgress(nowNs);
+                w.spinPause.pause(spins);
+            }
+        } finally {
+            lock();
+        }
+    }
+
+    /**
+     * Takes the lock; pair with {@link #unlock}. A thread that finds it held waits on the CPU
+     * for a while before it parks: the holder is almost always in a progress step of well
+     * under a microsecond (a peer's write delivering to us), and parking would cost us a
+     * wake-up and the holder an unpark, the convoy two spinning threads otherwise form.
+     */
     void lock() {
+        if (lock.tryLock()) {
+            return;
+        }
+        long untilNs = nowNs() + LOCK_SPIN_NS;
+        do {
+            Thread.onSpinWait();
+            if (!lock.isLocked() && lock.tryLock()) {
+                return;
+            }
+        } while (nowNs() - untilNs < 0);
         lock.lock();
     }
 
@@ -135,21 +206,26 @@ final class StackEngine {
     }
 
     /**
-     * Polls if there is work (frames on the wire, a timer due) and nobody else is polling; a
+     * Polls if there is work (frames on the wire, a timer due as of {@code nowNs}) and nobody else is polling; a
      * thread that fails to take the lock relies on the holder. The check reads no stack
      * state, so an idle select costs the same however many sockets the stacks hold.
      */
-    void tryProgress() {
-        if (serverPort.pending() == 0 && clientPort.pending() == 0 && nextPollNs - nowNs() > 0) {
-            return;
-        }
-        if (lock.tryLock()) {
+    void tryProgress(long nowNs) {
+        if (hasWork(nowNs) && lock.tryLock()) {
             try {
-                pollLocked(nowNs());
+                pollLocked(nowNs);
             } finally {
                 unlock();
             }
         }
+    }
+
+    /**
+     * @return whether frames wait on the wire or a timer is due; reads volatile words only,
+     *         so any thread may ask without the lock (a hint: the answer may be stale)
+     */
+    boolean hasWork(long nowNs) {
+        return serverPort.pending() != 0 || clientPort.pending() != 0 || nextPollNs - nowNs <= 0;
     }
 
     private void helperLoop() {

@@ -32,6 +32,11 @@ import java.util.concurrent.TimeUnit;
  * call is then forwarded). A stack listener also holds a bound, non-listening kernel
  * socket on its port: that reserves the port number, so that another process cannot
  * take it and {@code bind(...:0)} gets a port the kernel considers free.
+ *
+ * <p>{@code SO_REUSEPORT} set before bind makes the stack listener a member of a group on
+ * its port, as on Linux: several listeners in this JVM bind the same port, and each new
+ * connection goes to one of them by a hash of its 4-tuple. {@code SO_REUSEADDR} is
+ * recorded (the reservation's bind is the kernel's, where it matters for TIME-WAIT ports).
  */
 final class BypassServerSocketChannel extends ServerSocketChannel implements BypassSelectable {
     private final BypassSelectorProvider bypass;
@@ -134,8 +139,14 @@ final class BypassServerSocketChannel extends ServerSocketChannel implements Byp
     }
 
     private void bindStack(InetSocketAddress isa, int backlog) throws IOException {
+        boolean reusePort = options.get(StandardSocketOptions.SO_REUSEPORT);
         SocketChannel reserve = bypass.jdk().openSocketChannel();
         try {
+            // SO_REUSEPORT on the reservation too: the kernel then lets every member of the
+            // group reserve the port (and still refuses anyone who did not opt in).
+            if (reusePort) {
+                reserve.setOption(StandardSocketOptions.SO_REUSEPORT, true);
+            }
             reserve.bind(isa);
         } catch (IOException e) {
             reserve.close();
@@ -145,7 +156,7 @@ final class BypassServerSocketChannel extends ServerSocketChannel implements Byp
         StackEngine e = bypass.engine();
         e.lock();
         try {
-            TcpListener l = e.server.tcp().listen(Ipv4Address.ANY, port, backlog);
+            TcpListener l = e.server.tcp().listen(Ipv4Address.ANY, port, backlog, reusePort);
             // As on Linux, accepted sockets inherit the listener's SO_RCVBUF (and with it the
             // window scale their SYN-ACK offers).
             int receiveBufferBytes = options.stackBufferBytes(StandardSocketOptions.SO_RCVBUF);

@@ -55,8 +55,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * keep-alive times), {@code SO_LINGER} (0 aborts with a RST at close), {@code SO_RCVBUF}
  * and {@code SO_SNDBUF} are applied; a buffer size set before connect also sizes the window
  * scale the SYN offers, and setting one turns the stack's auto-tuning off for that
- * direction, as on Linux. {@code SO_REUSEADDR}, {@code SO_REUSEPORT} and {@code IP_TOS} are
- * recorded and reported but have no effect on the loopback link. On a kernel backend every
+ * direction, as on Linux. {@code IP_TOS} sets the DSCP of the connection's IPv4 headers (the
+ * ECN bits stay the stack's, as Linux keeps them for TCP); set before connect, it applies
+ * from the segment after the SYN. {@code SO_REUSEADDR} and {@code SO_REUSEPORT} are recorded
+ * and reported (a client's bind is the kernel's, see below). On a kernel backend every
  * option is the kernel's.
  *
  * <p>Steady state: a non-blocking {@code read}/{@code write} of one buffer allocates
@@ -333,6 +335,7 @@ final class BypassSocketChannel extends SocketChannel implements BypassSelectabl
                 if (options.get(StandardSocketOptions.SO_KEEPALIVE)) {
                     c.keepAlive(true, now);
                 }
+                c.ipTos(options.get(StandardSocketOptions.IP_TOS));
                 remoteAddress = isa;
                 localAddress = new InetSocketAddress(bound == null || bound.getAddress().isAnyLocalAddress()
                         ? isa.getAddress() : bound.getAddress(), c.localPort());
@@ -958,6 +961,8 @@ final class BypassSocketChannel extends SocketChannel implements BypassSelectabl
             c.receiveBufferBytes(Options.clampBuffer((Integer) value));
         } else if (name == StandardSocketOptions.SO_SNDBUF) {
             c.sendBufferBytes(Options.clampBuffer((Integer) value));
+        } else if (name == StandardSocketOptions.IP_TOS) {
+            c.ipTos((Integer) value);
         }
     }
 

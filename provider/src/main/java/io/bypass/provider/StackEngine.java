@@ -61,7 +61,8 @@ final class StackEngine {
     private final InMemoryLink[] ports = InMemoryLink.pair(Arena.ofShared(), FRAMES_PER_PORT, LOOPBACK_MTU, true);
     private final InMemoryLink serverPort = ports[0];
     private final InMemoryLink clientPort = ports[1];
-    private final ConcurrentHashMap<Integer, Boolean> listenerPorts = new ConcurrentHashMap<>();
+    /** Accelerated listeners per port (more than one: an SO_REUSEPORT group). */
+    private final ConcurrentHashMap<Integer, Integer> listenerPorts = new ConcurrentHashMap<>();
     private final Thread helper;
     private volatile long helperWakeNs;
     /** The stacks' earliest poll time as of the last unlock (Long.MAX_VALUE: none). */
@@ -255,14 +256,14 @@ final class StackEngine {
         LockSupport.unpark(helper);
     }
 
-    /** Records that an accelerated listener owns {@code port}. */
+    /** Records that an accelerated listener owns {@code port} (one more, with SO_REUSEPORT). */
     void addListenerPort(int port) {
-        listenerPorts.put(port, Boolean.TRUE);
+        listenerPorts.merge(port, 1, Integer::sum);
     }
 
-    /** Forgets {@code port}. */
+    /** Forgets one listener of {@code port}; the port stays owned while another listens there. */
     void removeListenerPort(int port) {
-        listenerPorts.remove(port);
+        listenerPorts.computeIfPresent(port, (p, n) -> n == 1 ? null : n - 1);
     }
 
     /** @return whether an accelerated listener owns {@code port} */

@@ -51,6 +51,8 @@ public final class TcpConnection {
     static final int DEFAULT_MSS = 536;
     /** Longest persist backoff: the probe interval is RTO times 2^this, capped at the maximum RTO. */
     private static final int MAX_PERSIST_SHIFT = 16;
+    /** The ECN field of the DSCP and ECN byte (RFC 3168 section 5). */
+    private static final int ECN_MASK = 0x03;
 
     private final TcpLayer layer;
     private final TcpConfig config;
@@ -73,6 +75,8 @@ public final class TcpConnection {
     private int pendingEvents;
     private boolean appClosed;
     private boolean noDelay;
+    /** The DSCP and ECN byte of our IPv4 headers (IP_TOS); the ECN bits stay 0. */
+    private int dscpEcn;
 
     // Send sequence space (RFC 9293 section 3.3.1). SND.MAX is the highest SND.NXT so far:
     // after a timeout SND.NXT goes back to SND.UNA and the segments are sent again.
@@ -406,6 +410,25 @@ public final class TcpConnection {
     /** @return the peer's port */
     public int remotePort() {
         return remotePort;
+    }
+
+    /**
+     * Sets the DSCP of this connection's outgoing IPv4 headers from an IP_TOS value. As Linux
+     * does for TCP sockets, the two ECN bits are not the application's (RFC 3168 section 6.1:
+     * ECN is negotiated by TCP, and this stack does not negotiate it), so they stay 0.
+     *
+     * @param tos the type-of-service byte, 0..255
+     */
+    public void ipTos(int tos) {
+        if (tos < 0 || tos > 255) {
+            throw new IllegalArgumentException("IP_TOS must be 0..255: " + tos);
+        }
+        this.dscpEcn = tos & ~ECN_MASK;
+    }
+
+    /** @return the DSCP and ECN byte of this connection's outgoing IPv4 headers */
+    public int dscpEcn() {
+        return dscpEcn;
     }
 
     /** Turns Nagle's algorithm (RFC 896, RFC 9293 section 3.7.4) off ({@code true}) or on. */
@@ -1382,7 +1405,7 @@ public final class TcpConnection {
             }
         }
         out.send(localIp, localPort, remoteIp, remotePort, seq, ack, flags, window, o, sendBuffer, from, length,
-                nowNs);
+                dscpEcn, nowNs);
         if ((flags & ACK) != 0) {
             lastAckSent = rcvNxt;
             ackNow = false;
@@ -1398,7 +1421,8 @@ public final class TcpConnection {
     }
 
     private void sendReset(int seq, int ack, int flags, long nowNs) {
-        out.send(localIp, localPort, remoteIp, remotePort, seq, ack, flags, 0, 0, null, 0, 0, nowNs);
+        out.send(localIp, localPort, remoteIp, remotePort, seq, ack, flags, 0, out.options(), null, 0, 0, dscpEcn,
+                nowNs);
     }
 
     /**

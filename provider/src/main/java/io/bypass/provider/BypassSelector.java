@@ -291,11 +291,11 @@ final class BypassSelector extends AbstractSelector {
 
     /** Under the latency profile the spinning thread may be pinned (bypass.pin); tried once per thread. */
     private void pinOnce() {
-        int cpu = bypass.config().pinCpu();
+        java.util.List<Integer> cpus = bypass.config().pinCpus();
         Thread t = Thread.currentThread();
-        if (cpu >= 0 && pinned != t) {
+        if (!cpus.isEmpty() && pinned != t) {
             pinned = t;
-            CpuPinning.pinCurrentThread(cpu);
+            CpuPinning.pinCurrentThread(bypass.nextPinCpu());
         }
     }
 

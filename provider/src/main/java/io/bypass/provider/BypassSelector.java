@@ -274,7 +274,11 @@ final class BypassSelector extends AbstractSelector {
         Thread self = Thread.currentThread();
         for (;;) {
             spinPause.pause(spins++);
-            if (readyPending || wakeupPending.get() || self.isInterrupted() || innerKeyCount.get() > 0) {
+            if (readyPending) {
+                spinPause.ended();
+                return spins;
+            }
+            if (wakeupPending.get() || self.isInterrupted() || innerKeyCount.get() > 0) {
                 return spins;
             }
             long nowNs = System.nanoTime();
@@ -350,31 +354,23 @@ final class BypassSelector extends AbstractSelector {
                 scratch.get(i).queued = false;
             }
         }
-        if (!scratch.isEmpty()) {
-            StackEngine engine = bypass.engineIfStarted();
-            if (engine != null) {
-                engine.lock();
-                try {
-                    for (int i = 0; i < scratch.size(); i++) {
-                        BypassSelectionKey k = scratch.get(i);
-                        if (!k.isValid() || !(k.channel() instanceof BypassSelectable b) || b.engine() == null) {
-                            continue;
-                        }
-                        int ops = b.stackReadyOps() & k.rawInterestOps();
-                        if (ops != 0) {
-                            if (n == foundOps.length) {
-                                foundOps = java.util.Arrays.copyOf(foundOps, n * 2);
-                            }
-                            found.add(k);
-                            foundOps[n++] = ops;
-                        }
-                    }
-                } finally {
-                    engine.unlock();
-                }
+        // The channels' readiness snapshots need no stack lock: a select does not queue behind
+        // a peer's progress step, and takes no lock the peer then waits for.
+        for (int i = 0; i < scratch.size(); i++) {
+            BypassSelectionKey k = scratch.get(i);
+            if (!k.isValid() || !(k.channel() instanceof BypassSelectable b) || b.engine() == null) {
+                continue;
             }
-            scratch.clear();
+            int ops = b.stackReadyOps() & k.rawInterestOps();
+            if (ops != 0) {
+                if (n == foundOps.length) {
+                    foundOps = java.util.Arrays.copyOf(foundOps, n * 2);
+                }
+                found.add(k);
+                foundOps[n++] = ops;
+            }
         }
+        scratch.clear();
         int updated = -1;
         for (int i = 0; i < n; i++) {
             BypassSelectionKey k = found.get(i);

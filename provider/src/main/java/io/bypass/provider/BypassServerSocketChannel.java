@@ -49,6 +49,8 @@ final class BypassServerSocketChannel extends ServerSocketChannel implements Byp
     private volatile StackEngine engine;
     private volatile TcpListener listener;
     private volatile SocketChannel reservation;
+    /** The listener's readiness (SocketEvents) as of its last event or accept, read by selectors without the lock. */
+    private volatile int listenerEvents;
     /** Signalled (under the engine lock) by every listener event and by close. */
     private volatile WaitPoint acceptable;
     private volatile ServerSocket adaptor;
@@ -74,8 +76,13 @@ final class BypassServerSocketChannel extends ServerSocketChannel implements Byp
 
     @Override
     public int stackReadyOps() {
+        return (listenerEvents & SocketEvents.ACCEPTABLE) != 0 ? SelectionKey.OP_ACCEPT : 0;
+    }
+
+    /** Records the listener's readiness for selectors; caller holds the engine lock. */
+    private void snapshotLocked() {
         TcpListener l = listener;
-        return l != null && (l.readyOps() & SocketEvents.ACCEPTABLE) != 0 ? SelectionKey.OP_ACCEPT : 0;
+        listenerEvents = l != null ? l.readyOps() : 0;
     }
 
     @Override
@@ -95,6 +102,7 @@ final class BypassServerSocketChannel extends ServerSocketChannel implements Byp
     }
 
     private void onStackEvents(int ev) {
+        snapshotLocked();
         acceptable.signalLocked();
         for (BypassSelectionKey k : keys) {
             ((BypassSelector) k.selector()).markEvent(k, SelectionKey.OP_ACCEPT);
@@ -167,6 +175,7 @@ final class BypassServerSocketChannel extends ServerSocketChannel implements Byp
             l.listener(events);
             engine = e;
             listener = l;
+            snapshotLocked();
         } catch (TcpException ex) {
             reserve.close();
             throw Errors.of(ex);
@@ -225,6 +234,7 @@ final class BypassServerSocketChannel extends ServerSocketChannel implements Byp
         }
         boolean blocking = isBlocking();
         TcpConnection c = null;
+        BypassSocketChannel accepted = null;
         boolean completed = false;
         StackEngine e = engine;
         long spinUntilNs = StackEngine.nowNs() + bypass.config().spinNs();
@@ -240,6 +250,15 @@ final class BypassServerSocketChannel extends ServerSocketChannel implements Byp
                         break;
                     }
                 }
+                if (c != null) {
+                    // Under the lock, so that the new channel hears every event of its connection.
+                    InetAddress loopback = InetAddress.getLoopbackAddress();
+                    InetAddress localIp = localAddress.getAddress().isAnyLocalAddress() ? loopback
+                            : localAddress.getAddress();
+                    accepted = new BypassSocketChannel(bypass, e, c, new InetSocketAddress(localIp, c.localPort()),
+                            new InetSocketAddress(loopback, c.remotePort()));
+                }
+                snapshotLocked();
             } finally {
                 e.unlock();
             }
@@ -247,13 +266,7 @@ final class BypassServerSocketChannel extends ServerSocketChannel implements Byp
         } finally {
             end(completed);
         }
-        if (c == null) {
-            return null;
-        }
-        InetAddress loopback = InetAddress.getLoopbackAddress();
-        InetAddress localIp = localAddress.getAddress().isAnyLocalAddress() ? loopback : localAddress.getAddress();
-        return new BypassSocketChannel(bypass, e, c, new InetSocketAddress(localIp, c.localPort()),
-                new InetSocketAddress(loopback, c.remotePort()));
+        return accepted;
     }
 
     @Override

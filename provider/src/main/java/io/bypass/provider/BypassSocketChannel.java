@@ -90,6 +90,11 @@ final class BypassSocketChannel extends SocketChannel implements BypassSelectabl
     private volatile WaitPoint readable;
     /** Signalled when the socket may have become writable, connected, closed or failed. */
     private volatile WaitPoint writable;
+    /**
+     * The stack socket's readiness (SocketEvents) as of the end of the last section under the
+     * engine lock or the last stack event, so that a select need not take the lock to look.
+     */
+    private volatile int stackEvents;
     /** A client-side bind's kernel socket: bound, never connected unless the kernel is chosen. */
     private volatile SocketChannel reservation;
     private volatile Socket adaptor;
@@ -125,7 +130,9 @@ final class BypassSocketChannel extends SocketChannel implements BypassSelectabl
         this.localAddress = local;
         this.remoteAddress = remote;
         this.state = ST_CONNECTED;
+        assert engine.lock.isHeldByCurrentThread() : "events from here on must reach the snapshot";
         accepted.listener(events);
+        snapshotLocked();
     }
 
     // ------------------------------------------------------------------ selector side
@@ -140,13 +147,30 @@ final class BypassSocketChannel extends SocketChannel implements BypassSelectabl
         return engine;
     }
 
+    /**
+     * Ends every section of this channel under the engine lock: takes the readiness snapshot
+     * that {@link #stackReadyOps} reads, then unlocks. Readiness changes only under that
+     * lock: our own reads and writes (which end here) and stack events (which take it too).
+     */
+    private void unlockAndSnapshot(StackEngine e) {
+        snapshotLocked();
+        e.unlock();
+    }
+
+    /** Records the stack socket's readiness for selectors; caller holds the engine lock. */
+    private void snapshotLocked() {
+        TcpConnection c = conn;
+        if (c != null) {
+            stackEvents = c.readyOps();
+        }
+    }
+
     @Override
     public int stackReadyOps() {
-        TcpConnection c = conn;
-        if (c == null) {
+        if (conn == null) {
             return 0;
         }
-        int ev = c.readyOps();
+        int ev = stackEvents;
         int ops = 0;
         if (state == ST_PENDING) {
             if ((ev & SocketEvents.CONNECTED) != 0) {
@@ -181,6 +205,8 @@ final class BypassSocketChannel extends SocketChannel implements BypassSelectabl
 
     /** Stack callback, under the engine lock: wake the waiters it concerns and queue our keys. */
     private void onStackEvents(int ev) {
+        // Before the keys are queued: a selector that finds them queued sees this snapshot.
+        snapshotLocked();
         if ((ev & (SocketEvents.READABLE | SocketEvents.CLOSED | SocketEvents.ERROR)) != 0) {
             readable.signalLocked();
         }
@@ -344,7 +370,7 @@ final class BypassSocketChannel extends SocketChannel implements BypassSelectabl
             } catch (TcpException ex) {
                 throw Errors.of(ex);
             } finally {
-                e.unlock();
+                unlockAndSnapshot(e);
             }
         }
         for (BypassSelectionKey k : keys) {
@@ -394,7 +420,7 @@ final class BypassSocketChannel extends SocketChannel implements BypassSelectabl
                     }
                 }
             } finally {
-                e.unlock();
+                unlockAndSnapshot(e);
             }
             completed = timedOut || isOpen() && (conn.readyOps() & SocketEvents.CONNECTED) != 0;
         } finally {
@@ -449,7 +475,7 @@ final class BypassSocketChannel extends SocketChannel implements BypassSelectabl
             e.pollLocked(StackEngine.nowNs());
             done = (conn.readyOps() & SocketEvents.CONNECTED) != 0;
         } finally {
-            e.unlock();
+            unlockAndSnapshot(e);
         }
         if (done) {
             completeConnect();
@@ -529,7 +555,7 @@ final class BypassSocketChannel extends SocketChannel implements BypassSelectabl
         try {
             return c.available();
         } finally {
-            e.unlock();
+            unlockAndSnapshot(e);
         }
     }
 
@@ -603,7 +629,7 @@ final class BypassSocketChannel extends SocketChannel implements BypassSelectabl
                     failure = Errors.of(c.error());
                 }
             } finally {
-                e.unlock();
+                unlockAndSnapshot(e);
             }
             completed = total > 0 || eof || timedOut || inputShutdown || !blocking || !hasRemaining(dsts, offset, length);
         } finally {
@@ -759,7 +785,7 @@ final class BypassSocketChannel extends SocketChannel implements BypassSelectabl
                     now = StackEngine.nowNs();
                 }
             } finally {
-                e.unlock();
+                unlockAndSnapshot(e);
             }
             completed = failure != null || !blocking || !hasRemaining(srcs, offset, length);
         } finally {
@@ -795,7 +821,7 @@ final class BypassSocketChannel extends SocketChannel implements BypassSelectabl
             try {
                 onStackEvents(SocketEvents.READABLE);
             } finally {
-                e.unlock();
+                unlockAndSnapshot(e);
             }
         }
         return this;
@@ -818,7 +844,7 @@ final class BypassSocketChannel extends SocketChannel implements BypassSelectabl
                 conn.shutdownOutput(now);
                 e.pollLocked(now);
             } finally {
-                e.unlock();
+                unlockAndSnapshot(e);
             }
         }
         return this;
@@ -847,7 +873,7 @@ final class BypassSocketChannel extends SocketChannel implements BypassSelectabl
                 readable.signalLocked();
                 writable.signalLocked();
             } finally {
-                e.unlock();
+                unlockAndSnapshot(e);
             }
         }
         SocketChannel r = reservation;
@@ -926,7 +952,7 @@ final class BypassSocketChannel extends SocketChannel implements BypassSelectabl
             try {
                 applyToStack(c, name, value);
             } finally {
-                e.unlock();
+                unlockAndSnapshot(e);
             }
         }
         return this;
@@ -942,7 +968,7 @@ final class BypassSocketChannel extends SocketChannel implements BypassSelectabl
         try {
             return readable.parksLocked() + writable.parksLocked();
         } finally {
-            e.unlock();
+            unlockAndSnapshot(e);
         }
     }
 

@@ -163,7 +163,13 @@ final class StackEngine {
         unlock();
         try {
             Thread self = Thread.currentThread();
-            for (int spins = 0; w.events() == seen && !self.isInterrupted(); spins++) {
+            for (int spins = 0; !self.isInterrupted(); spins++) {
+                if (w.events() != seen) {
+                    if (spins > 0) {
+                        w.spinPause.ended();
+                    }
+                    return;
+                }
                 long nowNs = nowNs();
                 if (nowNs - untilNs >= 0) {
                     return;

@@ -1,5 +1,6 @@
 package io.bypass.provider;
 
+import io.bypass.stack.link.LinkSpec;
 import io.bypass.stack.tcp.TcpConfig;
 import io.bypass.stack.wire.Ipv4Address;
 import io.bypass.stack.wire.MacAddress;
@@ -18,10 +19,15 @@ import java.util.Properties;
  * <caption>Properties</caption>
  * <tr><td>bypass.rules</td><td>path of a rules file ({@link Rules})</td></tr>
  * <tr><td>bypass.rules.inline</td><td>rules separated by {@code ;}, checked before the file's</td></tr>
- * <tr><td>bypass.link</td><td>{@code loopback} (the in-JVM link; the only one so far)</td></tr>
- * <tr><td>bypass.ip, bypass.prefix, bypass.gateway, bypass.mac</td><td>the stack's own addresses</td></tr>
+ * <tr><td>bypass.link</td><td>{@code loopback} (default: only the in-JVM link), or a link spec such as
+ *     {@code shm:/dev/shm/bypass-ab?side=0} or {@code tap:byp0} ({@link io.bypass.stack.link.LinkFactory}):
+ *     one more stack runs on that link, besides the in-JVM pair</td></tr>
+ * <tr><td>bypass.link.fallback</td><td>{@code fail} (default): a link that cannot start stops the
+ *     application at start; {@code kernel}: every channel runs on the kernel, said once in the log</td></tr>
+ * <tr><td>bypass.ip, bypass.prefix, bypass.gateway, bypass.mac</td><td>the stack's own addresses (on the link)</td></tr>
  * <tr><td>bypass.spin</td><td>microseconds a selector or a blocking read polls before it blocks (0: never spin)</td></tr>
- * <tr><td>bypass.rcvbuf, bypass.sndbuf</td><td>TCP buffer sizes in bytes</td></tr>
+ * <tr><td>bypass.rcvbuf, bypass.sndbuf</td><td>TCP buffer sizes in bytes (the send buffer's is where it
+ * starts: auto-tuning grows it; default 16 KiB)</td></tr>
  * <tr><td>bypass.debug</td><td>{@code true}: one log line per routing decision</td></tr>
  * <tr><td>bypass.profile</td><td>{@code latency}: spin 50 us (as Onload's EF_POLL_USEC) unless bypass.spin says otherwise</td></tr>
  * <tr><td>bypass.pin</td><td>a CPU number, or a comma-separated list: a selecting thread that spins is pinned to
@@ -30,11 +36,13 @@ import java.util.Properties;
  * </table>
  *
  * @param rules       the acceleration rules
- * @param link        the link's name
+ * @param link        {@link #LINK_LOOPBACK} or a link spec
+ * @param linkFallbackKernel whether a link that cannot start leaves every channel on the kernel
+ *                    (rather than failing at start)
  * @param ip          the stack's IPv4 address
  * @param prefix      its prefix length
  * @param gateway     the gateway, or 0
- * @param mac         the stack's MAC address (low 48 bits)
+ * @param mac         the stack's MAC address (low 48 bits); by default {@link #macFor} the IP
  * @param spinNs      how long a selector spins before blocking, in nanoseconds
  * @param rcvbufBytes the TCP receive buffer size
  * @param sndbufBytes the TCP send buffer size
@@ -42,12 +50,20 @@ import java.util.Properties;
  * @param stats       whether the stack counters are printed at JVM exit
  * @param pinCpus     the CPUs spinning selecting threads are pinned to, in turn; empty: none
  */
-public record BypassConfig(Rules rules, String link, int ip, int prefix, int gateway, long mac, long spinNs,
+public record BypassConfig(Rules rules, String link, boolean linkFallbackKernel, int ip, int prefix, int gateway, long mac, long spinNs,
                            int rcvbufBytes, int sndbufBytes, boolean debug, boolean stats, List<Integer> pinCpus) {
-    /** The one link there is so far. */
+    /** The in-JVM loopback link alone, no external link. */
     public static final String LINK_LOOPBACK = "loopback";
     /** Spin time of the latency profile, like Onload's latency profile. */
     static final long LATENCY_SPIN_US = 50;
+    /**
+     * The send buffer a connection starts with, as Linux's {@code tcp_wmem} default: the
+     * engine allocates a connection's send ring when it opens, and its auto-tuning grows the
+     * ring to follow the congestion window (up to 4 MiB), so a busy connection gets a large
+     * one while 10,000 idle ones hold 160 MiB, not the 2.5 GiB of the engine's 256 KiB
+     * default (which exhausted the direct memory of a Netty test with 10,000 connections).
+     */
+    static final int DEFAULT_SNDBUF_BYTES = 16 * 1024;
 
     /** @return the settings from the system properties */
     public static BypassConfig fromSystemProperties() {
@@ -69,19 +85,31 @@ public record BypassConfig(Rules rules, String link, int ip, int prefix, int gat
         if (file != null) {
             rules = rules.then(Rules.read(Path.of(file)));
         }
-        String link = p.getProperty("bypass.link", LINK_LOOPBACK);
+        String link = p.getProperty("bypass.link", LINK_LOOPBACK).strip();
         if (!link.equals(LINK_LOOPBACK)) {
-            throw bad("bypass.link", link, "the only link so far is '" + LINK_LOOPBACK + "'");
+            try {
+                LinkSpec.parse(link);
+            } catch (IllegalArgumentException e) {
+                throw bad("bypass.link", link, e.getMessage() + "; or '" + LINK_LOOPBACK + "' for the in-JVM link alone");
+            }
+        }
+        String fallback = p.getProperty("bypass.link.fallback", "fail");
+        if (!fallback.equals("fail") && !fallback.equals("kernel")) {
+            throw bad("bypass.link.fallback", fallback, "expected fail or kernel");
         }
         int ip = address(p, "bypass.ip", "10.255.0.1");
         int prefix = integer(p, "bypass.prefix", 24, 1, 30);
         int gateway = p.getProperty("bypass.gateway") == null ? 0 : address(p, "bypass.gateway", null);
+        String macText = p.getProperty("bypass.mac");
         long mac;
-        String macText = p.getProperty("bypass.mac", "02:00:00:00:00:01");
-        try {
-            mac = MacAddress.parse(macText);
-        } catch (IllegalArgumentException e) {
-            throw bad("bypass.mac", macText, "expected a MAC address like 02:00:00:00:00:01");
+        if (macText == null) {
+            mac = macFor(ip);
+        } else {
+            try {
+                mac = MacAddress.parse(macText);
+            } catch (IllegalArgumentException e) {
+                throw bad("bypass.mac", macText, "expected a MAC address like 02:00:00:00:00:01");
+            }
         }
         if (MacAddress.isMulticast(mac) || mac == MacAddress.ZERO) {
             throw bad("bypass.mac", macText, "must be a unicast address");
@@ -93,11 +121,41 @@ public record BypassConfig(Rules rules, String link, int ip, int prefix, int gat
         long spinUs = integer(p, "bypass.spin", profile != null ? (int) LATENCY_SPIN_US : 0, 0, 10_000_000);
         TcpConfig tcp = TcpConfig.defaults();
         int rcvbuf = integer(p, "bypass.rcvbuf", tcp.receiveBufferBytes(), 1024, 1 << 30);
-        int sndbuf = integer(p, "bypass.sndbuf", tcp.sendBufferBytes(), 1024, 1 << 30);
+        int sndbuf = integer(p, "bypass.sndbuf", DEFAULT_SNDBUF_BYTES, 1024, 1 << 30);
         boolean debug = bool(p, "bypass.debug");
         boolean stats = bool(p, "bypass.stats");
         List<Integer> pin = cpus(p, "bypass.pin");
-        return new BypassConfig(rules, link, ip, prefix, gateway, mac, spinUs * 1000, rcvbuf, sndbuf, debug, stats, pin);
+        return new BypassConfig(rules, link, fallback.equals("kernel"), ip, prefix, gateway, mac, spinUs * 1000, rcvbuf, sndbuf, debug, stats, pin);
+    }
+
+    /** @return whether an external link is configured (anything but {@link #LINK_LOOPBACK}) */
+    public boolean externalLink() {
+        return !link.equals(LINK_LOOPBACK);
+    }
+
+    /**
+     * The default MAC address: locally administered ({@code 02:00}) followed by the IPv4
+     * address, so that two processes on one link given different {@code bypass.ip} have
+     * different MACs without anyone choosing them.
+     *
+     * @param ip the stack's IPv4 address
+     * @return {@code 02:00:a:b:c:d}
+     */
+    public static long macFor(int ip) {
+        return 0x02_00_00_00_00_00L | (ip & 0xffff_ffffL);
+    }
+
+    /**
+     * A copy on another link and address (tests, embedding); the spec is checked when the
+     * provider opens it.
+     *
+     * @param newLink a link spec or {@link #LINK_LOOPBACK}
+     * @param newIp   the stack's address; the MAC becomes {@link #macFor} it
+     * @return the copy
+     */
+    public BypassConfig withLink(String newLink, int newIp) {
+        return new BypassConfig(rules, newLink, linkFallbackKernel, newIp, prefix, gateway, macFor(newIp), spinNs,
+                rcvbufBytes, sndbufBytes, debug, stats, pinCpus);
     }
 
     private static boolean bool(Properties p, String key) {
@@ -110,7 +168,7 @@ public record BypassConfig(Rules rules, String link, int ip, int prefix, int gat
 
     /** @return a copy with other rules */
     public BypassConfig withRules(Rules newRules) {
-        return new BypassConfig(newRules, link, ip, prefix, gateway, mac, spinNs, rcvbufBytes, sndbufBytes, debug,
+        return new BypassConfig(newRules, link, linkFallbackKernel, ip, prefix, gateway, mac, spinNs, rcvbufBytes, sndbufBytes, debug,
                 stats, pinCpus);
     }
 

@@ -228,9 +228,9 @@ final class BypassSelector extends AbstractSelector {
         try {
             int spins = 0;
             for (;;) {
-                StackEngine engine = bypass.engineIfStarted();
-                if (engine != null) {
-                    engine.tryProgress(System.nanoTime());
+                long progressNs = System.nanoTime();
+                for (StackEngine engine : bypass.engines()) {
+                    engine.tryProgress(progressNs);
                 }
                 int updated = collect(action);
                 boolean woken = wakeupPending.getAndSet(false);
@@ -246,7 +246,7 @@ final class BypassSelector extends AbstractSelector {
                 }
                 if (now - spinUntilNs < 0) {
                     pinOnce();
-                    spins = spinUntilReady(engine, remainingNs < spinUntilNs - now ? now + remainingNs : spinUntilNs, spins);
+                    spins = spinUntilReady(remainingNs < spinUntilNs - now ? now + remainingNs : spinUntilNs, spins);
                     continue;
                 }
                 block(remainingNs);
@@ -260,17 +260,19 @@ final class BypassSelector extends AbstractSelector {
 
     /**
      * The cheap part of a spinning select: watches volatile words only (the readiness list's
-     * flag, a pending wakeup, the interrupt status, the engine's work hint) until one of them
+     * flag, a pending wakeup, the interrupt status, each engine's work hint) until one of them
      * says a full round of {@link #doSelect} has something to find, or {@code untilNs} passes.
-     * The stack lock is taken only to drive the stacks when they have work (frames on the
-     * wire, a due timer); a peer's write in the same JVM has already delivered and queued our
-     * key in its own progress step. With kernel-side keys the inner selector must be polled,
-     * so it returns after one pause.
+     * An engine's stack lock is taken only to drive its stacks when they have work (frames on
+     * a link, a due timer): a peer's write in the same JVM has already delivered and queued
+     * our key in its own progress step, but a device link's frames are delivered by nobody
+     * unless polled, so a link engine whose device cannot tell whether frames wait is polled
+     * at every turn ({@link StackEngine#hasWork}). With kernel-side keys the inner selector
+     * must be polled, so it returns after one pause.
      *
      * @param spins pauses of this select so far
      * @return pauses of this select after this call
      */
-    private int spinUntilReady(StackEngine engine, long untilNs, int spins) {
+    private int spinUntilReady(long untilNs, int spins) {
         Thread self = Thread.currentThread();
         for (;;) {
             spinPause.pause(spins++);
@@ -285,9 +287,9 @@ final class BypassSelector extends AbstractSelector {
             if (nowNs - untilNs >= 0) {
                 return spins;
             }
-            if (engine == null) {
-                engine = bypass.engineIfStarted();
-            } else {
+            // Read each turn: an engine that starts during the spin joins at once (the array is
+            // replaced, never changed, so this reads no lock and allocates nothing).
+            for (StackEngine engine : bypass.engines()) {
                 engine.tryProgress(nowNs);
             }
         }

@@ -335,19 +335,22 @@ final class BypassSocketChannel extends SocketChannel implements BypassSelectabl
             if (kernel != null) {
                 return false;
             }
-            if (!bypass.accelerateConnect(isa)) {
+            StackEngine e = bypass.connectEngine(isa);
+            if (e == null) {
                 SocketChannel r = reservation;
                 reservation = null;
                 attachKernel(r != null ? r : bypass.jdk().openSocketChannel());
                 return false;
             }
-            StackEngine e = bypass.engine();
             InetSocketAddress bound = localAddress;
+            // On the loopback engine the client stack reaches the server stack's address; on a
+            // link engine the real destination.
+            int dstIp = e.isLoopback() ? e.server.config().ip() : Addresses.ipv4(isa.getAddress());
             e.lock();
             try {
                 long now = StackEngine.nowNs();
                 TcpConnection c = e.client.tcp().connect(Ipv4Address.ANY, bound == null ? 0 : bound.getPort(),
-                        e.server.config().ip(), isa.getPort(),
+                        dstIp, isa.getPort(),
                         options.stackBufferBytes(StandardSocketOptions.SO_RCVBUF),
                         options.stackBufferBytes(StandardSocketOptions.SO_SNDBUF), now);
                 engine = e;
@@ -363,8 +366,9 @@ final class BypassSocketChannel extends SocketChannel implements BypassSelectabl
                 }
                 c.ipTos(options.get(StandardSocketOptions.IP_TOS));
                 remoteAddress = isa;
-                localAddress = new InetSocketAddress(bound == null || bound.getAddress().isAnyLocalAddress()
-                        ? isa.getAddress() : bound.getAddress(), c.localPort());
+                localAddress = new InetSocketAddress(!e.isLoopback() ? Addresses.inet(e.client.config().ip())
+                        : bound == null || bound.getAddress().isAnyLocalAddress() ? isa.getAddress()
+                        : bound.getAddress(), c.localPort());
                 state = ST_PENDING;
                 e.pollLocked(now);
             } catch (TcpException ex) {

@@ -4,6 +4,8 @@ import io.bypass.stack.Counter;
 import io.bypass.stack.NetworkStack;
 import io.bypass.stack.StackConfig;
 import io.bypass.stack.link.InMemoryLink;
+import io.bypass.stack.link.Link;
+import io.bypass.stack.link.LinkCounter;
 import io.bypass.stack.tcp.TcpConfig;
 import java.lang.foreign.Arena;
 
@@ -14,20 +16,31 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * The in-JVM loopback link and its progress engine: two full {@link NetworkStack}s wired
- * back to back, one lock over both (the stack lock of DESIGN.md).
+ * A progress engine: stacks that share one lock (the stack lock of DESIGN.md) and one
+ * helper thread. The provider runs one engine per link: the in-JVM loopback pair
+ * ({@link #loopback}) and, when {@code bypass.link} names a device, one stack on it
+ * ({@link #onLink}); each engine has its own lock, so traffic on one never waits for the other.
  *
- * <p>Why two stacks: the engine drops packets from and to its own address (RFC 1122
+ * <p>The loopback engine is two full {@link NetworkStack}s wired back to back, one lock over
+ * both. Why two stacks: the engine drops packets from and to its own address (RFC 1122
  * section 3.2.1.3), as a NIC-attached stack must, so a stack cannot talk to itself. The
  * "server" stack owns every accelerated listener; the "client" stack owns every
  * accelerated connect. The provider shows the application loopback addresses and
  * translates them to the stacks' own. One lock for both, because a frame sent by one is
  * processed by the other in the same progress step: a write is delivered, acknowledged
- * and signalled before the writer unlocks, which is what makes the loopback fast.
+ * and signalled before the writer unlocks, which is what makes the loopback fast. A link
+ * engine has one stack, which is both its {@link #server} and its {@link #client}, and
+ * shows the application real addresses.
  *
- * <p>Progress: whoever needs it takes the lock, {@link #pollLocked} runs both stacks until
+ * <p>Progress: whoever needs it takes the lock, {@link #pollLocked} runs the stacks until
  * they are quiet, and unlocking re-arms the helper thread, which keeps timers (delayed
- * ACKs, retransmission, TIME-WAIT) moving when nobody else polls.
+ * ACKs, retransmission, TIME-WAIT) moving when nobody else polls. Frames from another
+ * process arrive with no thread of ours doing anything, and a link has no interrupt to wake
+ * us (shared memory has none; TAP's fd could, but one design serves every link), so on a
+ * link engine the helper also polls the link: at once again while frames keep coming, then
+ * at intervals that double from {@link #LINK_POLL_MIN_NS} to {@link #LINK_POLL_MAX_NS} while
+ * none do (interrupt moderation, done by hand). An idle link engine thus costs one short
+ * wake-up per millisecond, and a spinning selector ({@code bypass.spin}) sees frames at once.
  *
  * <p>Blocking: each channel has its own {@link WaitPoint}s (one per wait reason: a
  * condition of {@link #lock} and an event count) and its stack callbacks signal them. No
@@ -41,26 +54,44 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>Spinning ({@code bypass.spin}, as Onload's EF_POLL_USEC): every blocking wait and every
  * select first spins without the lock, watching volatile words only (an event count, the
- * link's pending-frame hint, the next timer), and takes the lock only when there is work,
- * so that two spinning threads do not queue on the lock; a writer's progress step delivers
- * the frame to the peer stack and signals there, so the peer's spinner needs no lock and no
- * unpark to see the data.
+ * links' pending-frame hints, the next timer), and takes the lock only when there is work,
+ * so that two spinning threads do not queue on the lock. On the loopback engine a writer's
+ * progress step delivers the frame to the peer stack and signals there, so the peer's
+ * spinner needs no lock and no unpark to see the data. A device is polled, not interrupt
+ * driven: nothing of ours delivers its frames, so a spinner on a link engine takes the lock
+ * and polls the device whenever {@link Link#pending()} says frames wait, or cannot tell (-1,
+ * then at every turn); the helper's backed-off polling alone would add up to
+ * {@link #LINK_POLL_MAX_NS} to every wait.
  */
 final class StackEngine {
     private static final long IDLE_NS = TimeUnit.MILLISECONDS.toNanos(100);
+    /** A link engine's helper polls the link this soon after it last found it quiet... */
+    static final long LINK_POLL_MIN_NS = TimeUnit.MICROSECONDS.toNanos(50);
+    /** ...and at least this often however long it stays quiet. */
+    static final long LINK_POLL_MAX_NS = TimeUnit.MILLISECONDS.toNanos(1);
     private static final int MAX_ROUNDS = 64;
     /** How long {@link #lock} waits on the CPU for a busy lock before it parks. */
     private static final long LOCK_SPIN_NS = 2_000;
     private static final int FRAMES_PER_PORT = 8192;
     private static final int LOOPBACK_MTU = 1500;
+    /** IPv4 and TCP headers without options: the MSS is the MTU less these (RFC 9293 section 3.7.1). */
+    private static final int IP_TCP_HEADERS = 40;
+    /** The largest MSS TCP can carry: an IPv4 packet is at most 65,535 bytes. */
+    private static final int MAX_MSS = 65_495;
 
     final ReentrantLock lock = new ReentrantLock();
+    /** The stack that owns accelerated listeners. */
     final NetworkStack server;
+    /** The stack that owns accelerated connects; the same as {@link #server} on a link engine. */
     final NetworkStack client;
-    /** The in-JVM loopback wire: frames never leave memory, so checksums are offloaded, as on Linux loopback. */
-    private final InMemoryLink[] ports = InMemoryLink.pair(Arena.ofShared(), FRAMES_PER_PORT, LOOPBACK_MTU, true);
-    private final InMemoryLink serverPort = ports[0];
-    private final InMemoryLink clientPort = ports[1];
+    /** Every stack of this engine, polled in this order. */
+    private final NetworkStack[] stacks;
+    /** The links the stacks poll, for the pending-frames hint and the counters. */
+    private final Link[] links;
+    /** The loopback engine's two ports (empty on a link engine): the wire inside the engine, and the frame-leak count. */
+    private final InMemoryLink[] ports;
+    /** Whether the stacks' addresses are shown to the application as loopback ones. */
+    private final boolean loopback;
     /** Accelerated listeners per port (more than one: an SO_REUSEPORT group). */
     private final ConcurrentHashMap<Integer, Integer> listenerPorts = new ConcurrentHashMap<>();
     private final Thread helper;
@@ -68,22 +99,69 @@ final class StackEngine {
     /** The stacks' earliest poll time as of the last unlock (Long.MAX_VALUE: none). */
     private volatile long nextPollNs = Long.MAX_VALUE;
     private volatile boolean running = true;
+    /** Set under the lock when a link engine's device is closed; nothing polls it afterwards. */
+    private boolean closed;
+    /** Calls of {@link #pollLocked}, by any thread; guarded by the lock. The helper compares it with its own count. */
+    private long polls;
+    /** {@link #tryProgress} polls (by selecting and spinning threads) that found work; guarded by the lock. */
+    private long progressPollsWithWork;
 
-    StackEngine(BypassConfig config) {
+    private StackEngine(NetworkStack server, NetworkStack client, Link[] links, InMemoryLink[] ports,
+                        boolean loopback, String name) {
+        this.server = server;
+        this.client = client;
+        this.stacks = server == client ? new NetworkStack[] {server} : new NetworkStack[] {client, server};
+        this.links = links;
+        this.ports = ports;
+        this.loopback = loopback;
+        helper = Thread.ofPlatform().daemon().name(name).unstarted(this::helperLoop);
+        helper.start();
+    }
+
+    /**
+     * The in-JVM loopback engine: two stacks over an {@link InMemoryLink} pair. Frames never
+     * leave memory, so checksums are offloaded, as on Linux loopback.
+     */
+    static StackEngine loopback(BypassConfig config) {
+        InMemoryLink[] ports = InMemoryLink.pair(Arena.ofShared(), FRAMES_PER_PORT, LOOPBACK_MTU, true);
+        TcpConfig tcp = tcpConfig(config, LOOPBACK_MTU);
+        long now = nowNs();
+        NetworkStack server = new NetworkStack(StackConfig.builder().mac(config.mac()).ip(config.ip())
+                .prefixLength(config.prefix()).tcp(tcp).build(), ports[0], now);
+        NetworkStack client = new NetworkStack(StackConfig.builder().mac(config.mac() + 1).ip(config.ip() + 1)
+                .prefixLength(config.prefix()).tcp(tcp).build(), ports[1], now);
+        return new StackEngine(server, client, new Link[] {ports[0], ports[1]}, ports, true, "bypass-progress");
+    }
+
+    /**
+     * An engine of one stack on an opened device link, at the configured addresses. The MSS
+     * follows the link's MTU: on a link that copies memory a segment costs about the same
+     * whatever its size, so the largest segments move the most data per unit of work.
+     */
+    static StackEngine onLink(BypassConfig config, Link link) {
+        StackConfig.Builder b = StackConfig.builder().mac(config.mac()).ip(config.ip()).prefixLength(config.prefix())
+                .tcp(tcpConfig(config, link.mtu()));
+        if (config.gateway() != 0) {
+            b.gateway(config.gateway());
+        }
+        NetworkStack stack = new NetworkStack(b.build(), link, nowNs());
+        return new StackEngine(stack, stack, new Link[] {link}, new InMemoryLink[0], false, "bypass-progress-link");
+    }
+
+    private static TcpConfig tcpConfig(BypassConfig config, int mtu) {
         SecureRandom random = new SecureRandom();
-        TcpConfig tcp = TcpConfig.defaults().toBuilder()
+        return TcpConfig.defaults().toBuilder()
                 .receiveBufferBytes(config.rcvbufBytes())
                 .sendBufferBytes(config.sndbufBytes())
+                .mssCap(Math.min(MAX_MSS, Math.max(TcpConfig.defaults().mssCap(), mtu - IP_TCP_HEADERS)))
                 .isnSecret(random.nextLong(), random.nextLong())
                 .portSeed(random.nextLong())
                 .build();
-        long now = System.nanoTime();
-        server = new NetworkStack(StackConfig.builder().mac(config.mac()).ip(config.ip())
-                .prefixLength(config.prefix()).tcp(tcp).build(), serverPort, now);
-        client = new NetworkStack(StackConfig.builder().mac(config.mac() + 1).ip(config.ip() + 1)
-                .prefixLength(config.prefix()).tcp(tcp).build(), clientPort, now);
-        helper = Thread.ofPlatform().daemon().name("bypass-progress").unstarted(this::helperLoop);
-        helper.start();
+    }
+
+    /** @return whether this is the in-JVM loopback engine (addresses shown as loopback) */
+    boolean isLoopback() {
+        return loopback;
     }
 
     /** @return the current time for the stacks */
@@ -92,19 +170,66 @@ final class StackEngine {
     }
 
     /**
-     * Runs both stacks until neither has anything left to do now, including the frames the
-     * last poll flushed onto the wire: a frame the server stack sends in its poll arrives
-     * at the client's port after the client's poll of the same round, and must be received
-     * in this step, not left for the peer thread's next poll. Caller holds the lock.
+     * Runs the stacks until none has anything left to do now, including the frames the
+     * last poll flushed onto the loopback wire: a frame the server stack sends in its poll
+     * arrives at the client's port after the client's poll of the same round, and must be
+     * received in this step, not left for the peer thread's next poll. (A device link's
+     * frames leave the engine; what comes back is the helper's or a spinner's to poll.)
+     * Caller holds the lock.
+     *
+     * @return the work done (frames and timers handled), 0 when there was none
      */
-    void pollLocked(long nowNs) {
+    int pollLocked(long nowNs) {
         assert lock.isHeldByCurrentThread();
+        if (closed) {
+            return 0;
+        }
+        polls++;
+        int total = 0;
         for (int round = 0; round < MAX_ROUNDS; round++) {
-            if (client.poll(nowNs) + server.poll(nowNs) == 0 && clientPort.pending() == 0
-                    && serverPort.pending() == 0) {
-                return;
+            int work = 0;
+            for (NetworkStack s : stacks) {
+                work += s.poll(nowNs);
+            }
+            if (work == 0 && !portsPending()) {
+                break;
+            }
+            total += work;
+        }
+        return total;
+    }
+
+    /** @return whether frames wait on the loopback wire (exact, not a hint; false on a link engine) */
+    private boolean portsPending() {
+        for (InMemoryLink p : ports) {
+            if (p.pending() != 0) {
+                return true;
             }
         }
+        return false;
+    }
+
+    /** @return the earliest time any stack needs a poll (Long.MAX_VALUE: none) */
+    private long stacksPollAtNs() {
+        long next = Long.MAX_VALUE;
+        for (NetworkStack s : stacks) {
+            next = Math.min(next, s.pollAtNs());
+        }
+        return next;
+    }
+
+    /**
+     * @return whether a link may hold received frames (a hint; true when a link cannot tell,
+     *         {@link Link#pending()} of -1, so that a device that is polled, not interrupt
+     *         driven, is polled by whoever waits for it)
+     */
+    private boolean framesMayWait() {
+        for (Link l : links) {
+            if (l.pending() != 0) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
@@ -112,8 +237,7 @@ final class StackEngine {
      * update after a read), frames wait on the wire, or a timer is due. Caller holds the lock.
      */
     void pollIfDueLocked(long nowNs) {
-        if (server.pollAtNs() - nowNs <= 0 || client.pollAtNs() - nowNs <= 0 || clientPort.pending() != 0
-                || serverPort.pending() != 0) {
+        if (stacksPollAtNs() - nowNs <= 0 || framesMayWait()) {
             pollLocked(nowNs);
         }
     }
@@ -154,7 +278,8 @@ final class StackEngine {
     /**
      * Spins with the lock released until {@code w} has an event, {@code untilNs} passes or the
      * thread is interrupted. Reads only volatile words while there is nothing to do; takes
-     * the lock (by {@link #tryProgress}) only when frames wait on the wire or a timer is due.
+     * the lock (by {@link #tryProgress}) only when frames wait on a link (or a link cannot
+     * tell: a device is then polled at every turn) or a timer is due.
      */
     private void spinUnlocked(WaitPoint w, long untilNs) {
         assert lock.getHoldCount() == 1 : "a spinning waiter must release the stack lock";
@@ -204,7 +329,7 @@ final class StackEngine {
 
     /** Releases the lock and wakes the helper if a timer is now due earlier than it planned. */
     void unlock() {
-        long next = Math.min(server.pollAtNs(), client.pollAtNs());
+        long next = stacksPollAtNs();
         nextPollNs = next;
         lock.unlock();
         if (next != Long.MAX_VALUE && next - helperWakeNs < 0) {
@@ -220,7 +345,9 @@ final class StackEngine {
     void tryProgress(long nowNs) {
         if (hasWork(nowNs) && lock.tryLock()) {
             try {
-                pollLocked(nowNs);
+                if (pollLocked(nowNs) > 0) {
+                    progressPollsWithWork++;
+                }
             } finally {
                 unlock();
             }
@@ -232,34 +359,76 @@ final class StackEngine {
      *         so any thread may ask without the lock (a hint: the answer may be stale)
      */
     boolean hasWork(long nowNs) {
-        return serverPort.pending() != 0 || clientPort.pending() != 0 || nextPollNs - nowNs <= 0;
+        return framesMayWait() || nextPollNs - nowNs <= 0;
     }
 
     private void helperLoop() {
+        long linkPollNs = LINK_POLL_MIN_NS;
+        long pollsAfterMine = 0;
         while (running) {
             long now;
             long next;
+            int work;
+            boolean othersPolled;
             lock.lock();
             try {
+                othersPolled = polls != pollsAfterMine;
                 now = nowNs();
-                pollLocked(now);
-                next = Math.min(server.pollAtNs(), client.pollAtNs());
+                work = pollLocked(now);
+                pollsAfterMine = polls;
+                next = stacksPollAtNs();
                 nextPollNs = next;
             } finally {
                 lock.unlock();
             }
             long waitNs = next == Long.MAX_VALUE ? IDLE_NS : Math.max(0, Math.min(IDLE_NS, next - now));
+            if (!loopback) {
+                // Frames from the other side arrive unannounced: poll again at once while they
+                // come, then back off (see the class comment). While other threads poll too (a
+                // spinning reader or selector), they take the frames: polling beside them at
+                // full speed would only take their CPU and their lock, so the helper paces itself.
+                if (work == 0) {
+                    linkPollNs = Math.min(LINK_POLL_MAX_NS, Math.max(LINK_POLL_MIN_NS, 2 * linkPollNs));
+                } else {
+                    linkPollNs = othersPolled ? LINK_POLL_MIN_NS : 0;
+                }
+                waitNs = Math.min(waitNs, linkPollNs);
+            }
             helperWakeNs = now + waitNs;
             if (waitNs > 0) {
                 LockSupport.parkNanos(this, waitNs);
+            } else if (!loopback) {
+                Thread.yield(); // a selecting or reading thread sharing this CPU takes the frames first
             }
         }
     }
 
-    /** Stops the helper thread (tests). */
+    /**
+     * Stops the helper thread and closes a link engine's device; channels of this engine stop
+     * making progress (tests, embedding).
+     */
     void shutdown() {
         running = false;
         LockSupport.unpark(helper);
+        if (loopback) {
+            return;
+        }
+        try {
+            helper.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        lock.lock();
+        try {
+            if (!closed) {
+                closed = true;
+                for (Link l : links) {
+                    l.close();
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** Records that an accelerated listener owns {@code port} (one more, with SO_REUSEPORT). */
@@ -277,24 +446,57 @@ final class StackEngine {
         return listenerPorts.containsKey(port);
     }
 
-    /** @return frames of both ports' pools in use (held by a stack or in flight) */
+    /** @return frames of the loopback ports' pools in use (held by a stack or in flight); 0 on a link engine */
     int framesInUse() {
         lock.lock();
         try {
-            return serverPort.transmitFramesInUse() + serverPort.receiveFramesInUse()
-                    + clientPort.transmitFramesInUse() + clientPort.receiveFramesInUse();
+            int n = 0;
+            for (InMemoryLink p : ports) {
+                n += p.transmitFramesInUse() + p.receiveFramesInUse();
+            }
+            return n;
         } finally {
             lock.unlock();
         }
     }
 
-    /** @return the counter summed over both stacks */
-    long counter(Counter c) {
+    /**
+     * @return how many polls by selecting or spinning threads ({@link #tryProgress}) found
+     *         frames or timers to handle, as opposed to the helper's and operations' own (for tests)
+     */
+    long progressPollsWithWork() {
         lock.lock();
         try {
-            return server.counters().get(c) + client.counters().get(c);
+            return progressPollsWithWork;
         } finally {
             lock.unlock();
         }
     }
+
+    /** @return the counter summed over this engine's stacks */
+    long counter(Counter c) {
+        lock.lock();
+        try {
+            long v = 0;
+            for (NetworkStack st : stacks) {
+                v += st.counters().get(c);
+            }
+            return v;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** @return the counter of a link engine's device (0 on the loopback engine, whose wire is internal) */
+    long linkCounter(LinkCounter c) {
+        if (loopback) {
+            return 0;
+        }
+        long v = 0;
+        for (Link l : links) {
+            v += l.stats().get(c);
+        }
+        return v;
+    }
+
 }

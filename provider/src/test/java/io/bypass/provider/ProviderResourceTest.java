@@ -71,6 +71,45 @@ class ProviderResourceTest {
         }
     }
 
+    /**
+     * Found by compat-tests (10,000 Netty connections): with the engine's 256 KiB default send
+     * ring, allocated when a connection opens, 10,000 connection pairs in one JVM needed 5 GiB
+     * of direct memory and ran out of it (its limit is the heap size). The kernel holds no
+     * send memory for an idle socket; we start small, as Linux does (tcp_wmem), and let the
+     * engine's auto-tuning grow a ring when the congestion window wants it.
+     */
+    @Test
+    void idleConnectionsHoldLittleDirectMemory() throws Exception {
+        java.lang.management.BufferPoolMXBean direct = ManagementFactory.getPlatformMXBeans(
+                java.lang.management.BufferPoolMXBean.class).stream().filter(b -> b.getName().equals("direct"))
+                .findFirst().orElseThrow();
+        BypassSelectorProvider p = fresh();
+        int pairs = 500;
+        List<SocketChannel> all = new ArrayList<>();
+        try (ServerSocketChannel ssc = listen(p)) {
+            // The first pair starts the engine, whose frame pools are direct memory too.
+            SocketChannel first = p.openSocketChannel();
+            first.connect(ssc.getLocalAddress());
+            all.add(first);
+            all.add(ssc.accept());
+            long before = direct.getMemoryUsed();
+            for (int i = 0; i < pairs; i++) {
+                SocketChannel c = p.openSocketChannel();
+                c.connect(ssc.getLocalAddress());
+                all.add(c);
+                all.add(ssc.accept());
+            }
+            long perSocket = (direct.getMemoryUsed() - before) / (2L * pairs);
+            System.out.println("direct memory per idle accelerated socket: " + perSocket + " bytes");
+            assertTrue(perSocket <= 32 * 1024, perSocket + " bytes of direct memory per idle socket");
+        } finally {
+            for (SocketChannel c : all) {
+                c.close();
+            }
+            p.shutdown();
+        }
+    }
+
     @Test
     void steadyStateSelectReadAndWriteAllocateNothing() throws Exception {
         java.lang.management.ThreadMXBean bean = ManagementFactory.getThreadMXBean();

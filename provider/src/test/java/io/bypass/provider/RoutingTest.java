@@ -29,6 +29,7 @@ class RoutingTest {
                 assertThrows(ConnectException.class, () -> c.connect(kernelListener.getLocalAddress()));
             }
             assertEquals(0, p.kernelFallbacks());
+            assertEquals(1, p.acceleratedChannels());
             assertEquals(1, p.counter(Counter.TCP_ACTIVE_OPENS));
         } finally {
             p.shutdown();
@@ -51,6 +52,7 @@ class RoutingTest {
                 assertTrue(c.toString().contains("kernel"), c.toString());
             }
             assertEquals(1, p.kernelFallbacks());
+            assertEquals(0, p.acceleratedChannels());
         } finally {
             p.shutdown();
         }

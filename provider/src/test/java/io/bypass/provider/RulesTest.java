@@ -74,7 +74,8 @@ class RulesTest {
                 {"bypass.ip", "300.1.1.1"}, {"bypass.prefix", "40"}, {"bypass.mac", "01:00:00:00:00:01"},
                 {"bypass.link", "dpdk"}, {"bypass.profile", "throughput"}, {"bypass.debug", "yes"},
                 {"bypass.rcvbuf", "-1"}, {"bypass.rules", "/nonexistent/rules"}, {"bypass.pin", "-2"},
-                {"bypass.stats", "yes"}}) {
+                {"bypass.stats", "yes"}, {"bypass.link", "shm"}, {"bypass.link", "shm:/a?side"},
+                {"bypass.link.fallback", "ignore"}}) {
             Properties p = new Properties();
             p.setProperty(kv[0], kv[1]);
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> BypassConfig.from(p));

@@ -49,6 +49,7 @@ public final class InMemoryLink implements Link {
     private final Frame[] ring;
     private final int ringMask;
     private final LinkCapabilities capabilities;
+    private final LinkCounters counters = new LinkCounters();
     private InMemoryLink peer;
     /** Index of the next frame to receive; grows without bound, masked into the ring. */
     private long ringHead;
@@ -91,10 +92,17 @@ public final class InMemoryLink implements Link {
     @Override
     public int receive(Frame[] burst, int max) {
         int n = 0;
+        long bytes = 0;
         while (n < max && ringHead != ringTail) {
             int slot = (int) (ringHead++ & ringMask);
-            burst[n++] = ring[slot];
+            Frame frame = ring[slot];
             ring[slot] = null;
+            bytes += frame.length();
+            burst[n++] = frame;
+        }
+        if (n > 0) {
+            counters.add(LinkCounter.RX_FRAMES, n);
+            counters.add(LinkCounter.RX_BYTES, bytes);
         }
         return n;
     }
@@ -107,8 +115,17 @@ public final class InMemoryLink implements Link {
     @Override
     public int transmit(Frame[] burst, int count) {
         int queued = 0;
+        long bytes = 0;
         while (queued < count && peer.arrive(burst[queued])) {
+            bytes += burst[queued].length();
             burst[queued++].release();
+        }
+        counters.add(LinkCounter.TX_FRAMES, queued);
+        counters.add(LinkCounter.TX_BYTES, bytes);
+        if (queued < count) {
+            // Counted at the receiving end, as a NIC counts rx_nombuf; the sender's stack counts
+            // the same frames as TX_DROP_LINK_FULL. Both ends are used by one thread (see above).
+            peer.counters.add(LinkCounter.RX_DROP_NO_BUFFER, count - queued);
         }
         for (int i = queued; i < count; i++) {
             burst[i].release();
@@ -141,6 +158,12 @@ public final class InMemoryLink implements Link {
         return capabilities;
     }
 
+    /** Counts frames and bytes each way, and arrivals dropped for want of a receive frame ({@link LinkCounter#RX_DROP_NO_BUFFER}). */
+    @Override
+    public LinkStats stats() {
+        return counters;
+    }
+
     /** @return frames the stack holds from this end's transmit pool (built, not yet transmitted) */
     public int transmitFramesInUse() {
         return transmitPool.inUse();
@@ -155,6 +178,7 @@ public final class InMemoryLink implements Link {
      * @return frames received and not yet taken by {@link #receive}; safe to call from any
      *         thread as a hint (exact only for the thread that polls this end)
      */
+    @Override
     public int pending() {
         // Acquire pairs with the release in arrive(). Another thread may see the head out of
         // step with the tail; that only makes the hint non-zero when nothing waits (one

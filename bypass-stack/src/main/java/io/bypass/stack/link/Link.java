@@ -54,4 +54,34 @@ public interface Link {
     default LinkCapabilities capabilities() {
         return LinkCapabilities.none(mtu());
     }
+
+    /**
+     * Whether received frames wait, as a hint that any thread may read without taking the
+     * link: a thread that finds 0 need not take the stack lock to poll (the way Onload's
+     * spinning threads look at the event queue before locking the stack).
+     *
+     * @return frames waiting to be received, as of some recent moment; or -1 when the link
+     *         cannot tell cheaply (the caller then polls); -1 by default
+     */
+    default int pending() {
+        return -1;
+    }
+
+    /**
+     * The device's counters: frames and bytes carried, drops by reason. A decorator adds its
+     * own to its inner link's.
+     *
+     * @return a live view; by default one that counts nothing
+     */
+    default LinkStats stats() {
+        return LinkStats.NONE;
+    }
+
+    /**
+     * Gives the device back (closes its fd, unmaps its memory, leaves its shared file to the
+     * peer). Call once, after the last poll, when every frame from the link is released.
+     * By default there is nothing to give back.
+     */
+    default void close() {
+    }
 }

@@ -5,6 +5,12 @@
  * stacks in one process ({@link io.bypass.stack.link.InMemoryLink}), and the
  * stack's transmit burst that batches frames into one {@link io.bypass.stack.link.Link#transmit} call.
  *
+ * <p>Devices are opened by spec through {@link io.bypass.stack.link.LinkFactory}, a
+ * {@link java.util.ServiceLoader} interface ({@code shm:/dev/shm/a}, {@code tap:byp0}; the
+ * spec's grammar is {@link io.bypass.stack.link.LinkSpec}), and count what they carry and drop
+ * under the same names ({@link io.bypass.stack.link.LinkCounter}, read through
+ * {@link io.bypass.stack.link.Link#stats()}).
+ *
  * <p>Links know frames, not TCP. Implementations of real devices live in the
  * {@code native} module; this package depends on nothing but the JDK.
  */

@@ -10,7 +10,9 @@
  * frames held out of order and for all unread data, with a per-connection share that bounds
  * the window offered and compacts the receive queue under pressure
  * ({@link io.bypass.stack.tcp.FrameBudget}); path MTU discovery (RFC 1191) by vouching
- * for the segments ICMP errors quote.
+ * for the segments ICMP errors quote. A connection is a {@link io.bypass.stack.tcp.TcpConnection}
+ * and the parts it is made of, one concern each: segment arrival, sender, retransmission,
+ * receiver, teardown, keep-alive (its class comment lists them).
  *
  * <p>Not here: packet formats (in {@code wire}: {@code TcpHeader}, {@code TcpOptions}),
  * IPv4 routing and ICMP parsing (the {@code ip} layer hands us packets and errors), and

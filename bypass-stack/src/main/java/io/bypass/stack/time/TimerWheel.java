@@ -5,10 +5,17 @@ package io.bypass.stack.time;
  * power-of-two number of slots, each an intrusive doubly linked list.
  *
  * <p>{@link #schedule} and {@link #cancel} are O(1). {@link #advance} visits the slots of
- * the ticks that passed and fires each timer whose deadline is due; timers more than one
- * revolution away stay in their slot until their round comes (their deadline is checked,
- * not their slot). Precision is not lost to the tick: a timer fires at the first
- * {@code advance(nowNs)} with {@code nowNs >= deadlineNs}.
+ * the ticks that passed and fires each timer whose deadline is due. Precision is not lost
+ * to the tick: a timer fires at the first {@code advance(nowNs)} with {@code nowNs >= deadlineNs}.
+ *
+ * <p>Timers more than one revolution away (TIME-WAIT's 60 s, keep-alive's hours) wait in
+ * an overflow list, not in the slots, and move into their slot when {@link #advance}
+ * brings them within one revolution. Why: {@link #nextDeadlineNs} runs after every
+ * socket call, and with far timers in the slots it had to walk each of them (10,000
+ * connections in TIME-WAIT made every call O(connections)); the overflow list keeps its
+ * minimum, so far timers cost nothing until their round. A timer that is nonetheless
+ * in a slot ahead of its round (a long gap between advances) is kept there and checked
+ * by deadline, not by slot.
  *
  * <p>A bitmap of occupied slots lets {@link #nextDeadlineNs} skip empty slots 64 at a time. Not thread-safe: one wheel per stack, used under the stack lock.
  */
@@ -21,10 +28,18 @@ public final class TimerWheel {
     private final int pending;
     /** Index in {@link #heads} of the not-yet-due timers of the slot being expired. */
     private final int kept;
+    /** Index in {@link #heads} of the timers more than one revolution past the cursor. */
+    private final int overflow;
+    /** The earliest deadline in the overflow list (Long.MAX_VALUE: empty), unless {@link #overflowMinStale}. */
+    private long overflowMinNs = Long.MAX_VALUE;
+    /** The overflow timer with the earliest deadline left the list: recompute on demand. */
+    private boolean overflowMinStale;
     /** The tick the wheel has processed up to, inclusive of timers due by {@link #lastNowNs}. */
     private long cursorTick;
     private long lastNowNs;
     private int scheduled;
+    /** Timers in the overflow list (counted in {@link #scheduled} too). */
+    private int overflowCount;
 
     /**
      * @param tickNs    width of one slot in nanoseconds
@@ -38,9 +53,10 @@ public final class TimerWheel {
         }
         this.tickNs = tickNs;
         this.mask = slotCount - 1;
-        this.heads = new Timer[slotCount + 2];
+        this.heads = new Timer[slotCount + 3];
         this.pending = slotCount;
         this.kept = slotCount + 1;
+        this.overflow = slotCount + 2;
         this.occupied = new long[slotCount / 64];
         this.cursorTick = Math.floorDiv(startNs, tickNs);
         this.lastNowNs = startNs;
@@ -56,7 +72,12 @@ public final class TimerWheel {
         }
         timer.deadlineNs = deadlineNs;
         long tick = Math.max(Math.floorDiv(deadlineNs, tickNs), cursorTick);
-        link(timer, (int) (tick & mask));
+        if (tick - cursorTick > mask) {
+            link(timer, overflow);
+            overflowMinNs = Math.min(overflowMinNs, deadlineNs);
+        } else {
+            link(timer, (int) (tick & mask));
+        }
     }
 
     /** Cancels {@code timer}; nothing happens if it is not scheduled. */
@@ -85,6 +106,9 @@ public final class TimerWheel {
         }
         lastNowNs = nowNs;
         long nowTick = Math.floorDiv(nowNs, tickNs);
+        if (heads[overflow] != null && Math.floorDiv(overflowMinNs(), tickNs) - nowTick <= mask) {
+            promoteOverflow(nowTick);
+        }
         long lastTick = Math.min(nowTick, cursorTick + mask);
         int fired = 0;
         for (long tick = cursorTick; tick <= lastTick; tick++) {
@@ -101,13 +125,17 @@ public final class TimerWheel {
      * When the wheel next needs {@link #advance}: the earliest deadline of all scheduled
      * timers. Walks the occupied slots in order from the cursor; the first slot holding a
      * timer of the current revolution answers (timers further round the wheel are later
-     * than any timer of this revolution). Only when every occupied slot holds timers of
-     * later revolutions does it look at all of them.
+     * than any timer of this revolution); the overflow list answers with its minimum.
      *
      * @return that time, or {@link Long#MAX_VALUE} when nothing is scheduled
      */
     public long nextDeadlineNs() {
-        if (scheduled == 0) {
+        long far = heads[overflow] != null ? overflowMinNs() : Long.MAX_VALUE;
+        return Math.min(far, nextSlotDeadlineNs());
+    }
+
+    private long nextSlotDeadlineNs() {
+        if (scheduled == overflowCount) {
             return Long.MAX_VALUE;
         }
         int start = (int) (cursorTick & mask);
@@ -157,6 +185,40 @@ public final class TimerWheel {
         return fired;
     }
 
+    /** Moves the overflow timers within one revolution of {@code nowTick} into their slots. */
+    private void promoteOverflow(long nowTick) {
+        long remainingMinNs = Long.MAX_VALUE;
+        Timer t = heads[overflow];
+        while (t != null) {
+            Timer next = t.next;
+            long tick = Math.floorDiv(t.deadlineNs, tickNs);
+            if (tick - nowTick <= mask) {
+                unlink(t);
+                // Before the cursor moves: a slot the coming walk visits keeps the timer by
+                // its deadline (expireSlot), so it waits there for its tick.
+                link(t, (int) (Math.max(tick, cursorTick) & mask));
+            } else {
+                remainingMinNs = Math.min(remainingMinNs, t.deadlineNs);
+            }
+            t = next;
+        }
+        overflowMinNs = remainingMinNs;
+        overflowMinStale = false;
+    }
+
+    /** @return the earliest deadline of the overflow list, which must not be empty */
+    private long overflowMinNs() {
+        if (overflowMinStale) {
+            long min = Long.MAX_VALUE;
+            for (Timer t = heads[overflow]; t != null; t = t.next) {
+                min = Math.min(min, t.deadlineNs);
+            }
+            overflowMinNs = min;
+            overflowMinStale = false;
+        }
+        return overflowMinNs;
+    }
+
     private void moveAll(int from, int to) {
         while (heads[from] != null) {
             Timer t = heads[from];
@@ -188,6 +250,9 @@ public final class TimerWheel {
         }
         heads[slot] = timer;
         timer.slot = slot;
+        if (slot == overflow) {
+            overflowCount++;
+        }
         if (slot < pending) {
             occupied[slot >>> 6] |= 1L << (slot & 63);
         }
@@ -206,6 +271,15 @@ public final class TimerWheel {
         }
         if (heads[slot] == null && slot < pending) {
             occupied[slot >>> 6] &= ~(1L << (slot & 63));
+        }
+        if (slot == overflow) {
+            overflowCount--;
+            if (heads[overflow] == null) {
+                overflowMinNs = Long.MAX_VALUE;
+                overflowMinStale = false;
+            } else if (timer.deadlineNs == overflowMinNs) {
+                overflowMinStale = true;
+            }
         }
         timer.previous = null;
         timer.next = null;

@@ -51,6 +51,25 @@ class InMemoryLinkTest {
             assertEquals((byte) (i + 1), received[i].memory().get(ValueLayout.JAVA_BYTE, 0), "order kept");
             received[i].release();
         }
+        assertEquals(2, ends[1].stats().get(LinkCounter.RX_DROP_NO_BUFFER), "both frames that found no receive frame");
+        assertEquals(0, ends[0].stats().get(LinkCounter.RX_DROP_NO_BUFFER));
+    }
+
+    @Test
+    void countersSayWhatEachEndCarried() {
+        InMemoryLink[] ends = InMemoryLink.pair(Arena.ofAuto(), 4, 1500, true);
+        Frame[] burst = {frameOf(ends[0], 60, 1), frameOf(ends[0], 100, 2)};
+        ends[0].transmit(burst, 2);
+        Frame[] received = new Frame[4];
+        assertEquals(2, ends[1].receive(received, 4));
+        received[0].release();
+        received[1].release();
+        assertEquals(2, ends[0].stats().get(LinkCounter.TX_FRAMES));
+        assertEquals(160, ends[0].stats().get(LinkCounter.TX_BYTES));
+        assertEquals(2, ends[1].stats().get(LinkCounter.RX_FRAMES));
+        assertEquals(160, ends[1].stats().get(LinkCounter.RX_BYTES));
+        assertEquals(0, ends[1].stats().get(LinkCounter.TX_FRAMES));
+        assertEquals(0, ends[0].stats().get(LinkCounter.RX_FRAMES));
     }
 
     @Test

@@ -4,6 +4,9 @@ import io.bypass.stack.buffer.Frame;
 import io.bypass.stack.buffer.FramePool;
 import io.bypass.stack.link.Link;
 import io.bypass.stack.link.LinkCapabilities;
+import io.bypass.stack.link.LinkCounter;
+import io.bypass.stack.link.LinkCounters;
+import io.bypass.stack.link.LinkStats;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.SplittableRandom;
@@ -34,9 +37,9 @@ public final class FaultyLink implements Link {
     private Frame[] scratch = new Frame[0];
     private Frame heldReceive;
     private Frame heldTransmit;
-    private long lost;
-    private long reordered;
-    private long duplicated;
+    private final LinkCounters faults = new LinkCounters();
+    /** The inner link's counters with this decorator's faults added: one view, made once. */
+    private final LinkStats stats;
 
     /**
      * @param inner         the link to decorate
@@ -56,6 +59,8 @@ public final class FaultyLink implements Link {
         this.reorderLimit = lossRate + reorderRate;
         this.duplicateLimit = lossRate + reorderRate + duplicateRate;
         this.copies = new FramePool(arena, COPY_FRAMES, inner.mtu() + 14);
+        LinkStats innerStats = inner.stats();
+        this.stats = counter -> innerStats.get(counter) + faults.get(counter);
     }
 
     @Override
@@ -71,17 +76,17 @@ public final class FaultyLink implements Link {
             in[i] = null;
             double draw = random.nextDouble();
             if (draw < lossLimit) {
-                lost++;
+                faults.increment(LinkCounter.FAULT_LOST);
                 frame.release();
             } else if (draw < reorderLimit && heldReceive == null) {
-                reordered++;
+                faults.increment(LinkCounter.FAULT_REORDERED);
                 heldReceive = frame;
             } else {
                 burst[n++] = frame;
                 if (draw < duplicateLimit && n + (got - 1 - i) < room) { // the frames still to come need their slots
                     Frame copy = copy(frame, copies.allocate());
                     if (copy != null) {
-                        duplicated++;
+                        faults.increment(LinkCounter.FAULT_DUPLICATED);
                         burst[n++] = copy;
                     }
                 }
@@ -108,17 +113,17 @@ public final class FaultyLink implements Link {
             Frame frame = burst[i];
             double draw = random.nextDouble();
             if (draw < lossLimit) {
-                lost++;
+                faults.increment(LinkCounter.FAULT_LOST);
                 frame.release();
             } else if (draw < reorderLimit && heldTransmit == null) {
-                reordered++;
+                faults.increment(LinkCounter.FAULT_REORDERED);
                 heldTransmit = frame;
             } else {
                 out[n++] = frame;
                 if (draw < duplicateLimit) {
                     Frame copy = copy(frame, inner.allocate());
                     if (copy != null) {
-                        duplicated++;
+                        faults.increment(LinkCounter.FAULT_DUPLICATED);
                         out[n++] = copy;
                     }
                 }
@@ -182,19 +187,20 @@ public final class FaultyLink implements Link {
         return released;
     }
 
-    /** @return frames lost so far, both directions */
-    public long lost() {
-        return lost;
+    /**
+     * The inner link's counters plus this decorator's {@link LinkCounter#FAULT_LOST},
+     * {@link LinkCounter#FAULT_REORDERED} and {@link LinkCounter#FAULT_DUPLICATED}, both directions.
+     */
+    @Override
+    public LinkStats stats() {
+        return stats;
     }
 
-    /** @return frames held back and delivered late so far, both directions */
-    public long reordered() {
-        return reordered;
-    }
-
-    /** @return frames delivered twice so far, both directions */
-    public long duplicated() {
-        return duplicated;
+    /** Releases the frames held back for reordering, then closes the inner link. */
+    @Override
+    public void close() {
+        releaseHeld();
+        inner.close();
     }
 
     /** @return copies of received frames held by the stack (a leak check) */

@@ -88,12 +88,13 @@ final class ShmHeader {
         if (version != VERSION) {
             return "layout version " + version + " in the file, this build speaks version " + VERSION;
         }
-        String field = compare("slotSize", memory.get(INT, SLOT_SIZE_OFFSET), config.slotSize());
+        // The MTU first: it is what a user sets, and the slot size follows from it.
+        String field = compare("mtu", memory.get(INT, MTU_OFFSET), config.mtu());
         if (field == null) {
             field = compare("slotCount", memory.get(INT, SLOT_COUNT_OFFSET), config.slotCount());
         }
         if (field == null) {
-            field = compare("mtu", memory.get(INT, MTU_OFFSET), config.mtu());
+            field = compare("slotSize", memory.get(INT, SLOT_SIZE_OFFSET), config.slotSize());
         }
         return field;
     }

@@ -4,6 +4,9 @@ import io.bypass.stack.buffer.Frame;
 import io.bypass.stack.buffer.FramePool;
 import io.bypass.stack.link.Link;
 import io.bypass.stack.link.LinkCapabilities;
+import io.bypass.stack.link.LinkCounter;
+import io.bypass.stack.link.LinkCounters;
+import io.bypass.stack.link.LinkStats;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -32,7 +35,7 @@ import java.nio.file.StandardOpenOption;
  * the peer's; a heartbeat older than the configured timeout has the peer's pid checked with
  * {@link ProcessHandle}, and a dead pid turns {@link #peerState()} to {@link PeerState#DEAD}
  * (counted in {@link #peerDeaths()}); while the peer is not {@link PeerState#UP}, transmit
- * drops and counts ({@link #txDropPeerDown()}). A dead peer cannot corrupt this end either:
+ * drops and counts ({@link LinkCounter#TX_DROP_PEER_DOWN}). A dead peer cannot corrupt this end either:
  * its counters and slot lengths are checked before use, and a slot it had not finished was
  * never published.
  *
@@ -48,6 +51,8 @@ import java.nio.file.StandardOpenOption;
 public final class ShmLink implements Link, AutoCloseable {
     /** How often a side stamps its heartbeat and looks at its peer's. */
     public static final long HEARTBEAT_INTERVAL_NS = 1_000_000L;
+    /** {@link #open(Path, ShmLinkConfig, int)}: take whichever side is free. */
+    public static final int ANY_SIDE = -1;
     private static final int ETHERNET_HEADER = 14;
 
     private final Path path;
@@ -68,13 +73,7 @@ public final class ShmLink implements Link, AutoCloseable {
     private long lastBeatNs;
     private long lastPidCheckNs;
 
-    private long framesIn;
-    private long bytesIn;
-    private long framesOut;
-    private long bytesOut;
-    private long txDropRingFull;
-    private long txDropPeerDown;
-    private long rxDropMalformed;
+    private final LinkCounters counters = new LinkCounters();
     private long peerDeaths;
     private final long rxDiscardedOnAttach;
 
@@ -98,7 +97,7 @@ public final class ShmLink implements Link, AutoCloseable {
     }
 
     /**
-     * Creates the link file, or attaches to it when it exists.
+     * Creates the link file, or attaches to it when it exists, taking whichever side is free.
      *
      * @param path   the file, e.g. {@code /dev/shm/bypass-a-b}
      * @param config the link's shape (must match the file's when attaching) and this end's pools
@@ -108,6 +107,27 @@ public final class ShmLink implements Link, AutoCloseable {
      *                               names the field) or both sides are held by live processes
      */
     public static ShmLink open(Path path, ShmLinkConfig config) throws IOException {
+        return open(path, config, ANY_SIDE);
+    }
+
+    /**
+     * Creates the link file, or attaches to it when it exists, as the given side: two
+     * processes that must not both come up as the same end (a server that restarts while its
+     * client keeps the other side) say which end each is.
+     *
+     * @param path   the file
+     * @param config the link's shape
+     * @param side   0, 1, or {@link #ANY_SIDE}
+     * @return this process's end
+     * @throws IOException           when the file cannot be created, opened or mapped
+     * @throws IllegalStateException when the file does not match {@code config}, or the side
+     *                               asked for (or both, for any side) is held by a live process
+     */
+    public static ShmLink open(Path path, ShmLinkConfig config, int side) throws IOException {
+        if (side != ANY_SIDE && side != 0 && side != 1) {
+            throw new IllegalArgumentException("side must be 0, 1 or ANY_SIDE: " + side);
+        }
+        int creatorSide = side == 1 ? 1 : 0;
         long bytes = ShmHeader.fileBytes(config);
         long me = ProcessHandle.current().pid();
         Path temp = path.resolveSibling(path.getFileName() + ".creating." + me + "." + System.nanoTime());
@@ -119,21 +139,21 @@ public final class ShmLink implements Link, AutoCloseable {
             header.initialize(config);
             new SpscRing(ShmHeader.ring(file, config, 0), config.slotSize(), config.slotCount()).reset();
             new SpscRing(ShmHeader.ring(file, config, 1), config.slotSize(), config.slotCount()).reset();
-            header.pidRelease(0, me);
+            header.pidRelease(creatorSide, me);
             try {
                 // link(2) publishes the complete file atomically, or fails when the path exists.
                 Files.createLink(path, temp);
-                return new ShmLink(path, arena, file, config, 0, true);
+                return new ShmLink(path, arena, file, config, creatorSide, true);
             } catch (FileAlreadyExistsException exists) {
                 arena.close();
             }
         } finally {
             Files.deleteIfExists(temp);
         }
-        return attach(path, config, me);
+        return attach(path, config, me, side);
     }
 
-    private static ShmLink attach(Path path, ShmLinkConfig config, long me) throws IOException {
+    private static ShmLink attach(Path path, ShmLinkConfig config, long me, int wanted) throws IOException {
         try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             long size = channel.size();
             if (size < ShmHeader.LENGTH) {
@@ -151,11 +171,15 @@ public final class ShmLink implements Link, AutoCloseable {
                 }
                 MemorySegment file = channel.map(FileChannel.MapMode.READ_WRITE, 0, size, arena);
                 ShmHeader header = new ShmHeader(file);
-                for (int side : new int[] {1, 0}) {
+                for (int side : wanted == ANY_SIDE ? new int[] {1, 0} : new int[] {wanted}) {
                     long holder = header.pidVolatile(side);
                     if ((holder == 0 || !alive(holder)) && header.compareAndSetPid(side, holder, me)) {
                         return new ShmLink(path, arena, file, config, side, false);
                     }
+                }
+                if (wanted != ANY_SIDE) {
+                    throw new IllegalStateException("shm link " + path + ": side " + wanted
+                            + " is held by live process " + header.pidVolatile(wanted));
                 }
                 throw new IllegalStateException("shm link " + path + ": both sides held by live processes "
                         + header.pidVolatile(0) + " and " + header.pidVolatile(1));
@@ -181,10 +205,11 @@ public final class ShmLink implements Link, AutoCloseable {
         int ready = Math.min(in.available(), max);
         int taken = 0;
         int n = 0;
+        long bytes = 0;
         while (taken < ready) {
             int length = in.length(taken);
             if (length < ETHERNET_HEADER || length > maxFrame) {
-                rxDropMalformed++;
+                counters.increment(LinkCounter.RX_DROP_MALFORMED);
                 taken++;
                 continue;
             }
@@ -196,12 +221,15 @@ public final class ShmLink implements Link, AutoCloseable {
             in.read(taken++, frame.memory(), 0, length);
             frame.window(0, length);
             burst[n++] = frame;
-            bytesIn += length;
+            bytes += length;
         }
         if (taken > 0) {
             in.consume(taken);
         }
-        framesIn += n;
+        if (n > 0) {
+            counters.add(LinkCounter.RX_FRAMES, n);
+            counters.add(LinkCounter.RX_BYTES, bytes);
+        }
         return n;
     }
 
@@ -241,18 +269,22 @@ public final class ShmLink implements Link, AutoCloseable {
         int n = 0;
         if (peerState == PeerState.UP) {
             n = Math.min(count, out.freeSlots(count));
+            long bytes = 0;
             for (int i = 0; i < n; i++) {
                 Frame frame = burst[i];
                 out.write(i, frame.memory(), frame.offset(), frame.length());
-                bytesOut += frame.length();
+                bytes += frame.length();
             }
             if (n > 0) {
                 out.publish(n);
+                counters.add(LinkCounter.TX_FRAMES, n);
+                counters.add(LinkCounter.TX_BYTES, bytes);
             }
-            framesOut += n;
-            txDropRingFull += count - n;
+            if (n < count) {
+                counters.add(LinkCounter.TX_DROP_RING_FULL, count - n);
+            }
         } else {
-            txDropPeerDown += count;
+            counters.add(LinkCounter.TX_DROP_PEER_DOWN, count);
         }
         for (int i = 0; i < count; i++) {
             burst[i].release();
@@ -287,39 +319,14 @@ public final class ShmLink implements Link, AutoCloseable {
         return path;
     }
 
-    /** @return frames received */
-    public long framesIn() {
-        return framesIn;
-    }
-
-    /** @return bytes received (Ethernet frames, no FCS) */
-    public long bytesIn() {
-        return bytesIn;
-    }
-
-    /** @return frames put into the outgoing ring */
-    public long framesOut() {
-        return framesOut;
-    }
-
-    /** @return bytes put into the outgoing ring */
-    public long bytesOut() {
-        return bytesOut;
-    }
-
-    /** @return frames dropped on transmit because the outgoing ring was full */
-    public long txDropRingFull() {
-        return txDropRingFull;
-    }
-
-    /** @return frames dropped on transmit because no live peer held the other end */
-    public long txDropPeerDown() {
-        return txDropPeerDown;
-    }
-
-    /** @return slots dropped on receive because their length word was impossible */
-    public long rxDropMalformed() {
-        return rxDropMalformed;
+    /**
+     * Frames and bytes each way; drops: {@link LinkCounter#TX_DROP_RING_FULL} (the peer does not
+     * keep up), {@link LinkCounter#TX_DROP_PEER_DOWN} (no live peer), {@link LinkCounter#RX_DROP_MALFORMED}
+     * (a slot whose length word is impossible).
+     */
+    @Override
+    public LinkStats stats() {
+        return counters;
     }
 
     /** @return how often the peer was found dead */
@@ -330,6 +337,12 @@ public final class ShmLink implements Link, AutoCloseable {
     /** @return frames left by a dead predecessor's peer that this end dropped when it attached */
     public long rxDiscardedOnAttach() {
         return rxDiscardedOnAttach;
+    }
+
+    /** Frames the peer published and this end has not received: one acquire load of the peer's tail. */
+    @Override
+    public int pending() {
+        return in.available();
     }
 
     /** @return frames of this end's transmit and receive pools held outside the pools (a leak check) */

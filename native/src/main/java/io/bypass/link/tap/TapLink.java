@@ -4,6 +4,9 @@ import io.bypass.stack.buffer.Frame;
 import io.bypass.stack.buffer.FramePool;
 import io.bypass.stack.link.Link;
 import io.bypass.stack.link.LinkCapabilities;
+import io.bypass.stack.link.LinkCounter;
+import io.bypass.stack.link.LinkCounters;
+import io.bypass.stack.link.LinkStats;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -40,8 +43,7 @@ public final class TapLink implements Link, AutoCloseable {
     private final LinkCapabilities capabilities;
     /** Where each downcall leaves errno; one per link, reused by every call. */
     private final MemorySegment callState;
-    private long receiveErrors;
-    private long transmitErrors;
+    private final LinkCounters counters = new LinkCounters();
     private boolean closed;
 
     private TapLink(Arena arena, String name, int fd, int frameCount, int mtu) {
@@ -138,13 +140,15 @@ public final class TapLink implements Link, AutoCloseable {
                     continue;
                 }
                 if (errno != LibC.EAGAIN) {
-                    receiveErrors++;
+                    counters.increment(LinkCounter.RX_ERRORS);
                 }
                 break;
             }
             frame.window(0, (int) got);
             burst[n++] = frame;
+            counters.add(LinkCounter.RX_BYTES, got);
         }
+        counters.add(LinkCounter.RX_FRAMES, n);
         return n;
     }
 
@@ -166,15 +170,20 @@ public final class TapLink implements Link, AutoCloseable {
                 } while (wrote < 0 && LibC.errno(callState) == LibC.EINTR);
                 if (wrote == frame.length()) {
                     sent++;
+                    counters.add(LinkCounter.TX_BYTES, wrote);
                 } else {
                     // EAGAIN or a real error: the contract sends a prefix and drops the rest.
                     full = true;
                     if (wrote >= 0 || LibC.errno(callState) != LibC.EAGAIN) {
-                        transmitErrors++;
+                        counters.increment(LinkCounter.TX_ERRORS);
                     }
                 }
             }
             frame.release();
+        }
+        counters.add(LinkCounter.TX_FRAMES, sent);
+        if (sent < count) {
+            counters.add(LinkCounter.TX_DROP_RING_FULL, count - sent);
         }
         return sent;
     }
@@ -194,14 +203,15 @@ public final class TapLink implements Link, AutoCloseable {
         return name;
     }
 
-    /** @return reads that failed with anything but EAGAIN or EINTR */
-    public long receiveErrors() {
-        return receiveErrors;
-    }
-
-    /** @return writes that failed or came up short (EAGAIN excluded) */
-    public long transmitErrors() {
-        return transmitErrors;
+    /**
+     * Frames and bytes each way; {@link LinkCounter#RX_ERRORS} and {@link LinkCounter#TX_ERRORS}
+     * for reads and writes that failed with anything but EAGAIN or EINTR;
+     * {@link LinkCounter#TX_DROP_RING_FULL} for frames not written because the kernel's queue was
+     * full (EAGAIN) or an earlier frame of the burst failed.
+     */
+    @Override
+    public LinkStats stats() {
+        return counters;
     }
 
     /** @return frames of the receive pool held by the stack (a leak check) */

@@ -2,6 +2,7 @@ package io.bypass.link.shm;
 
 import io.bypass.stack.NetworkStack;
 import io.bypass.stack.StackConfig;
+import io.bypass.stack.tcp.TcpConfig;
 import io.bypass.stack.wire.Ipv4Address;
 
 /**
@@ -19,9 +20,18 @@ final class ShmHost {
     final NetworkStack stack;
 
     ShmHost(ShmLink link, boolean server) {
+        this(link, server, link.mtu() - 40);
+    }
+
+    /**
+     * @param mssCap the largest MSS; the link's MTU less the IPv4 and TCP headers uses the
+     *               whole frame, the stack's default of 1460 is what the first version ran
+     */
+    ShmHost(ShmLink link, boolean server, int mssCap) {
         this.link = link;
         StackConfig config = StackConfig.builder().mac(server ? 0x02_00_00_00_00_02L : 0x02_00_00_00_00_01L)
-                .ip(server ? SERVER_IP : CLIENT_IP).prefixLength(24).build();
+                .ip(server ? SERVER_IP : CLIENT_IP).prefixLength(24)
+                .tcp(TcpConfig.defaults().toBuilder().mssCap(Math.min(mssCap, 65_495)).build()).build();
         this.stack = new NetworkStack(config, link, System.nanoTime());
     }
 
@@ -32,6 +42,11 @@ final class ShmHost {
 
     /** @return the test config: MTU 9000, 256 slots, a 200 ms peer timeout */
     static ShmLinkConfig config() {
-        return new ShmLinkConfig(9000, 256, 1024, 200_000_000L);
+        return config(9000);
+    }
+
+    /** @return a config of the given MTU, 256 slots, a 200 ms peer timeout */
+    static ShmLinkConfig config(int mtu) {
+        return new ShmLinkConfig(mtu, 256, 512, 200_000_000L);
     }
 }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.bypass.stack.buffer.Frame;
+import io.bypass.stack.link.LinkCounter;
 import io.bypass.stack.tcp.TcpConnection;
 import io.bypass.stack.tcp.TcpListener;
 import io.bypass.stack.tcp.TcpState;
@@ -62,9 +63,9 @@ class ShmLinkTest {
                 burst[i].release();
             }
             assertEquals(0, b.framesInUse());
-            assertEquals(3, a.framesOut());
-            assertEquals(3, b.framesIn());
-            assertEquals(60 + 61 + 62, b.bytesIn());
+            assertEquals(3, a.stats().get(LinkCounter.TX_FRAMES));
+            assertEquals(3, b.stats().get(LinkCounter.RX_FRAMES));
+            assertEquals(60 + 61 + 62, b.stats().get(LinkCounter.RX_BYTES));
         }
     }
 
@@ -80,7 +81,7 @@ class ShmLinkTest {
                 burst[i].window(0, 64);
             }
             assertEquals(4, a.transmit(burst, 6));
-            assertEquals(2, a.txDropRingFull());
+            assertEquals(2, a.stats().get(LinkCounter.TX_DROP_RING_FULL));
             assertEquals(0, a.framesInUse());
             Frame[] received = new Frame[8];
             assertEquals(4, b.receive(received, 8));
@@ -145,7 +146,7 @@ class ShmLinkTest {
             f.window(0, 64);
             burst[0] = f;
             assertEquals(0, a.transmit(burst, 1));
-            assertEquals(1, a.txDropPeerDown());
+            assertEquals(1, a.stats().get(LinkCounter.TX_DROP_PEER_DOWN));
             assertEquals(0, a.framesInUse());
 
             try (ShmLink restarted = ShmLink.open(file, ShmHost.config())) {
@@ -192,7 +193,7 @@ class ShmLinkTest {
             assertEquals(data.length, total);
             assertArrayEquals(MessageDigest.getInstance("SHA-256").digest(data), received.digest());
             assertEquals(TcpState.ESTABLISHED, c.state());
-            assertEquals(0, linkA.rxDropMalformed() + linkB.rxDropMalformed());
+            assertEquals(0, linkA.stats().get(LinkCounter.RX_DROP_MALFORMED) + linkB.stats().get(LinkCounter.RX_DROP_MALFORMED));
         }
     }
 

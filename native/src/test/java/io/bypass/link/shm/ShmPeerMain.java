@@ -18,13 +18,14 @@ public final class ShmPeerMain {
     }
 
     /**
-     * @param args the link file, then {@code echo} or {@code sink}
+     * @param args the link file, {@code echo} or {@code sink}, and optionally the MTU and the MSS cap
      * @throws Exception on any failure (the parent test sees the exit code)
      */
     public static void main(String[] args) throws Exception {
         boolean echo = args[1].equals("echo");
-        try (ShmLink link = ShmLink.open(Path.of(args[0]), ShmHost.config())) {
-            ShmHost host = new ShmHost(link, true);
+        int mtu = args.length > 2 ? Integer.parseInt(args[2]) : ShmHost.config().mtu();
+        try (ShmLink link = ShmLink.open(Path.of(args[0]), ShmHost.config(mtu))) {
+            ShmHost host = new ShmHost(link, true, args.length > 3 ? Integer.parseInt(args[3]) : mtu - 40);
             TcpListener listener = host.stack.tcp().listen(0, ShmHost.PORT, 0);
             System.out.println("attached side " + link.side());
             System.out.flush();

@@ -1,145 +1,60 @@
 package io.bypass.link.tap;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.bypass.stack.Counter;
-import io.bypass.stack.arp.ArpCache;
-import io.bypass.stack.tcp.TcpConnection;
-import io.bypass.stack.tcp.TcpListener;
-import io.bypass.stack.tcp.TcpState;
-import io.bypass.stack.wire.Ipv4Address;
+import io.bypass.link.interop.InteropWorld;
+import io.bypass.link.interop.KernelInteropTests;
+import io.bypass.link.interop.KernelNamespace;
+import io.bypass.stack.link.LinkCounter;
+import java.io.File;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.security.MessageDigest;
-import java.util.ArrayList;
-import java.util.HexFormat;
-import java.util.Iterator;
-import java.util.List;
-import java.util.Random;
-import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Our stack on a TAP interface against the Linux kernel's TCP/IP in a network namespace:
- * ping, ARP both ways, TCP both ways with 100 MiB checked by SHA-256, the same with loss,
- * reordering and duplication injected, and many concurrent connections. Root only; each
- * test makes and deletes its own namespace. Traffic goes only to 10.77.x.0/24 inside it.
+ * The kernel interop tests ({@link KernelInteropTests}) over a TAP interface through
+ * {@link TapLink}: the TAP {@code byp<id>} is moved into the test's namespace, our stack
+ * stays on its fd.
  */
-class TapInteropTest {
-    private static final long BULK_BYTES = Long.getLong("bypass.tap.bulkBytes", 100L << 20);
-    private static final long TIMEOUT_NS = TimeUnit.SECONDS.toNanos(180);
-    private static final Pattern SHA = Pattern.compile("sha256=([0-9a-f]{64}) bytes=(\\d+) ms=(\\d+)");
+class TapInteropTest extends KernelInteropTests {
+    /** Frames per pool: more than a 256 KiB receive window of full segments, plus bursts. */
+    private static final int FRAMES = 2048;
+    private static final int MTU = 1500;
 
     @BeforeEach
     void onlyAsRoot() {
-        KernelNamespace.assumeRoot();
+        KernelNamespace.assumeRoot("TAP interop tests");
+        Assumptions.assumeTrue(new File("/dev/net/tun").exists(), "no /dev/net/tun (modprobe tun): skipped");
     }
 
-    // RFC 792 echo: the kernel pings us through the TAP and gets every reply.
-    @Test
-    void kernelPingsOurAddressAndGetsReplies() throws Exception {
-        try (KernelNamespace world = new KernelNamespace(null)) {
-            Process ping = world.startPeer("ping", world.ourIp, "3");
-            world.pollUntil(() -> !ping.isAlive(), TIMEOUT_NS, () -> { });
-            assertEquals("ok replies=3", world.peerOutput(0).trim());
-            assertTrue(world.stack.counters().get(Counter.ICMP_ECHO_REQUESTS_RECEIVED) >= 3);
-            assertTrue(world.stack.counters().get(Counter.ICMP_ECHO_REPLIES_SENT) >= 3);
+    @Override
+    protected InteropWorld openWorld(double[] faults) throws Exception {
+        KernelNamespace ns = new KernelNamespace();
+        String name = String.format("byp%04x", ns.id);
+        TapLink tap = null;
+        try {
+            tap = TapLink.open(name, FRAMES, MTU);
+            ns.adopt(name);
+            TapLink link = tap;
+            return new InteropWorld(ns, link, link::close,
+                    () -> link.receiveFramesInUse() + link.transmitFramesInUse(),
+                    () -> "receive errors " + link.stats().get(LinkCounter.RX_ERRORS) + ", transmit errors "
+                            + link.stats().get(LinkCounter.TX_ERRORS), name,
+                    ns.madeUpMac(), faults);
+        } catch (Exception e) {
+            if (tap != null) {
+                tap.close();
+            }
+            ns.close();
+            throw e;
         }
     }
 
-    // RFC 826: the kernel resolves us (its neighbour entry holds our MAC) and we resolve it.
-    @Test
-    void arpResolvesBothWays() throws Exception {
-        try (KernelNamespace world = new KernelNamespace(null)) {
-            Process ping = world.startPeer("ping", world.ourIp, "1");
-            world.pollUntil(() -> !ping.isAlive(), TIMEOUT_NS, () -> { });
-            int kernelIp = Ipv4Address.parse(world.kernelIp);
-            String link = world.exec("ip", "link", "show", world.tapName);
-            Matcher mac = Pattern.compile("link/ether ([0-9a-f:]{17})").matcher(link);
-            assertTrue(mac.find(), link);
-            long kernelMac = Long.parseLong(mac.group(1).replace(":", ""), 16);
-            int state = world.stack.arpCache().stateOf(kernelIp);
-            assertTrue(state == ArpCache.REACHABLE || state == ArpCache.STALE, "our ARP state " + state);
-            assertEquals(kernelMac, world.stack.arpCache().macOf(kernelIp));
-
-            String neigh = world.exec("ip", "neigh", "show", world.ourIp);
-            String ourMac = HexFormat.ofDelimiter(":").formatHex(
-                    java.nio.ByteBuffer.allocate(8).putLong(world.ourMac).array(), 2, 8);
-            assertTrue(neigh.contains("lladdr " + ourMac), neigh);
-            assertTrue(neigh.matches("(?s).*(REACHABLE|STALE|DELAY|PROBE).*"), neigh);
-        }
-    }
-
-    // Kernel client, Bypass server: 100 MiB from the kernel, hashed on both ends.
-    @Test
-    void kernelClientSendsBulkToBypassServer() throws Exception {
-        try (KernelNamespace world = new KernelNamespace(null)) {
-            kernelToBypass(world, "clean");
-            world.assertNoFrameLeaked();
-        }
-    }
-
-    // Bypass client, kernel server: 100 MiB from us, hashed on both ends.
-    @Test
-    void bypassClientSendsBulkToKernelServer() throws Exception {
-        try (KernelNamespace world = new KernelNamespace(null)) {
-            bypassToKernel(world, "clean");
-            world.assertNoFrameLeaked();
-        }
-    }
-
-    // The same bulk both ways with 1% loss, 1% reordering and 1% duplication on our side:
-    // retransmission (RFC 6298, RFC 5681), reassembly and duplicate discarding against Linux.
-    @Test
-    void bulkBothWaysSurvivesLossReorderingAndDuplication() throws Exception {
-        try (KernelNamespace world = new KernelNamespace(new double[] {0.01, 0.01, 0.01})) {
-            kernelToBypass(world, "faulty");
-            bypassToKernel(world, "faulty");
-            assertTrue(world.faulty.lost() > 0 && world.faulty.reordered() > 0 && world.faulty.duplicated() > 0);
-            assertTrue(world.stack.counters().get(Counter.TCP_RETRANSMITS) > 0);
-            world.assertNoFrameLeaked();
-        }
-    }
-
-    // RFC 9293 section 3.5 and 3.6 at scale: 1,000 kernel connections open at once, each
-    // echoed by our server, then all closed by the kernel and by us.
-    @Test
-    void thousandConcurrentKernelConnectionsAreEchoedAndClosed() throws Exception {
-        int count = 1000;
-        try (KernelNamespace world = new KernelNamespace(null)) {
-            TcpListener listener = world.stack.tcp().listen(Ipv4Address.ANY, 5003, 2 * count);
-            Process clients = world.startPeer("echo-clients", world.ourIp, "5003", Integer.toString(count));
-            List<TcpConnection> open = new ArrayList<>();
-            ByteBuffer buffer = ByteBuffer.allocateDirect(4096);
-            int[] accepted = new int[1];
-            world.pollUntil(() -> !clients.isAlive() && open.isEmpty(), TIMEOUT_NS, () -> {
-                long nowNs = System.nanoTime();
-                for (TcpConnection c; (c = listener.accept()) != null; ) {
-                    open.add(c);
-                    accepted[0]++;
-                }
-                for (Iterator<TcpConnection> it = open.iterator(); it.hasNext(); ) {
-                    TcpConnection c = it.next();
-                    int n = c.read(buffer.clear(), nowNs);
-                    if (n > 0) {
-                        assertEquals(n, c.write(buffer.flip(), nowNs), "an echo line fits the send buffer");
-                    } else if (n < 0) {
-                        c.close(nowNs);
-                        it.remove();
-                    }
-                }
-            });
-            assertEquals("ok echoed=" + count, world.peerOutput(0).trim());
-            assertEquals(count, accepted[0]);
-            assertEquals(count, world.stack.counters().get(Counter.TCP_PASSIVE_OPENS));
-            listener.close(System.nanoTime());
-            world.assertNoFrameLeaked();
-        }
+    @Override
+    protected String label() {
+        return "TAP";
     }
 
     // A name taken by a device that is not a TAP: a clear error, no fd left open.
@@ -147,103 +62,5 @@ class TapInteropTest {
     void openingAnExistingNonTapNameSaysWhatToDo() {
         IOException e = assertThrows(IOException.class, () -> TapLink.open("lo", 16, 1500));
         assertTrue(e.getMessage().contains("lo exists and is not a TAP"), e.getMessage());
-    }
-
-    private static void kernelToBypass(KernelNamespace world, String label) throws Exception {
-        TcpListener listener = world.stack.tcp().listen(Ipv4Address.ANY, 5001, 0);
-        int peerIndex = countPeers(world);
-        Process sender = world.startPeer("send", world.ourIp, "5001", Long.toString(BULK_BYTES));
-        MessageDigest sha = MessageDigest.getInstance("SHA-256");
-        ByteBuffer buffer = ByteBuffer.allocateDirect(KernelPeer.CHUNK);
-        TcpConnection[] conn = new TcpConnection[1];
-        long[] received = new long[1];
-        boolean[] eof = new boolean[1];
-        long[] startNs = new long[1];
-        long segmentsBefore = world.stack.counters().get(Counter.TCP_SEGMENTS_IN);
-        world.pollUntil(() -> eof[0] && !sender.isAlive(), TIMEOUT_NS, () -> {
-            if (conn[0] == null) {
-                conn[0] = listener.accept();
-                startNs[0] = System.nanoTime();
-                return;
-            }
-            if (eof[0]) {
-                return;
-            }
-            long nowNs = System.nanoTime();
-            for (int n; (n = conn[0].read(buffer.clear(), nowNs)) != 0; ) {
-                if (n < 0) {
-                    eof[0] = true;
-                    conn[0].close(nowNs);
-                    break;
-                }
-                sha.update(buffer.flip());
-                received[0] += n;
-            }
-        });
-        long elapsedNs = System.nanoTime() - startNs[0];
-        Matcher peer = SHA.matcher(world.peerOutput(peerIndex));
-        assertTrue(peer.find(), world.peerOutput(peerIndex));
-        assertEquals(BULK_BYTES, received[0]);
-        assertEquals(peer.group(1), HexFormat.of().formatHex(sha.digest()));
-        assertTrue(world.stack.counters().get(Counter.TCP_SEGMENTS_IN) - segmentsBefore > BULK_BYTES / 9000);
-        report("kernel->bypass " + label, elapsedNs, world);
-        listener.close(System.nanoTime());
-    }
-
-    private static void bypassToKernel(KernelNamespace world, String label) throws Exception {
-        int peerIndex = countPeers(world);
-        Process sink = world.startPeer("sink", "5002");
-        world.pollUntil(() -> world.peerOutput(peerIndex).contains("listening"), TIMEOUT_NS, () -> { });
-        long startNs = System.nanoTime();
-        TcpConnection conn = world.stack.tcp().connect(Ipv4Address.ANY, 0, Ipv4Address.parse(world.kernelIp), 5002,
-                startNs);
-        MessageDigest sha = MessageDigest.getInstance("SHA-256");
-        Random random = new Random(KernelPeer.SEED);
-        byte[] chunk = new byte[KernelPeer.CHUNK];
-        ByteBuffer pending = ByteBuffer.wrap(chunk).limit(0);
-        long[] left = {BULK_BYTES};
-        boolean[] closed = new boolean[1];
-        long segmentsBefore = world.stack.counters().get(Counter.TCP_SEGMENTS_OUT);
-        world.pollUntil(() -> !sink.isAlive(), TIMEOUT_NS, () -> {
-            long nowNs = System.nanoTime();
-            while (!closed[0]) {
-                if (!pending.hasRemaining()) {
-                    if (left[0] == 0) {
-                        conn.close(nowNs);
-                        closed[0] = true;
-                        break;
-                    }
-                    random.nextBytes(chunk);
-                    int n = (int) Math.min(left[0], KernelPeer.CHUNK);
-                    sha.update(chunk, 0, n);
-                    left[0] -= n;
-                    pending.clear().limit(n);
-                }
-                if (conn.write(pending, nowNs) == 0) {
-                    break;
-                }
-            }
-        });
-        long elapsedNs = System.nanoTime() - startNs;
-        Matcher peer = SHA.matcher(world.peerOutput(peerIndex));
-        assertTrue(peer.find(), world.peerOutput(peerIndex));
-        assertEquals(Long.toString(BULK_BYTES), peer.group(2));
-        assertEquals(HexFormat.of().formatHex(sha.digest()), peer.group(1));
-        assertTrue(world.stack.counters().get(Counter.TCP_SEGMENTS_OUT) - segmentsBefore > BULK_BYTES / 9000);
-        report("bypass->kernel " + label, elapsedNs, world);
-        world.pollUntil(() -> conn.state() == TcpState.CLOSED || conn.state() == TcpState.TIME_WAIT, TIMEOUT_NS,
-                () -> { });
-    }
-
-    private static int countPeers(KernelNamespace world) {
-        return world.peerCount();
-    }
-
-    private static void report(String what, long elapsedNs, KernelNamespace world) {
-        double seconds = elapsedNs / 1e9;
-        System.out.printf("TAP interop %s: %d MiB in %.2f s = %.1f MiB/s (retransmits %d, rx frames %d, tx frames %d)%n",
-                what, BULK_BYTES >> 20, seconds, (BULK_BYTES / 1048576.0) / seconds,
-                world.stack.counters().get(Counter.TCP_RETRANSMITS), world.stack.counters().get(Counter.RX_FRAMES),
-                world.stack.counters().get(Counter.TX_FRAMES));
     }
 }

@@ -2,6 +2,7 @@ package io.bypass.samples.bench;
 
 import io.bypass.provider.BypassConfig;
 import io.bypass.provider.BypassSelectorProvider;
+import io.bypass.samples.latency.PingPong;
 import org.HdrHistogram.Histogram;
 
 import java.io.IOException;
@@ -24,6 +25,11 @@ import java.util.Properties;
  * loopback link (selectors spin 50 us by default, as the latency profile), as p50/p99 and their ratio; and
  * the cost of a select, and of a round trip, with 10,000 idle accelerated channels
  * registered against 10. Needs {@code --add-exports java.base/sun.nio.ch=ALL-UNNAMED}.
+ *
+ * <p>The benchmark report ({@code bin/build report}) runs the selector ping-pong in fresh JVMs
+ * of the unmodified latency tool, with bulk throughput and connection rate beside it; this
+ * benchmark stays for what needs one JVM and the provider's API: blocking channels, and
+ * select cost with thousands of idle keys.
  */
 public final class ProviderBench {
     private static final int WARMUP = 20_000;
@@ -196,7 +202,7 @@ public final class ProviderBench {
 
     /** Selector-driven 64-byte ping-pong; the server's selector also holds {@code idleKeys} idle keys. */
     private static Histogram pingPong(SelectorProvider p, int idleKeys, int rounds) throws Exception {
-        Histogram h = new Histogram(3_600_000_000_000L, 3);
+        Histogram h;
         try (ServerSocketChannel ssc = listen(p); Selector serverSel = p.openSelector();
              Selector clientSel = p.openSelector()) {
             List<SocketChannel> all = idle(p, ssc, idleKeys);
@@ -214,26 +220,8 @@ public final class ProviderBench {
             c.register(clientSel, SelectionKey.OP_READ);
             int total = WARMUP + rounds;
             Thread server = Thread.ofPlatform().name("bench-server").start(() -> echo(serverSel, serverKey, total));
-            ByteBuffer out = ByteBuffer.allocateDirect(SIZE);
-            ByteBuffer in = ByteBuffer.allocateDirect(SIZE);
-            for (int i = 0; i < total; i++) {
-                long t0 = System.nanoTime();
-                out.clear();
-                while (out.hasRemaining()) {
-                    c.write(out);
-                }
-                in.clear();
-                while (in.hasRemaining()) {
-                    clientSel.select();
-                    clientSel.selectedKeys().clear();
-                    if (c.read(in) < 0) {
-                        throw new IOException("server closed");
-                    }
-                }
-                if (i >= WARMUP) {
-                    h.recordValue(System.nanoTime() - t0);
-                }
-            }
+            // The client loop is the latency tool's (the benchmark report runs the same one in child JVMs).
+            h = PingPong.measure(c, clientSel, SIZE, WARMUP, rounds);
             server.join();
             c.close();
             s.close();

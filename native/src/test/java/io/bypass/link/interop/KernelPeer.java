@@ -1,4 +1,4 @@
-package io.bypass.link.tap;
+package io.bypass.link.interop;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -19,7 +19,7 @@ import java.util.Random;
 /**
  * The kernel's end of the interop tests: a small program run with the JDK inside the test's
  * network namespace ({@code ip netns exec <ns> java ...}), so that its sockets are the Linux
- * kernel's TCP/IP talking over the TAP interface to our stack. It prints one result line
+ * kernel's TCP/IP talking over the test's interface (TAP or veth) to our stack. It prints one result line
  * ({@code sha256=<hex> bytes=<n> ms=<t>} or {@code ok ...}) and exits 0, or exits 1 with the error.
  *
  * <p>Modes: {@code ping ip count}, {@code send ip port bytes}, {@code sink port},
@@ -27,9 +27,9 @@ import java.util.Random;
  */
 public final class KernelPeer {
     /** Chunk of the bulk stream; both ends draw the same bytes from the same seed. */
-    static final int CHUNK = 64 * 1024;
+    public static final int CHUNK = 64 * 1024;
     /** Seed of the bulk stream. */
-    static final long SEED = 77;
+    public static final long SEED = 77;
 
     private KernelPeer() {
     }

@@ -1,0 +1,6 @@
+/**
+ * ef_vi (Onload's user-level NIC API for Solarflare/AMD NICs): the run-time probe that
+ * reports whether Onload is installed. The bindings themselves are built only where
+ * Onload's headers exist; see {@link io.bypass.link.efvi.EfviLink}.
+ */
+package io.bypass.link.efvi;

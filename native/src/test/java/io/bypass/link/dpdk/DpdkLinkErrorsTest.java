@@ -1,0 +1,62 @@
+package io.bypass.link.dpdk;
+
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** A DPDK link that cannot start says why and what to do. */
+class DpdkLinkErrorsTest {
+    @BeforeEach
+    void onlyAsRootWithDpdk() {
+        DpdkTests.assumeRootAndDpdk("DPDK link error tests");
+    }
+
+    // The devargs and DPDK's rte_errno text, not just "failed".
+    @Test
+    void aDeviceThatCannotBeProbedIsNamedWithDpdksReason() {
+        String devargs = "net_af_xdp91,iface=bypass-no-such-if";
+        IOException e = assertThrows(IOException.class, () -> DpdkLink.open(DpdkTests.EAL + ";dev=" + devargs));
+        assertTrue(e.getMessage().contains("could not probe device '" + devargs + "'"), e.getMessage());
+        assertTrue(e.getMessage().contains("rte_dev_probe(" + devargs + ") failed: "), e.getMessage());
+    }
+
+    @Test
+    void aPortNameTheEalDidNotAttachSaysHowToAttachIt() {
+        IOException e = assertThrows(IOException.class, () -> DpdkLink.open(DpdkTests.EAL + ";port=0000:7f:00.0"));
+        assertTrue(e.getMessage().contains("DPDK has no port '0000:7f:00.0' (attach it with the EAL arguments"),
+                e.getMessage());
+    }
+
+    // rte_eal_init runs once per process: a second setting with other EAL arguments cannot
+    // take effect, and must not be silently ignored.
+    @Test
+    void otherEalArgumentsAfterTheEalStartedAreRefused() throws IOException {
+        // Make sure the EAL runs with the tests' arguments (any DPDK test may have started it).
+        Eal.start(DpdkConfig.parse(DpdkTests.EAL + ";dev=x").ealArgs());
+        IOException e = assertThrows(IOException.class,
+                () -> DpdkLink.open("dpdk:--no-huge -m 64;dev=net_tap93,iface=bypassx93"));
+        assertTrue(e.getMessage().contains("already runs in this process with arguments"), e.getMessage());
+    }
+
+    // The hugepage check runs before the EAL starts, so it needs a JVM whose EAL has not
+    // (this one's may have): HugepageProbeMain opens a link there and prints the error.
+    @Test
+    void hugepagesAskedForButNoneReservedSaysHowToReserveThem() throws Exception {
+        Assumptions.assumeTrue(Files.readString(Path.of("/proc/sys/vm/nr_hugepages")).trim().equals("0"),
+                "this machine has hugepages reserved");
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process p = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", "-cp",
+                System.getProperty("java.class.path"), HugepageProbeMain.class.getName()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        p.waitFor();
+        assertTrue(out.contains("ask for hugepages (no --no-huge) but none are reserved") && out.contains("or add --no-huge"),
+                out);
+    }
+}

@@ -1,0 +1,31 @@
+package io.bypass.link.dpdk;
+
+import io.bypass.link.interop.KernelNamespace;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Assumptions;
+
+/** What the DPDK tests share: one set of EAL arguments (one EAL per JVM) and the skip rules. */
+final class DpdkTests {
+    /**
+     * No hugepages on the test machines; 512 MiB of ordinary memory for the pools; no PCI
+     * scan: every device is a vdev the test probes.
+     */
+    static final String EAL = "dpdk:--no-huge -m 512 --no-pci";
+
+    private DpdkTests() {
+    }
+
+    /** Skips the calling test, saying why, unless we are root and DPDK is installed. */
+    static void assumeRootAndDpdk(String what) {
+        KernelNamespace.assumeRoot(what);
+        String failure = ShimLibrary.failure();
+        Assumptions.assumeTrue(failure == null, what + " skipped: " + failure);
+    }
+
+    /** Keeps the host kernel from sending IPv6 autoconfiguration out of an interface of ours. */
+    static void disableIpv6(String name) throws IOException {
+        Files.writeString(Path.of("/proc/sys/net/ipv6/conf", name, "disable_ipv6"), "1");
+    }
+}

@@ -1,0 +1,113 @@
+package io.bypass.samples.latency;
+
+import org.HdrHistogram.Histogram;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.SocketChannel;
+import java.nio.channels.spi.SelectorProvider;
+
+/** The tool's client: one method per {@link Workload}, each against a running {@link Server}. */
+public final class Client {
+    private final SelectorProvider provider;
+    private final InetSocketAddress server;
+
+    /**
+     * @param provider the provider to open channels with (plain NIO: {@code SelectorProvider.provider()})
+     * @param server   the server's address
+     */
+    public Client(SelectorProvider provider, InetSocketAddress server) {
+        this.provider = provider;
+        this.server = server;
+    }
+
+    private SocketChannel connect() throws IOException {
+        SocketChannel c = provider.openSocketChannel();
+        c.connect(server);
+        c.setOption(StandardSocketOptions.TCP_NODELAY, true);
+        return c;
+    }
+
+    /**
+     * Ping-pong on one connection, selector-driven (as an event loop does).
+     *
+     * @return round-trip times in nanoseconds
+     * @throws IOException on a network error
+     */
+    public Histogram rtt(int size, int warmup, int count) throws IOException {
+        try (SocketChannel c = connect(); Selector sel = provider.openSelector()) {
+            c.configureBlocking(false);
+            c.register(sel, SelectionKey.OP_READ);
+            return PingPong.measure(c, sel, size, warmup, count);
+        }
+    }
+
+    /**
+     * Sends {@code warmupBytes} untimed, then {@code bytes} timed until the server's answer
+     * says all of it arrived, on one blocking connection.
+     *
+     * @return the timed part's duration in nanoseconds
+     * @throws IOException on a network error or a wrong byte count from the server
+     */
+    public long bulkNs(long warmupBytes, long bytes) throws IOException {
+        try (SocketChannel c = connect()) {
+            ByteBuffer chunk = ByteBuffer.allocateDirect(64 * 1024);
+            send(c, chunk, warmupBytes);
+            long t0 = System.nanoTime();
+            send(c, chunk, bytes);
+            c.shutdownOutput();
+            ByteBuffer answer = ByteBuffer.allocate(Long.BYTES);
+            while (answer.hasRemaining()) {
+                if (c.read(answer) < 0) {
+                    throw new IOException("server closed without its byte count");
+                }
+            }
+            long ns = System.nanoTime() - t0;
+            long received = answer.flip().getLong();
+            if (received != warmupBytes + bytes) {
+                throw new IOException("server received " + received + " bytes of " + (warmupBytes + bytes));
+            }
+            return ns;
+        }
+    }
+
+    private static void send(SocketChannel c, ByteBuffer chunk, long bytes) throws IOException {
+        long left = bytes;
+        while (left > 0) {
+            chunk.clear().limit((int) Math.min(chunk.capacity(), left));
+            while (chunk.hasRemaining()) {
+                left -= c.write(chunk);
+            }
+        }
+    }
+
+    /**
+     * Opens {@code count} connections one after another; each waits for the server's close
+     * (so the accept is part of it) and closes. The server closes first, so TIME-WAIT stays
+     * on the server's side and the client's ephemeral ports are not used up.
+     *
+     * @return nanoseconds for the timed {@code count} connections after {@code warmup} untimed ones
+     * @throws IOException on a network error or data from the server
+     */
+    public long connectNs(int warmup, int count) throws IOException {
+        ByteBuffer one = ByteBuffer.allocate(1);
+        long t0 = 0;
+        for (int i = 0; i < warmup + count; i++) {
+            if (i == warmup) {
+                t0 = System.nanoTime();
+            }
+            try (SocketChannel c = provider.openSocketChannel()) {
+                c.connect(server);
+                one.clear();
+                if (c.read(one) >= 0) {
+                    throw new IOException("the server sent data instead of closing");
+                }
+            }
+        }
+        return System.nanoTime() - t0;
+    }
+}

@@ -1,0 +1,72 @@
+package io.bypass.samples.report;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.bypass.samples.latency.Workload;
+
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The report as JSON: the run's settings and machine, then per target its status (and
+ * reason), per figure the kernel's and Bypass's value and the ratio (null where not
+ * measured), and the round-trip percentiles of both sides.
+ */
+final class ReportJson {
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+
+    private ReportJson() {
+    }
+
+    /** Writes {@code report.json}-style output to {@code file}. */
+    static void write(Path file, List<TargetResult> results, ReportOptions o, String plotFile) throws IOException {
+        ObjectNode root = MAPPER.createObjectNode();
+        root.put("generated", Instant.now().toString());
+        ObjectNode machine = root.putObject("machine");
+        machine.put("cpus", Runtime.getRuntime().availableProcessors());
+        machine.put("loadAverage", ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+        machine.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version"));
+        machine.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
+        ObjectNode config = root.putObject("config");
+        config.put("sizeBytes", o.sizeBytes());
+        config.put("roundTrips", o.roundTrips());
+        config.put("bulkBytes", o.bulkBytes());
+        config.put("connections", o.connections());
+        config.put("bypassSpinMicros", o.spinMicros());
+        root.put("ratio", "how many times better Bypass is than the kernel (> 1: Bypass better)");
+        root.put("plot", plotFile);
+        ArrayNode targets = root.putArray("targets");
+        for (TargetResult r : results) {
+            ObjectNode t = targets.addObject();
+            t.put("id", r.target().id());
+            t.put("title", r.target().title());
+            t.put("status", r.status().name().toLowerCase(Locale.ROOT));
+            t.put("reason", r.reason());
+            ObjectNode figures = t.putObject("figures");
+            for (Row row : Row.of(r, o)) {
+                ObjectNode f = figures.putObject(row.key());
+                f.put("unit", row.unit());
+                f.put("kernel", row.kernel());
+                f.put("bypass", row.bypass());
+                f.put("ratio", row.ratio());
+            }
+            ObjectNode percentiles = t.putObject("rttPercentilesUs");
+            for (boolean bypass : new boolean[] {false, true}) {
+                if (r.get(bypass, Workload.RTT) instanceof Measurement.Rtt rtt) {
+                    ObjectNode p = percentiles.putObject(bypass ? "bypass" : "kernel");
+                    for (double q : new double[] {50, 90, 99, 99.9, 99.99}) {
+                        p.put("p" + (q == Math.rint(q) ? Integer.toString((int) q) : Double.toString(q)), rtt.us(q));
+                    }
+                    p.put("max", rtt.histogram().getMaxValue() / 1000.0);
+                    p.put("count", rtt.histogram().getTotalCount());
+                }
+            }
+        }
+        MAPPER.writerWithDefaultPrettyPrinter().writeValue(file.toFile(), root);
+    }
+}

@@ -1,0 +1,98 @@
+package io.bypass.samples.report;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The report's command line.
+ *
+ * @param root           the repository (bin/bypass, the provider's drop-in jar)
+ * @param out            where the JSON file and the plot go
+ * @param targets        target ids to run
+ * @param sizeBytes      ping-pong message size
+ * @param roundTrips     ping-pong round trips measured (a fifth more before, unmeasured)
+ * @param bulkBytes      bytes of the bulk transfer (an eighth more before, unmeasured)
+ * @param connections    connections of the connection rate (a tenth more before, unmeasured)
+ * @param spinMicros     Bypass's selector spin ({@code bin/bypass --spin})
+ * @param childTimeoutMs longest a child JVM may run
+ */
+record ReportOptions(Path root, Path out, Set<String> targets, int sizeBytes, int roundTrips, long bulkBytes,
+                     int connections, int spinMicros, long childTimeoutMs) {
+    /** The usage text. */
+    static final String USAGE = """
+            usage: report [--quick] [--targets a,b,c] [--size BYTES] [--rtt N] [--bulk-mib N | --bulk-bytes N]
+                          [--connections N] [--spin MICROS] [--out DIR] [--root DIR]
+              defaults: all targets, 64 B x 100000 round trips, 256 MiB bulk, 5000 connections, spin 50 us,
+                        --out ROOT/target/report, --root the working directory
+              --quick:  20000 round trips, 64 MiB, 1000 connections (bin/build demo)
+              targets:  a  in-JVM loopback link vs kernel loopback, one JVM
+                        b  shm link between two JVMs vs kernel loopback between two JVMs
+                        c  DPDK net_af_xdp vs the kernel, kernel peer in a namespace (root)""";
+
+    /**
+     * @param args the command line
+     * @return the options
+     * @throws IllegalArgumentException naming the bad argument
+     */
+    static ReportOptions parse(String[] args) {
+        Path root = Path.of("").toAbsolutePath();
+        Path out = null;
+        Set<String> targets = Set.of("a", "b", "c");
+        int size = 64;
+        int rtt = 100_000;
+        long bulk = 256L << 20;
+        int connections = 5_000;
+        int spin = 50;
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (a.equals("--quick")) {
+                rtt = 20_000;
+                bulk = 64L << 20;
+                connections = 1_000;
+                continue;
+            }
+            if (i + 1 >= args.length) {
+                throw new IllegalArgumentException(a.startsWith("--") ? a + " needs a value" : "unknown argument '" + a + "'");
+            }
+            String v = args[++i];
+            switch (a) {
+                case "--root" -> root = Path.of(v).toAbsolutePath();
+                case "--out" -> out = Path.of(v).toAbsolutePath();
+                case "--targets" -> targets = targets(v);
+                case "--size" -> size = (int) number(a, v, 1, 1 << 20);
+                case "--rtt" -> rtt = (int) number(a, v, 1, 100_000_000);
+                case "--bulk-mib" -> bulk = number(a, v, 1, 1 << 20) << 20;
+                case "--bulk-bytes" -> bulk = number(a, v, 1, Long.MAX_VALUE);
+                case "--connections" -> connections = (int) number(a, v, 1, 10_000_000);
+                case "--spin" -> spin = (int) number(a, v, 0, 10_000_000);
+                default -> throw new IllegalArgumentException("unknown option '" + a + "'");
+            }
+        }
+        return new ReportOptions(root, out != null ? out : root.resolve("target/report"), targets, size, rtt, bulk,
+                connections, spin, 600_000);
+    }
+
+    private static Set<String> targets(String v) {
+        List<String> ids = List.of(v.split(","));
+        for (String id : ids) {
+            if (!Set.of("a", "b", "c").contains(id)) {
+                throw new IllegalArgumentException("--targets '" + v + "': expected ids among a, b, c");
+            }
+        }
+        return Set.copyOf(ids);
+    }
+
+    private static long number(String what, String text, long min, long max) {
+        long v;
+        try {
+            v = Long.parseLong(text.replace("_", ""));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(what + " '" + text + "': expected a whole number");
+        }
+        if (v < min || v > max) {
+            throw new IllegalArgumentException(what + " '" + text + "': must be " + min + ".." + max);
+        }
+        return v;
+    }
+}

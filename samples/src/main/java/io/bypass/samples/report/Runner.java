@@ -1,0 +1,202 @@
+package io.bypass.samples.report;
+
+import io.bypass.samples.latency.LatencyTool;
+import io.bypass.samples.latency.Workload;
+import org.HdrHistogram.Histogram;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.URISyntaxException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Runs one {@link Target}: checks that its environment and link are available (else it is
+ * skipped, with the reason), then for each workload the kernel side and the Bypass side
+ * back to back, so that both see the same machine load. Each measurement runs fresh JVMs of
+ * the latency tool; nothing of the report runs inside them.
+ */
+final class Runner {
+    /** The children's heap: the same for both sides; the tool's buffers are small and reused. */
+    private static final List<String> JVM_FLAGS = List.of("-Xms256m", "-Xmx1g");
+    private static final Pattern LISTENING = Pattern.compile("^listening on .*:(\\d+) ");
+    private static final AtomicInteger RUNS = new AtomicInteger();
+
+    private final ReportOptions options;
+    private final PrintStream progress;
+    private final String classPath;
+    private final Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+
+    Runner(ReportOptions options, PrintStream progress) {
+        this.options = options;
+        this.progress = progress;
+        this.classPath = codeSource(LatencyTool.class) + File.pathSeparator + codeSource(Histogram.class);
+    }
+
+    /** @return the class-path entry (directory or jar) a class was loaded from */
+    private static String codeSource(Class<?> c) {
+        try {
+            return Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    TargetResult run(Target t) throws InterruptedException {
+        TargetResult r = new TargetResult(t);
+        progress.printf("(%s) %s%n", t.id(), t.title());
+        if (t.namespace()) {
+            String why = Namespace.unavailableReason();
+            if (why != null) {
+                return skipped(r, why);
+            }
+        }
+        Namespace ns = null;
+        try {
+            if (t.namespace()) {
+                ns = Namespace.create();
+            }
+            if (t.probe() != null) {
+                progress.println("  probing the link: bin/bypass " + String.join(" ", t.probe()));
+                String why = probe(t.probe(), ns);
+                if (why != null) {
+                    return skipped(r, "the link is not available: " + why);
+                }
+            }
+            int step = 0;
+            int steps = 2 * Workload.values().length;
+            for (Workload w : Workload.values()) {
+                for (Side side : List.of(t.kernel(), t.bypass())) {
+                    progress.printf("  [%d/%d] %s, %s%n", ++step, steps, w.label(), side.label());
+                    r.put(side, measure(t, side, w, ns));
+                }
+            }
+        } catch (IOException e) {
+            r.fail(e.getMessage());
+            progress.println("  failed: " + e.getMessage());
+        } finally {
+            if (ns != null) {
+                ns.close();
+            }
+        }
+        return r;
+    }
+
+    private TargetResult skipped(TargetResult r, String why) {
+        r.skip(why);
+        progress.println("  skipped: " + why);
+        return r;
+    }
+
+    /** @return null when the provider started and bound a listener, else why not */
+    private String probe(List<String> launcher, Namespace ns) throws IOException, InterruptedException {
+        List<String> cmd = jvm(launcher, ns, nextRun());
+        cmd.add(Probe.class.getName());
+        try (Child c = Child.start(cmd, null, progress)) {
+            try {
+                return c.finish(60_000) == 0 ? null : c.failureReason();
+            } catch (IOException e) {
+                return "the probe " + e.getMessage();
+            }
+        }
+    }
+
+    private Measurement measure(Target t, Side side, Workload w, Namespace ns) throws IOException, InterruptedException {
+        List<String> load = workloadArgs(w);
+        String run = nextRun();
+        if (!t.twoJvms()) {
+            List<String> cmd = jvm(side.clientLauncher(), ns, run);
+            cmd.add(LatencyTool.class.getName());
+            cmd.add("both");
+            cmd.addAll(load);
+            try (Child c = Child.start(cmd, "        | ", progress)) {
+                return result(c, "");
+            }
+        }
+        List<String> server = new ArrayList<>();
+        if (side.serverInNamespace()) {
+            server.addAll(ns.exec());
+        }
+        server.addAll(jvm(side.serverLauncher(), ns, run));
+        server.addAll(List.of(LatencyTool.class.getName(), "server", "0", "--bind", side.serverBind(),
+                "--workload", w.label(), "--connections", Long.toString(connections(w))));
+        try (Child s = Child.start(server, "        server | ", progress)) {
+            Matcher m = s.awaitLine(LISTENING, 60_000);
+            List<String> client = jvm(side.clientLauncher(), ns, run);
+            client.addAll(List.of(LatencyTool.class.getName(), "client", side.connectHost(), m.group(1)));
+            client.addAll(load);
+            Measurement result;
+            try (Child c = Child.start(client, "        client | ", progress)) {
+                result = result(c, "client ");
+            }
+            if (s.finish(30_000) != 0) {
+                throw new IOException("server " + s.failureReason());
+            }
+            return result;
+        }
+    }
+
+    private Measurement result(Child c, String who) throws IOException, InterruptedException {
+        int exit = c.finish(options.childTimeoutMs());
+        String line = c.resultLine();
+        if (exit != 0 || line == null) {
+            throw new IOException(who + "exit " + exit + ": " + c.failureReason());
+        }
+        return Measurement.parse(line);
+    }
+
+    private long connections(Workload w) {
+        return w == Workload.CONNECT ? options.connections() + (long) warmupConnections() : 1;
+    }
+
+    private int warmupConnections() {
+        return options.connections() / 10;
+    }
+
+    private List<String> workloadArgs(Workload w) {
+        return switch (w) {
+            case RTT -> List.of("--workload", "rtt", "--size", Integer.toString(options.sizeBytes()),
+                    "--count", Integer.toString(options.roundTrips()), "--warmup", Integer.toString(options.roundTrips() / 5));
+            case BULK -> List.of("--workload", "bulk", "--count", Long.toString(options.bulkBytes()),
+                    "--warmup", Long.toString(options.bulkBytes() / 8));
+            case CONNECT -> List.of("--workload", "connect", "--count", Integer.toString(options.connections()),
+                    "--warmup", Integer.toString(warmupConnections()));
+        };
+    }
+
+    /** @return {@code java} with the children's flags and class path, under bin/bypass when {@code launcher} is set */
+    private List<String> jvm(List<String> launcher, Namespace ns, String run) {
+        List<String> cmd = new ArrayList<>();
+        if (launcher != null) {
+            cmd.add(options.root().resolve("bin/bypass").toString());
+            cmd.addAll(substitute(launcher, ns, run));
+        }
+        cmd.add(java.toString());
+        cmd.addAll(JVM_FLAGS);
+        cmd.add("-cp");
+        cmd.add(classPath);
+        return cmd;
+    }
+
+    /** @return a token for {@code ${run}}, shared by the JVMs of one measurement */
+    private static String nextRun() {
+        return ProcessHandle.current().pid() + "-" + RUNS.incrementAndGet();
+    }
+
+    private static List<String> substitute(List<String> launcher, Namespace ns, String run) {
+        List<String> out = new ArrayList<>();
+        for (String a : launcher) {
+            a = a.replace("${run}", run);
+            if (ns != null) {
+                a = a.replace("${ns}", ns.name()).replace("${ifname}", ns.hostIfname());
+            }
+            out.add(a);
+        }
+        return out;
+    }
+}

@@ -1,0 +1,21 @@
+package io.bypass.samples.report;
+
+import java.util.List;
+
+/**
+ * One comparison of the report: the kernel path and Bypass, each a {@link Side}, measured
+ * with the same workloads in the same run.
+ *
+ * @param id        short name ({@code a}, {@code b}, {@code c}), used by {@code --targets}
+ * @param title     what is compared
+ * @param twoJvms   server and client in separate JVMs (else both in one JVM, {@code latency both})
+ * @param namespace needs root: the server runs in a network namespace joined by a veth pair
+ * @param kernel    the control
+ * @param bypass    Bypass
+ * @param probe     bin/bypass options whose provider must start and bind a listener before the
+ *                  target is measured (an external link that is missing or refused skips the
+ *                  target with the provider's reason); null when nothing needs probing
+ */
+public record Target(String id, String title, boolean twoJvms, boolean namespace, Side kernel, Side bypass,
+                     List<String> probe) {
+}

@@ -1,0 +1,75 @@
+package io.bypass.samples.latency;
+
+import org.HdrHistogram.Histogram;
+import org.junit.jupiter.api.Test;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The latency tool as a user runs it: server and client in two JVMs; and its argument errors. */
+class LatencyToolTest {
+    private static final String JAVA = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+
+    /** The tool's own classes and HdrHistogram only: the test class path also holds the provider's service file. */
+    private static List<String> tool(String... args) throws Exception {
+        String cp = Path.of(LatencyTool.class.getProtectionDomain().getCodeSource().getLocation().toURI())
+                + java.io.File.pathSeparator
+                + Path.of(Histogram.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        List<String> cmd = new java.util.ArrayList<>(List.of(JAVA, "-cp", cp, LatencyTool.class.getName()));
+        cmd.addAll(List.of(args));
+        return cmd;
+    }
+
+    @Test
+    void serverAndClientInTwoJvmsPrintPercentilesAndAResultLine() throws Exception {
+        Process server = new ProcessBuilder(tool("server", "0", "--bind", "127.0.0.1", "--connections", "1"))
+                .redirectErrorStream(true).start();
+        try {
+            BufferedReader r = new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8));
+            String first = r.readLine();
+            Matcher m = Pattern.compile("^listening on .*:(\\d+) \\(rtt\\)$").matcher(first);
+            assertTrue(m.matches(), first);
+            Process client = new ProcessBuilder(tool("client", "127.0.0.1", m.group(1), "--count", "500", "--warmup",
+                    "100", "--size", "100")).redirectErrorStream(true).start();
+            String out = new String(client.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(client.waitFor(60, TimeUnit.SECONDS), out);
+            System.out.print(out);
+            assertEquals(0, client.exitValue(), out);
+            assertTrue(out.matches("(?s)rtt 100 B: p50 [\\d.]+ us  p99 [\\d.]+ us  p99.9 [\\d.]+ us  max [\\d.]+ us  \\(500 round trips\\)\n"
+                    + "result workload=rtt size=100 count=500 .*histogram=\\S+\n"), out);
+            assertTrue(server.waitFor(30, TimeUnit.SECONDS), "the server exits after its one connection");
+            assertEquals(0, server.exitValue());
+        } finally {
+            server.destroyForcibly();
+        }
+    }
+
+    @Test
+    void badArgumentsAreNamed() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> ToolOptions.parse(new String[] {"client", "127.0.0.1", "9000", "--workload", "ping"}));
+        assertEquals("--workload 'ping': expected rtt, bulk or connect", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> ToolOptions.parse(new String[] {"server", "70000"}));
+        assertEquals("PORT '70000': must be 0..65535", e.getMessage());
+    }
+
+    @Test
+    void defaultsFollowTheWorkload() throws Exception {
+        ToolOptions bulk = ToolOptions.parse(new String[] {"both", "--workload", "bulk"});
+        assertEquals(256L << 20, bulk.count());
+        assertEquals(32L << 20, bulk.warmup());
+        ToolOptions connect = ToolOptions.parse(new String[] {"both", "--workload", "connect", "--count", "10"});
+        assertEquals(10, connect.count());
+        assertEquals(500, connect.warmup());
+    }
+}

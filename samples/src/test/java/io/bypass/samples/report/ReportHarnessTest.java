@@ -1,0 +1,96 @@
+package io.bypass.samples.report;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * The whole report in a tiny configuration (child JVMs of the latency tool, bin/bypass, the
+ * probes): every target appears in the JSON, measured or skipped with a reason; the measured
+ * in-JVM target has every figure on both sides with a ratio; the plot is a PNG. No timing
+ * asserts: the figures are printed, not judged.
+ */
+class ReportHarnessTest {
+    private static final Path ROOT = Path.of("").toAbsolutePath().getParent();
+    private static final List<String> FIGURES = List.of("rttP50Us", "rttP99Us", "rttP999Us", "bulkGbitPerS",
+            "connectionsPerS");
+
+    private static void assumeDropinJar() throws IOException {
+        try (Stream<Path> files = Files.list(ROOT.resolve("provider/target"))) {
+            assumeTrue(files.anyMatch(p -> p.getFileName().toString().endsWith("-dropin.jar")),
+                    "the drop-in jar is built by the package phase (bin/build test builds it)");
+        } catch (java.nio.file.NoSuchFileException e) {
+            assumeTrue(false, "provider/target does not exist yet");
+        }
+    }
+
+    @Test
+    void tinyReportWritesEveryTargetTheTableAndThePlot(@TempDir Path out) throws Exception {
+        assumeDropinJar();
+        ReportOptions o = ReportOptions.parse(new String[] {"--root", ROOT.toString(), "--out", out.toString(),
+                "--rtt", "300", "--bulk-bytes", "1048576", "--connections", "30"});
+        ByteArrayOutputStream text = new ByteArrayOutputStream();
+        boolean ok;
+        try (PrintStream progress = new PrintStream(text, true, StandardCharsets.UTF_8)) {
+            ok = ReportMain.run(o, progress);
+        }
+        String printed = text.toString(StandardCharsets.UTF_8);
+        System.out.print(printed);
+        assertTrue(ok, printed);
+        assertTrue(printed.contains("[6/6] connect, bypass"), "progress is shown:\n" + printed);
+        assertTrue(printed.contains("ratio: how many times better Bypass is"), printed);
+
+        JsonNode json = new ObjectMapper().readTree(out.resolve(ReportMain.JSON).toFile());
+        assertEquals(300, json.at("/config/roundTrips").asInt());
+        List<String> ids = new ArrayList<>();
+        for (JsonNode t : json.get("targets")) {
+            ids.add(t.get("id").asText());
+            String status = t.get("status").asText();
+            assertTrue(List.of("measured", "skipped").contains(status), t.toString());
+            if (status.equals("skipped")) {
+                assertFalse(t.get("reason").asText().isBlank(), "a skipped target says why: " + t);
+            } else {
+                assertFigures(t);
+            }
+        }
+        assertEquals(List.of("a", "b", "c"), ids);
+        assertEquals("measured", json.at("/targets/0/status").asText(), "the in-JVM loopback target always runs");
+
+        assertEquals(ReportMain.PNG, json.get("plot").asText());
+        byte[] png = Files.readAllBytes(out.resolve(ReportMain.PNG));
+        assertArrayEquals(new byte[] {(byte) 0x89, 'P', 'N', 'G'}, java.util.Arrays.copyOf(png, 4));
+    }
+
+    private static void assertFigures(JsonNode target) {
+        for (String f : FIGURES) {
+            JsonNode figure = target.at("/figures/" + f);
+            for (String side : List.of("kernel", "bypass", "ratio")) {
+                assertTrue(figure.get(side).isNumber() && figure.get(side).asDouble() > 0,
+                        f + "." + side + " in " + target);
+            }
+        }
+        for (String side : List.of("kernel", "bypass")) {
+            JsonNode p = target.at("/rttPercentilesUs/" + side);
+            assertEquals(300, p.get("count").asInt(), target.toString());
+            assertTrue(p.get("p50").asDouble() <= p.get("p99").asDouble(), target.toString());
+            assertTrue(p.get("p99").asDouble() <= p.get("max").asDouble(), target.toString());
+        }
+    }
+}

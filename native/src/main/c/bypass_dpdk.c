@@ -31,8 +31,7 @@ struct bypass_dpdk_port {
     struct rte_mempool *pool;
     uint32_t mbuf_count;
     struct rte_mbuf **mbufs;  /* by index */
-    uint64_t rx_dropped_checksum;
-    uint64_t rx_dropped_chained;
+    struct bypass_dpdk_drops drops;
     struct rte_mbuf *scratch[BYPASS_DPDK_BURST_MAX];
 };
 
@@ -319,9 +318,13 @@ int bypass_dpdk_stats(struct bypass_dpdk_port *port, struct bypass_dpdk_stats *s
     stats->ierrors = s.ierrors;
     stats->oerrors = s.oerrors;
     stats->rx_nombuf = s.rx_nombuf;
-    stats->rx_dropped_checksum = port->rx_dropped_checksum;
-    stats->rx_dropped_chained = port->rx_dropped_chained;
+    stats->rx_dropped_checksum = port->drops.rx_dropped_checksum;
+    stats->rx_dropped_chained = port->drops.rx_dropped_chained;
     return 0;
+}
+
+const struct bypass_dpdk_drops *bypass_dpdk_drops(const struct bypass_dpdk_port *port) {
+    return &port->drops;
 }
 
 /* --- fast path --- */
@@ -382,12 +385,12 @@ uint16_t bypass_dpdk_rx(struct bypass_dpdk_port *port, struct bypass_dpdk_pkt *p
     for (uint16_t i = 0; i < got; i++) {
         struct rte_mbuf *m = port->scratch[i];
         if (m->nb_segs != 1) {
-            port->rx_dropped_chained++;
+            port->drops.rx_dropped_chained++;
             rte_pktmbuf_free(m);
             continue;
         }
         if ((port->rx_ip_checksum || port->rx_l4_checksum) && !checksums_good(port, m)) {
-            port->rx_dropped_checksum++;
+            port->drops.rx_dropped_checksum++;
             rte_pktmbuf_free(m);
             continue;
         }

@@ -58,6 +58,14 @@ struct bypass_dpdk_stats {
     uint64_t rx_dropped_chained;   /* multi-segment frames: larger than one mbuf */
 };
 
+/* The shim's own receive drops of a port, counted on the fast path by the polling thread.
+ * They live in the port, at an address fixed while it is open, so that Java reads them after
+ * each burst without a downcall. 16 bytes. */
+struct bypass_dpdk_drops {
+    uint64_t rx_dropped_checksum;  /* bad IPv4/TCP/UDP checksum (rx offload on) */
+    uint64_t rx_dropped_chained;   /* multi-segment frames: larger than one mbuf */
+};
+
 /* An open port: opaque to Java. */
 struct bypass_dpdk_port;
 
@@ -102,6 +110,10 @@ int bypass_dpdk_link(uint16_t port_id, uint32_t *speed_mbps);
 
 /* Fills *stats. */
 int bypass_dpdk_stats(struct bypass_dpdk_port *port, struct bypass_dpdk_stats *stats);
+
+/* The port's drop counters, valid until bypass_dpdk_port_close; written only by
+ * bypass_dpdk_rx, so the thread that polls may read them between bursts. */
+const struct bypass_dpdk_drops *bypass_dpdk_drops(const struct bypass_dpdk_port *port);
 
 /* --- fast path: no allocation, no locks beyond DPDK's own --- */
 

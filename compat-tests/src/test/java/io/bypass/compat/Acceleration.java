@@ -56,4 +56,32 @@ final class Acceleration {
                 + ", expected at least " + payloadBytes);
         assertEquals(kernelChannels, d.kernelFallbacks(), "channels routed to the kernel");
     }
+
+    /**
+     * Checks that a two-JVM test's traffic went through this JVM's stack on the external link
+     * (not the in-JVM loopback pair): at least {@code activeOpens} connections opened and
+     * {@code passiveOpens} accepted by the stacks, at least {@code rxBytes} received and
+     * {@code txBytes} sent by the link's device (frames with their headers, so payload is a
+     * lower bound), no channel on the kernel. In the control run, checks that the JDK's
+     * provider is still the JVM's.
+     */
+    void assertOverTheLink(long activeOpens, long passiveOpens, long rxBytes, long txBytes) {
+        CompatMode.checkedProvider();
+        if (start == null) {
+            return;
+        }
+        BypassCounters d = BypassCounters.now().minus(start);
+        System.out.printf("bypass (%s link): %d connections opened and %d accepted on the stack, link %d bytes in "
+                + "and %d out, %d kernel fallbacks%n", CompatMode.link(), d.activeOpens(), d.passiveOpens(),
+                d.linkRxBytes(), d.linkTxBytes(), d.kernelFallbacks());
+        assertTrue(d.activeOpens() >= activeOpens, "connections the stacks opened: " + d.activeOpens()
+                + ", expected at least " + activeOpens);
+        assertTrue(d.passiveOpens() >= passiveOpens, "connections stack listeners accepted: " + d.passiveOpens()
+                + ", expected at least " + passiveOpens);
+        assertTrue(d.linkRxBytes() >= rxBytes, "bytes the link received: " + d.linkRxBytes() + ", expected at least "
+                + rxBytes);
+        assertTrue(d.linkTxBytes() >= txBytes, "bytes the link sent: " + d.linkTxBytes() + ", expected at least "
+                + txBytes);
+        assertEquals(0, d.kernelFallbacks(), "channels routed to the kernel");
+    }
 }

@@ -6,8 +6,9 @@ import java.util.Locale;
 /**
  * Which run this is, from the system properties the surefire execution sets:
  * {@code compat.mode} ({@code bypass} or {@code jdk}) and {@code compat.link} (the link the
- * Bypass run uses; only {@code loopback} so far). A mode is a property of the execution,
- * not of a test, so that another link is one more execution of the same classes.
+ * Bypass run uses: {@code loopback}, the in-JVM pair, or {@code shm}, the shared-memory link
+ * to a peer JVM). A mode is a property of the execution, not of a test, so that another link
+ * is one more execution of the same classes.
  */
 enum CompatMode {
     /** Our provider, with the test ports accelerated. */

@@ -42,7 +42,7 @@ class JettyTest {
     private static final int POST_BYTES = 1 << 20;
 
     /** GET answers "hello" and the path; POST echoes the body. */
-    private static final class HelloHandler extends Handler.Abstract {
+    static final class HelloHandler extends Handler.Abstract {
         @Override
         public boolean handle(Request request, Response response, Callback callback) throws Exception {
             if (HttpMethod.POST.is(request.getMethod())) {

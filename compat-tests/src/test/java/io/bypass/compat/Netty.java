@@ -37,11 +37,23 @@ final class Netty {
      * @return the bound server channel
      */
     static Channel serve(EventLoopGroup group, int port, ChannelHandler handler) throws InterruptedException {
+        return serve(group, new InetSocketAddress(port), handler);
+    }
+
+    /**
+     * Binds a server.
+     *
+     * @param address the address and port (0: one the stack or the kernel picks)
+     * @param handler the child channels' handler
+     * @return the bound server channel
+     */
+    static Channel serve(EventLoopGroup group, InetSocketAddress address, ChannelHandler handler)
+            throws InterruptedException {
         return new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
                 .option(ChannelOption.SO_BACKLOG, 1024)
                 .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 .childHandler(handler)
-                .bind(port).sync().channel();
+                .bind(address).sync().channel();
     }
 
     /** @return a client bootstrap on {@code group} whose channels get {@code handler} */

@@ -46,7 +46,7 @@ class NettyHttpTest {
     private static final int POST_BYTES = 64 * 1024;
 
     /** Answers GET with "hello" and the path, echoes a POST's body; keep-alive as the request asks. */
-    private static final class HelloHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
+    static final class HelloHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
             ByteBuf body = request.method() == HttpMethod.POST ? request.content().retain()

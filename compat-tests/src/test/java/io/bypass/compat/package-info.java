@@ -8,6 +8,12 @@
  * counters that its traffic went through the stack ({@link io.bypass.compat.Acceleration});
  * in the second, that the JDK's provider carried it.
  *
+ * <p>Tests tagged {@code two-jvm} start a second JVM ({@link io.bypass.compat.TwoJvm},
+ * {@link io.bypass.compat.PeerMain}) and run in a third execution, {@code shm}: this JVM's
+ * provider runs a stack on side 0 of a fresh shared-memory link file, the peer's on side 1,
+ * each at its own address, and both JVMs' counters (this one's provider, the peer's stats line
+ * at exit) prove the traffic crossed the link. In the control they run over kernel loopback.
+ *
  * <p>The tests do not deal with the provider's contracts one by one (provider's own tests
  * do); they check that whole frameworks, which lean on those contracts all at once, work.
  */

@@ -20,11 +20,13 @@ import java.util.Properties;
  * <tr><td>bypass.rules</td><td>path of a rules file ({@link Rules})</td></tr>
  * <tr><td>bypass.rules.inline</td><td>rules separated by {@code ;}, checked before the file's</td></tr>
  * <tr><td>bypass.link</td><td>{@code loopback} (default: only the in-JVM link), or a link spec such as
- *     {@code shm:/dev/shm/bypass-ab?side=0} or {@code tap:byp0} ({@link io.bypass.stack.link.LinkFactory}):
+ *     {@code shm:/dev/shm/bypass-ab?side=0}, {@code tap:byp0} or
+ *     {@code dpdk:net_af_xdp0,iface=eth1?eal=--no-huge+-m+512} ({@link io.bypass.stack.link.LinkFactory}):
  *     one more stack runs on that link, besides the in-JVM pair</td></tr>
  * <tr><td>bypass.link.fallback</td><td>{@code fail} (default): a link that cannot start stops the
  *     application at start; {@code kernel}: every channel runs on the kernel, said once in the log</td></tr>
- * <tr><td>bypass.ip, bypass.prefix, bypass.gateway, bypass.mac</td><td>the stack's own addresses (on the link)</td></tr>
+ * <tr><td>bypass.ip, bypass.prefix, bypass.gateway, bypass.mac</td><td>the stack's own addresses (on the link;
+ *     the MAC by default the device's own where it has one, see {@link #macOn})</td></tr>
  * <tr><td>bypass.spin</td><td>microseconds a selector or a blocking read polls before it blocks (0: never spin)</td></tr>
  * <tr><td>bypass.rcvbuf, bypass.sndbuf</td><td>TCP buffer sizes in bytes (the send buffer's is where it
  * starts: auto-tuning grows it; default 16 KiB)</td></tr>
@@ -42,7 +44,7 @@ import java.util.Properties;
  * @param ip          the stack's IPv4 address
  * @param prefix      its prefix length
  * @param gateway     the gateway, or 0
- * @param mac         the stack's MAC address (low 48 bits); by default {@link #macFor} the IP
+ * @param mac         the stack's MAC address (low 48 bits), or 0 when not set: see {@link #macOn}
  * @param spinNs      how long a selector spins before blocking, in nanoseconds
  * @param rcvbufBytes the TCP receive buffer size
  * @param sndbufBytes the TCP send buffer size
@@ -101,18 +103,16 @@ public record BypassConfig(Rules rules, String link, boolean linkFallbackKernel,
         int prefix = integer(p, "bypass.prefix", 24, 1, 30);
         int gateway = p.getProperty("bypass.gateway") == null ? 0 : address(p, "bypass.gateway", null);
         String macText = p.getProperty("bypass.mac");
-        long mac;
-        if (macText == null) {
-            mac = macFor(ip);
-        } else {
+        long mac = 0;
+        if (macText != null) {
             try {
                 mac = MacAddress.parse(macText);
             } catch (IllegalArgumentException e) {
                 throw bad("bypass.mac", macText, "expected a MAC address like 02:00:00:00:00:01");
             }
-        }
-        if (MacAddress.isMulticast(mac) || mac == MacAddress.ZERO) {
-            throw bad("bypass.mac", macText, "must be a unicast address");
+            if (MacAddress.isMulticast(mac) || mac == MacAddress.ZERO) {
+                throw bad("bypass.mac", macText, "must be a unicast address");
+            }
         }
         String profile = p.getProperty("bypass.profile");
         if (profile != null && !profile.equals("latency")) {
@@ -134,6 +134,18 @@ public record BypassConfig(Rules rules, String link, boolean linkFallbackKernel,
     }
 
     /**
+     * The MAC a stack takes: {@code bypass.mac} when set; else the device's own
+     * ({@link io.bypass.stack.link.Link#macAddress}), since a NIC delivers only frames
+     * addressed to it (a DPDK port on a real NIC); else {@link #macFor} the IP.
+     *
+     * @param linkMac the device's MAC, or 0 when it has none (the in-JVM, shm and TAP links)
+     * @return the MAC, low 48 bits
+     */
+    public long macOn(long linkMac) {
+        return mac != 0 ? mac : linkMac != 0 ? linkMac : macFor(ip);
+    }
+
+    /**
      * The default MAC address: locally administered ({@code 02:00}) followed by the IPv4
      * address, so that two processes on one link given different {@code bypass.ip} have
      * different MACs without anyone choosing them.
@@ -150,11 +162,11 @@ public record BypassConfig(Rules rules, String link, boolean linkFallbackKernel,
      * provider opens it.
      *
      * @param newLink a link spec or {@link #LINK_LOOPBACK}
-     * @param newIp   the stack's address; the MAC becomes {@link #macFor} it
+     * @param newIp   the stack's address; the MAC is left to {@link #macOn}
      * @return the copy
      */
     public BypassConfig withLink(String newLink, int newIp) {
-        return new BypassConfig(rules, newLink, linkFallbackKernel, newIp, prefix, gateway, macFor(newIp), spinNs,
+        return new BypassConfig(rules, newLink, linkFallbackKernel, newIp, prefix, gateway, 0, spinNs,
                 rcvbufBytes, sndbufBytes, debug, stats, pinCpus);
     }
 

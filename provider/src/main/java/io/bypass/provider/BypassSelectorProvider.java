@@ -275,6 +275,24 @@ public class BypassSelectorProvider extends SelectorProvider {
         return chosen;
     }
 
+    /**
+     * Where a stack socket bound to {@code local} reserves its port on the kernel (the kernel
+     * gives bind its port choice and EADDRINUSE): at {@code local} itself, except for the link
+     * stack's own address, which is not the kernel's (it refuses it: "Cannot assign requested
+     * address"); that port is reserved on the wildcard, the port space a wildcard listener,
+     * which also listens on the link stack, shares with it.
+     *
+     * @param local the address a channel binds to, or null
+     * @return the address to bind the reserving kernel socket to
+     */
+    SocketAddress kernelReservation(SocketAddress local) {
+        if (linkEngine != null && local instanceof InetSocketAddress a && !a.isUnresolved()
+                && isLinkAddress(a.getAddress())) {
+            return new InetSocketAddress(a.getPort());
+        }
+        return local;
+    }
+
     /** @return whether {@code a} is the link stack's own address */
     private boolean isLinkAddress(InetAddress a) {
         return a instanceof Inet4Address && Addresses.ipv4(a) == config.ip();

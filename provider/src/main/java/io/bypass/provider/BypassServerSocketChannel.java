@@ -200,7 +200,7 @@ final class BypassServerSocketChannel extends ServerSocketChannel implements Byp
             if (reusePort) {
                 reserve.setOption(StandardSocketOptions.SO_REUSEPORT, true);
             }
-            reserve.bind(isa);
+            reserve.bind(bypass.kernelReservation(isa));
         } catch (IOException e) {
             reserve.close();
             throw e;

@@ -263,15 +263,19 @@ final class BypassSocketChannel extends SocketChannel implements BypassSelectabl
             // The kernel gives bind its exact semantics (address checks, port choice, EADDRINUSE);
             // whether the socket then carries traffic is decided at connect.
             SocketChannel r = bypass.jdk().openSocketChannel();
+            SocketAddress at = bypass.kernelReservation(local);
             try {
                 options.replay(r);
-                r.bind(local);
+                r.bind(at);
             } catch (IOException | RuntimeException e) {
                 r.close();
                 throw e;
             }
             reservation = r;
-            localAddress = (InetSocketAddress) r.getLocalAddress();
+            InetSocketAddress reserved = (InetSocketAddress) r.getLocalAddress();
+            // Bound to the link stack's own address, reserved on the wildcard: the channel says the former.
+            localAddress = at == local ? reserved
+                    : new InetSocketAddress(((InetSocketAddress) local).getAddress(), reserved.getPort());
         }
         return this;
     }

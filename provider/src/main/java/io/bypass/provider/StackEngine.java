@@ -126,9 +126,9 @@ final class StackEngine {
         InMemoryLink[] ports = InMemoryLink.pair(Arena.ofShared(), FRAMES_PER_PORT, LOOPBACK_MTU, true);
         TcpConfig tcp = tcpConfig(config, LOOPBACK_MTU);
         long now = nowNs();
-        NetworkStack server = new NetworkStack(StackConfig.builder().mac(config.mac()).ip(config.ip())
+        NetworkStack server = new NetworkStack(StackConfig.builder().mac(config.macOn(0)).ip(config.ip())
                 .prefixLength(config.prefix()).tcp(tcp).build(), ports[0], now);
-        NetworkStack client = new NetworkStack(StackConfig.builder().mac(config.mac() + 1).ip(config.ip() + 1)
+        NetworkStack client = new NetworkStack(StackConfig.builder().mac(config.macOn(0) + 1).ip(config.ip() + 1)
                 .prefixLength(config.prefix()).tcp(tcp).build(), ports[1], now);
         return new StackEngine(server, client, new Link[] {ports[0], ports[1]}, ports, true, "bypass-progress");
     }
@@ -139,7 +139,7 @@ final class StackEngine {
      * whatever its size, so the largest segments move the most data per unit of work.
      */
     static StackEngine onLink(BypassConfig config, Link link) {
-        StackConfig.Builder b = StackConfig.builder().mac(config.mac()).ip(config.ip()).prefixLength(config.prefix())
+        StackConfig.Builder b = StackConfig.builder().mac(config.macOn(link.macAddress())).ip(config.ip()).prefixLength(config.prefix())
                 .tcp(tcpConfig(config, link.mtu()));
         if (config.gateway() != 0) {
             b.gateway(config.gateway());

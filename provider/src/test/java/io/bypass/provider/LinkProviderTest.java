@@ -93,6 +93,35 @@ class LinkProviderTest {
         }
     }
 
+    /**
+     * The link stack's own address is not the kernel's: binding a listener or a client to it
+     * must not ask the kernel for that address (the kernel refuses it: "Cannot assign
+     * requested address"), only reserve the port.
+     */
+    @Test
+    void listenerAndClientBoundToTheLinkStacksOwnAddressesTalkOverTheLink() throws Exception {
+        BypassSelectorProvider[] ps = pair("connect 10.9.0.0/24 *", "bind 10.9.0.2 *");
+        try (ServerSocketChannel ssc = ps[1].openServerSocketChannel()
+                .bind(new InetSocketAddress(Addresses.inet(B_IP), 0));
+             SocketChannel c = ps[0].openSocketChannel().bind(new InetSocketAddress(Addresses.inet(A_IP), 0))) {
+            InetSocketAddress listening = (InetSocketAddress) ssc.getLocalAddress();
+            assertEquals(Addresses.inet(B_IP), listening.getAddress());
+            assertTrue(listening.getPort() > 0, listening.toString());
+            InetSocketAddress bound = (InetSocketAddress) c.getLocalAddress();
+            assertEquals(Addresses.inet(A_IP), bound.getAddress());
+            c.connect(listening);
+            try (SocketChannel s = ssc.accept()) {
+                exchange(c, s, "from the link address");
+                assertEquals(bound, s.getRemoteAddress());
+                assertEquals(bound, c.getLocalAddress());
+            }
+            assertEquals(0, ps[0].kernelFallbacks() + ps[1].kernelFallbacks());
+            assertEquals(1, ps[1].counter(Counter.TCP_PASSIVE_OPENS));
+        } finally {
+            shutdown(ps);
+        }
+    }
+
     /** As under Onload: a wildcard listener serves remote clients and in-JVM loopback ones, through one selector. */
     @Test
     void wildcardListenerAcceptsFromTheLinkAndFromLoopbackClientsThroughOneSelector() throws Exception {

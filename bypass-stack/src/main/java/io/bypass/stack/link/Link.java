@@ -68,6 +68,17 @@ public interface Link {
     }
 
     /**
+     * The device's own MAC address, when frames must be addressed to it to arrive (a NIC
+     * filters on its address unless promiscuous): a stack on this link takes it unless told
+     * otherwise. Links whose far end delivers every frame (in-memory, shared memory, TAP) have none.
+     *
+     * @return the address in the low 48 bits, or 0 (the default) when the device has none
+     */
+    default long macAddress() {
+        return 0;
+    }
+
+    /**
      * The device's counters: frames and bytes carried, drops by reason. A decorator adds its
      * own to its inner link's.
      *

@@ -19,6 +19,10 @@ public enum LinkCounter {
     RX_DROP_NO_BUFFER,
     /** Arrived frames dropped as impossible (a length word outside the frame bounds, a runt). */
     RX_DROP_MALFORMED,
+    /** Arrived frames dropped because they were larger than one receive buffer (a DPDK frame chained over several mbufs). */
+    RX_DROP_OVERSIZE,
+    /** Arrived frames dropped for a bad IPv4, TCP or UDP checksum by a link that vouches for checksums (receive offload). */
+    RX_DROP_CHECKSUM,
     /** Frames to send dropped because the transmit ring or queue was full. */
     TX_DROP_RING_FULL,
     /** Frames to send dropped because nobody held the other end (shared memory with no live peer). */

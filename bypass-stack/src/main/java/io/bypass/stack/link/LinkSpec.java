@@ -112,6 +112,18 @@ public final class LinkSpec {
     }
 
     /**
+     * Reads a parameter as written (for values only the link understands, such as DPDK's EAL arguments).
+     *
+     * @param key      its name (lower case)
+     * @param fallback the value when absent
+     * @return the value
+     */
+    public String string(String key, String fallback) {
+        read.put(key, Boolean.TRUE);
+        return params.getOrDefault(key, fallback);
+    }
+
+    /**
      * Reads a parameter that is one of a few words.
      *
      * @param key      its name (lower case)

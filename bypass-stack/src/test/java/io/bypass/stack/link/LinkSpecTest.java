@@ -37,6 +37,15 @@ class LinkSpecTest {
     }
 
     @Test
+    void aStringParameterIsTakenAsWrittenAndCountsAsKnown() {
+        LinkSpec s = LinkSpec.parse("dpdk:net_tap0,iface=a?eal=--no-huge -m 512 --file-prefix=b");
+        assertEquals("net_tap0,iface=a", s.target("the device"));
+        assertEquals("--no-huge -m 512 --file-prefix=b", s.string("eal", ""), "split at the first '=' only");
+        assertEquals("4095", s.string("mbufs", "4095"));
+        s.rejectUnknown();
+    }
+
+    @Test
     void everyMalformedPartIsNamed() {
         rejected("shm", "expected scheme:target");
         rejected(":x", "expected scheme:target");

@@ -9,10 +9,15 @@ import io.bypass.stack.buffer.Frame;
 import io.bypass.stack.buffer.FrameOwner;
 import io.bypass.stack.link.Link;
 import io.bypass.stack.link.LinkCapabilities;
+import io.bypass.stack.link.LinkCounter;
+import io.bypass.stack.link.LinkCounters;
+import io.bypass.stack.link.LinkStats;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.HashSet;
+import java.util.Set;
 
 /**
  * One DPDK ethdev port (one rx and one tx queue) as a {@link Link}: any PMD, chosen by the
@@ -34,6 +39,12 @@ import java.lang.foreign.ValueLayout;
  * device marks bad and verifies those it did not check, so the receive promise holds for
  * every frame (IPv4 fragments excepted: their L4 checksum covers the whole datagram).
  *
+ * <p>Counters ({@link #stats()}): frames and bytes each way and the transmit ring's drops are
+ * counted here as bursts go by; the shim's receive drops (chained frames, bad checksums) are
+ * read from the port's drop counters after each burst, with no downcall; drops only the
+ * device sees (no mbuf, ring overrun, errors) come from the PMD's {@code rte_eth_stats} when
+ * a counter is read, never on the data path.
+ *
  * <p>Like every link it is used by one thread at a time; {@link #open} and {@link #close}
  * go through a process-wide lock, since DPDK's control path is not thread-safe.
  */
@@ -45,6 +56,8 @@ public final class DpdkLink implements Link, AutoCloseable {
     /** Mbufs allocated from the pool per downcall when the cache is empty. */
     private static final int ALLOC_BATCH = 32;
     private static final int CACHE_SIZE = 2 * ALLOC_BATCH;
+    /** Devices with an open link in this process; guarded by the EAL lock. */
+    private static final Set<String> OPEN = new HashSet<>();
 
     private final DpdkConfig config;
     private final Arena arena;
@@ -58,6 +71,19 @@ public final class DpdkLink implements Link, AutoCloseable {
     private final FrameOwner owner = this::recycle;
     private final MemorySegment pkts;
     private final MemorySegment indices;
+    /** The shim's {@code struct bypass_dpdk_drops} of this port: written by rx, read by the polling thread. */
+    private final MemorySegment drops;
+    private final LinkCounters counters = new LinkCounters();
+    private final LinkStats stats = this::counter;
+    /** The shim's drop counts as of the last burst, to add only what is new. */
+    private long droppedChecksum;
+    private long droppedChained;
+    /** The PMD's counters, read on demand into this preallocated segment under the EAL lock. */
+    private final MemorySegment deviceCounters;
+    /** The PMD's counters as last read: imissed + rx_nombuf, ierrors, oerrors; kept after close. */
+    private long deviceNoBuffer;
+    private long deviceRxErrors;
+    private long deviceTxErrors;
     private final int[] cache = new int[CACHE_SIZE];
     private int cacheCount;
     private int framesInUse;
@@ -81,6 +107,8 @@ public final class DpdkLink implements Link, AutoCloseable {
         this.capabilities = capabilities;
         this.pkts = arena.allocate(DpdkShim.PKT, DpdkShim.BURST_MAX);
         this.indices = arena.allocate(JAVA_INT, DpdkShim.BURST_MAX);
+        this.drops = DpdkShim.drops(port).reinterpret(DpdkShim.DROPS.byteSize(), arena, null);
+        this.deviceCounters = arena.allocate(DpdkShim.STATS);
         this.frames = new Frame[mbufs];
         MemorySegment length = arena.allocate(JAVA_INT);
         for (int i = 0; i < mbufs; i++) {
@@ -93,11 +121,11 @@ public final class DpdkLink implements Link, AutoCloseable {
 
     /**
      * Opens a DPDK link: starts the EAL if this process has not yet (with the setting's EAL
-     * arguments; a later link must give the same), probes the device or finds the port,
-     * and starts the port with one queue pair. This is the entry point a link factory
-     * calls for {@code bypass.link=dpdk:...}.
+     * arguments; a later link must give the same), takes the port the EAL arguments attached
+     * or else probes the device, and starts the port with one queue pair.
+     * {@link DpdkLinkFactory} calls this for {@code bypass.link=dpdk:...}.
      *
-     * @param spec {@code dpdk:<EAL args>;dev=<devargs>} or {@code ;port=<name>}, see {@link DpdkConfig}
+     * @param spec {@code dpdk:<devargs>?eal=<EAL args>...}, see {@link DpdkConfig}
      * @return the started link
      * @throws IllegalArgumentException when the setting is malformed (the message names the bad part)
      * @throws IOException when DPDK is not installed, the EAL cannot start (no permission, no
@@ -129,15 +157,18 @@ public final class DpdkLink implements Link, AutoCloseable {
     }
 
     private static DpdkLink openPort(DpdkConfig config, Arena arena) throws IOException {
+        if (OPEN.contains(config.deviceName())) {
+            throw new IOException("DPDK device " + config.deviceName() + " is already open in this process;"
+                    + " a port serves one link");
+        }
         MemorySegment portIdOut = arena.allocate(JAVA_SHORT);
-        boolean probe = config.devargs() != null;
-        int rc = probe
-                ? DpdkShim.probe(arena.allocateFrom(config.devargs()), portIdOut)
-                : DpdkShim.portByName(arena.allocateFrom(config.portName()), portIdOut);
-        if (rc != 0) {
-            throw new IOException((probe ? "DPDK could not probe device '" + config.devargs() + "'"
-                    : "DPDK has no port '" + config.portName() + "' (attach it with the EAL arguments, e.g. -a <PCI address>)")
-                    + ": " + DpdkShim.lastError() + Eal.privilegeHint() + " (DPDK's log on stderr says more)");
+        // A port the EAL arguments attached (-a, --vdev) is used as it is; any other device is
+        // probed now and removed again at close, so that the next link can probe it afresh.
+        boolean probe = DpdkShim.portByName(arena.allocateFrom(config.deviceName()), portIdOut) != 0;
+        if (probe && DpdkShim.probe(arena.allocateFrom(config.devargs()), portIdOut) != 0) {
+            throw new IOException("DPDK could not probe device '" + config.devargs() + "': " + DpdkShim.lastError()
+                    + Eal.privilegeHint() + "; a NIC must be bound to vfio-pci (dpdk-devbind.py) or attached by the"
+                    + " EAL arguments (eal=-a+<PCI address>) (DPDK's log on stderr says more)");
         }
         short portId = portIdOut.get(JAVA_SHORT, 0);
         MemorySegment info = arena.allocate(DpdkShim.INFO);
@@ -160,13 +191,14 @@ public final class DpdkLink implements Link, AutoCloseable {
         }
         int dataRoom = MBUF_HEADROOM + Math.max(2048, mtu + ETHERNET_HEADER);
         MemorySegment portOut = arena.allocate(ValueLayout.ADDRESS);
-        rc = DpdkShim.portOpen(portId, config.mbufs(), (short) dataRoom, (short) config.rxDescriptors(),
+        int rc = DpdkShim.portOpen(portId, config.mbufs(), (short) dataRoom, (short) config.rxDescriptors(),
                 (short) config.txDescriptors(), (short) config.mtu(), rxOffloads, txOffloads, probe ? 1 : 0, portOut);
         if (rc != 0) {
             throw new IOException("DPDK could not start port " + config.deviceName() + ": " + DpdkShim.lastError()
                     + Eal.privilegeHint());
         }
         LinkCapabilities capabilities = new LinkCapabilities(mtu, 1, rxIp, rxL4, txIp, txL4);
+        OPEN.add(config.deviceName());
         return new DpdkLink(config, arena, portOut.get(ValueLayout.ADDRESS, 0), probe, portId, info, config.mbufs(),
                 capabilities);
     }
@@ -174,16 +206,37 @@ public final class DpdkLink implements Link, AutoCloseable {
     @Override
     public int receive(Frame[] burst, int max) {
         int n = DpdkShim.rx(port, pkts, Math.min(max, DpdkShim.BURST_MAX));
+        long bytes = 0;
         for (int i = 0; i < n; i++) {
             long at = i * DpdkShim.PKT.byteSize();
             Frame frame = frames[pkts.get(JAVA_INT, at + DpdkShim.PKT_INDEX)];
             frame.acquire();
-            frame.window(Short.toUnsignedInt(pkts.get(JAVA_SHORT, at + DpdkShim.PKT_OFFSET)),
-                    Short.toUnsignedInt(pkts.get(JAVA_SHORT, at + DpdkShim.PKT_LENGTH)));
+            int length = Short.toUnsignedInt(pkts.get(JAVA_SHORT, at + DpdkShim.PKT_LENGTH));
+            frame.window(Short.toUnsignedInt(pkts.get(JAVA_SHORT, at + DpdkShim.PKT_OFFSET)), length);
             burst[i] = frame;
+            bytes += length;
         }
         framesInUse += n;
+        if (n > 0) {
+            counters.add(LinkCounter.RX_FRAMES, n);
+            counters.add(LinkCounter.RX_BYTES, bytes);
+        }
+        foldShimDrops();
         return n;
+    }
+
+    /** Adds what the shim dropped during the last burst: two plain loads when nothing was. */
+    private void foldShimDrops() {
+        long checksum = drops.get(JAVA_LONG, DpdkShim.DROPS_CHECKSUM);
+        long chained = drops.get(JAVA_LONG, DpdkShim.DROPS_CHAINED);
+        if (checksum != droppedChecksum) {
+            counters.add(LinkCounter.RX_DROP_CHECKSUM, checksum - droppedChecksum);
+            droppedChecksum = checksum;
+        }
+        if (chained != droppedChained) {
+            counters.add(LinkCounter.RX_DROP_OVERSIZE, chained - droppedChained);
+            droppedChained = chained;
+        }
     }
 
     @Override
@@ -206,6 +259,7 @@ public final class DpdkLink implements Link, AutoCloseable {
     @Override
     public int transmit(Frame[] burst, int count) {
         int queued = 0;
+        long bytes = 0;
         boolean full = false;
         for (int start = 0; start < count; start += DpdkShim.BURST_MAX) {
             int chunk = Math.min(count - start, DpdkShim.BURST_MAX);
@@ -225,6 +279,9 @@ public final class DpdkLink implements Link, AutoCloseable {
                 pkts.set(JAVA_SHORT, at + DpdkShim.PKT_LENGTH, (short) frame.length());
             }
             int sent = DpdkShim.tx(port, pkts, chunk);
+            for (int i = 0; i < sent; i++) {
+                bytes += burst[start + i].length();
+            }
             // The shim handed every mbuf of the chunk on: to the device, or back to the pool.
             handingToDevice = true;
             try {
@@ -236,6 +293,11 @@ public final class DpdkLink implements Link, AutoCloseable {
             }
             queued += sent;
             full = sent < chunk;
+        }
+        counters.add(LinkCounter.TX_FRAMES, queued);
+        counters.add(LinkCounter.TX_BYTES, bytes);
+        if (queued < count) {
+            counters.add(LinkCounter.TX_DROP_RING_FULL, count - queued);
         }
         return queued;
     }
@@ -270,8 +332,15 @@ public final class DpdkLink implements Link, AutoCloseable {
         return capabilities;
     }
 
-    /** @return the port's MAC address in the low 48 bits, the stack's own MAC on this link */
-    public long mac() {
+    /**
+     * A real NIC delivers only frames addressed to its MAC (and {@code net_af_xdp} on a
+     * physical interface sees only those the kernel's NIC accepted), so a stack on this link
+     * takes the port's address; the provider does unless {@code bypass.mac} says otherwise.
+     *
+     * @return the port's MAC address in the low 48 bits
+     */
+    @Override
+    public long macAddress() {
         return mac;
     }
 
@@ -306,6 +375,66 @@ public final class DpdkLink implements Link, AutoCloseable {
         }
     }
 
+    /**
+     * Frames and bytes each way, counted per burst; {@link LinkCounter#TX_DROP_RING_FULL} for
+     * frames the device did not take; {@link LinkCounter#RX_DROP_OVERSIZE} (frames chained over
+     * several mbufs) and {@link LinkCounter#RX_DROP_CHECKSUM} (bad checksums under receive
+     * offload) as the shim dropped them; and, read from the PMD when asked for,
+     * {@link LinkCounter#RX_DROP_NO_BUFFER} ({@code rx_nombuf + imissed}),
+     * {@link LinkCounter#RX_ERRORS} ({@code ierrors}) and {@link LinkCounter#TX_ERRORS}
+     * ({@code oerrors}). Reading allocates nothing; after {@link #close()} the last values stay.
+     *
+     * @return a live view
+     */
+    @Override
+    public LinkStats stats() {
+        return stats;
+    }
+
+    /**
+     * Not known cheaply: {@code rte_eth_rx_queue_count} is optional for a PMD ({@code net_af_xdp}
+     * has none) and may not be called while another thread polls the queue, which is the whole
+     * point of this hint; so the caller polls.
+     *
+     * @return -1
+     */
+    @Override
+    public int pending() {
+        return -1;
+    }
+
+    private long counter(LinkCounter c) {
+        return switch (c) {
+            case RX_DROP_NO_BUFFER, RX_ERRORS, TX_ERRORS -> deviceCounter(c);
+            default -> counters.get(c);
+        };
+    }
+
+    /**
+     * One of the PMD's counters, read now ({@code rte_eth_stats_get}, which PMDs allow beside a
+     * polling thread: it reads counters, and for {@code net_af_xdp} asks the socket's
+     * {@code XDP_STATISTICS}); after close, its last value.
+     */
+    private long deviceCounter(LinkCounter c) {
+        synchronized (Eal.class) {
+            if (!closed && DpdkShim.stats(port, deviceCounters) == 0) {
+                readDeviceCounters();
+            }
+            return switch (c) {
+                case RX_DROP_NO_BUFFER -> deviceNoBuffer;
+                case RX_ERRORS -> deviceRxErrors;
+                default -> deviceTxErrors;
+            };
+        }
+    }
+
+    /** Copies imissed + rx_nombuf, ierrors and oerrors out of {@link #deviceCounters}; caller holds the EAL lock. */
+    private void readDeviceCounters() {
+        deviceNoBuffer = deviceCounters.getAtIndex(JAVA_LONG, 4) + deviceCounters.getAtIndex(JAVA_LONG, 7);
+        deviceRxErrors = deviceCounters.getAtIndex(JAVA_LONG, 5);
+        deviceTxErrors = deviceCounters.getAtIndex(JAVA_LONG, 6);
+    }
+
     /** @return frames the stack holds (received and not released, or allocated and not transmitted): a leak check */
     public int framesInUse() {
         return framesInUse;
@@ -324,11 +453,15 @@ public final class DpdkLink implements Link, AutoCloseable {
             if (closed) {
                 return;
             }
+            if (DpdkShim.stats(port, deviceCounters) == 0) {
+                readDeviceCounters();
+            }
             closed = true;
             while (cacheCount > 0) {
                 spill(Math.min(cacheCount, DpdkShim.BURST_MAX));
             }
             int rc = DpdkShim.portClose(port, probed ? 1 : 0);
+            OPEN.remove(config.deviceName());
             String error = rc == 0 ? null : DpdkShim.lastError();
             arena.close();
             if (error != null) {

@@ -55,6 +55,12 @@ final class DpdkShim {
             JAVA_LONG.withName("oerrors"), JAVA_LONG.withName("rx_nombuf"),
             JAVA_LONG.withName("rx_dropped_checksum"), JAVA_LONG.withName("rx_dropped_chained"));
 
+    /** {@code struct bypass_dpdk_drops}: the shim's receive drops, in this order. */
+    static final StructLayout DROPS = MemoryLayout.structLayout(
+            JAVA_LONG.withName("rx_dropped_checksum"), JAVA_LONG.withName("rx_dropped_chained"));
+    static final long DROPS_CHECKSUM = 0;
+    static final long DROPS_CHAINED = 8;
+
     /** {@code RTE_ETH_RX_OFFLOAD_*} and {@code RTE_ETH_TX_OFFLOAD_*} checksum bits (the same values both ways). */
     static final long OFFLOAD_IPV4_CKSUM = 1L << 1;
     static final long OFFLOAD_UDP_CKSUM = 1L << 2;
@@ -79,6 +85,7 @@ final class DpdkShim {
             FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
     private static final MethodHandle LINK = bind("bypass_dpdk_link", FunctionDescriptor.of(JAVA_INT, JAVA_SHORT, ADDRESS));
     private static final MethodHandle STATS_GET = bind("bypass_dpdk_stats", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+    private static final MethodHandle DROPS_GET = bind("bypass_dpdk_drops", FunctionDescriptor.of(ADDRESS, ADDRESS));
     private static final MethodHandle RX = bindCritical("bypass_dpdk_rx",
             FunctionDescriptor.of(JAVA_SHORT, ADDRESS, ADDRESS, JAVA_SHORT));
     private static final MethodHandle TX = bindCritical("bypass_dpdk_tx",
@@ -192,6 +199,15 @@ final class DpdkShim {
     static int stats(MemorySegment port, MemorySegment stats) {
         try {
             return (int) STATS_GET.invokeExact(port, stats);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** {@code const struct bypass_dpdk_drops *bypass_dpdk_drops(const struct bypass_dpdk_port *port)}. */
+    static MemorySegment drops(MemorySegment port) {
+        try {
+            return (MemorySegment) DROPS_GET.invokeExact(port);
         } catch (Throwable t) {
             throw rethrow(t);
         }

@@ -7,6 +7,8 @@ import io.bypass.link.interop.InteropWorld;
 import io.bypass.link.interop.KernelInteropTests;
 import io.bypass.link.interop.KernelNamespace;
 import io.bypass.link.interop.KernelPeer;
+import io.bypass.stack.link.LinkCounter;
+import io.bypass.stack.link.LinkStats;
 import io.bypass.stack.tcp.TcpConnection;
 import io.bypass.stack.tcp.TcpListener;
 import io.bypass.stack.wire.Ipv4Address;
@@ -28,6 +30,8 @@ import org.junit.jupiter.api.Test;
  */
 class AfXdpInteropTest extends KernelInteropTests {
     private static final Pattern RESULT = Pattern.compile("sha256=([0-9a-f]{64}) bytes=(\\d+) ms=(\\d+)");
+    /** The link of the last world opened, for the counter checks. */
+    private DpdkLink link;
 
     @BeforeEach
     void onlyAsRootWithDpdk() {
@@ -51,7 +55,8 @@ class AfXdpInteropTest extends KernelInteropTests {
             ns.exec("ethtool", "-K", theirs, "tx", "off");
             ns.configure(theirs);
             KernelNamespace.run("ip", "link", "set", ours, "up");
-            DpdkLink link = DpdkLink.open(DpdkTests.EAL + ";dev=net_af_xdp" + ns.id + ",iface=" + ours);
+            DpdkLink link = DpdkLink.open(DpdkTests.spec("net_af_xdp" + ns.id + ",iface=" + ours));
+            this.link = link;
             assertEquals("net_af_xdp", link.driver());
             AutoCloseable device = () -> {
                 try {
@@ -60,7 +65,7 @@ class AfXdpInteropTest extends KernelInteropTests {
                     deleteLink(ours);
                 }
             };
-            return new InteropWorld(ns, link, device, link::framesInUse, () -> link.deviceStats().toString(), theirs, link.mac(), faults);
+            return new InteropWorld(ns, link, device, link::framesInUse, () -> link.deviceStats().toString(), theirs, link.macAddress(), faults);
         } catch (Exception e) {
             deleteLink(ours);
             ns.close();
@@ -124,7 +129,26 @@ class AfXdpInteropTest extends KernelInteropTests {
                     allocated, (total - warmUp) >> 20);
             assertEquals(0, allocated);
             conn[0].close(System.nanoTime());
+            assertLinkCountersAgreeWithTheDevice(total);
         }
+    }
+
+    /** The link's counters: at least the payload came in, ACKs went out, and the drops are the shim's and the PMD's. */
+    private void assertLinkCountersAgreeWithTheDevice(long payloadBytes) {
+        LinkStats stats = link.stats();
+        DpdkStats device = link.deviceStats();
+        System.out.println("DPDK af_xdp link counters: RX_FRAMES=" + stats.get(LinkCounter.RX_FRAMES) + " RX_BYTES="
+                + stats.get(LinkCounter.RX_BYTES) + " TX_FRAMES=" + stats.get(LinkCounter.TX_FRAMES) + " device: " + device);
+        assertTrue(stats.get(LinkCounter.RX_BYTES) > payloadBytes, "headers on top of the payload");
+        assertTrue(stats.get(LinkCounter.RX_FRAMES) > payloadBytes / 1514, "at least one frame per MTU of payload");
+        assertTrue(stats.get(LinkCounter.TX_FRAMES) > 0 && stats.get(LinkCounter.TX_BYTES) >= 54 * stats.get(LinkCounter.TX_FRAMES),
+                "ACKs, each at least Ethernet + IPv4 + TCP headers");
+        assertEquals(device.rxDroppedChecksum(), stats.get(LinkCounter.RX_DROP_CHECKSUM));
+        assertEquals(device.rxDroppedChained(), stats.get(LinkCounter.RX_DROP_OVERSIZE));
+        long noBuffer = stats.get(LinkCounter.RX_DROP_NO_BUFFER);
+        DpdkStats after = link.deviceStats();
+        assertTrue(noBuffer >= device.rxMissed() + device.rxNoMbuf() && noBuffer <= after.rxMissed() + after.rxNoMbuf(),
+                "imissed + rx_nombuf, read now");
     }
 
     // Not Bypass at all: the kernel on both ends of the same kind of veth pair, for the

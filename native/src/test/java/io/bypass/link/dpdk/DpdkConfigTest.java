@@ -2,30 +2,32 @@ package io.bypass.link.dpdk;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.bypass.stack.link.LinkSettings;
+import io.bypass.stack.link.LinkSpec;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** The {@code dpdk:} setting: what it accepts, and errors that name the bad part. */
 class DpdkConfigTest {
     @Test
-    void ealArgumentsAndDevargsAreSplitAtTheFirstSemicolon() {
-        DpdkConfig c = DpdkConfig.parse("dpdk:--no-huge  -m 512 --no-pci;dev=net_af_xdp0,iface=veth0,start_queue=0");
+    void theTargetIsTheDevargsAndEalArgumentsAreSplitOnSpacesOrPlus() {
+        DpdkConfig c = DpdkConfig.parse("dpdk:net_af_xdp0,iface=veth0,start_queue=0?eal=--no-huge+-m 512  --no-pci");
         assertEquals(List.of("--no-huge", "-m", "512", "--no-pci"), c.ealArgs());
         assertEquals("net_af_xdp0,iface=veth0,start_queue=0", c.devargs());
-        assertNull(c.portName());
         assertEquals("net_af_xdp0", c.deviceName());
         assertEquals(4095, c.mbufs());
+        assertEquals(0, c.mtu(), "the port's own");
         assertTrue(c.offload());
     }
 
     @Test
-    void aPortAttachedByTheEalArgumentsAndTuningKeys() {
-        DpdkConfig c = DpdkConfig.parse("-a 0000:01:00.0;port=0000:01:00.0;mbufs=16383;rxd=2048;txd=512;mtu=9000;offload=off");
-        assertEquals(List.of("-a", "0000:01:00.0"), c.ealArgs());
+    void aPciDeviceWithEalArgumentsThatHoldEqualsSignsAndTuningParameters() {
+        DpdkConfig c = DpdkConfig.parse("dpdk:0000:01:00.0?eal=-a+0000:01:00.0,rx_vec_en=1+--file-prefix=b1"
+                + "&mbufs=16383&rxd=2048&txd=512&mtu=9000&offload=off");
+        assertEquals(List.of("-a", "0000:01:00.0,rx_vec_en=1", "--file-prefix=b1"), c.ealArgs());
         assertEquals("0000:01:00.0", c.deviceName());
         assertEquals(16383, c.mbufs());
         assertEquals(2048, c.rxDescriptors());
@@ -35,14 +37,23 @@ class DpdkConfigTest {
     }
 
     @Test
+    void theStacksMtuAndPoolSizeApplyWhereTheSpecSaysNothing() {
+        DpdkConfig c = DpdkConfig.from(LinkSpec.parse("dpdk:net_tap0?eal=--no-huge"), new LinkSettings(9000, 8191));
+        assertEquals(9000, c.mtu());
+        assertEquals(8191, c.mbufs());
+        assertEquals(List.of(), DpdkConfig.parse("dpdk:net_tap0").ealArgs(), "no eal: DPDK's defaults");
+    }
+
+    @Test
     void badPartsAreNamed() {
-        assertMessage("dpdk:--no-huge;dev=x;mbufs=lots", "'mbufs=lots' is not a whole number");
-        assertMessage("dpdk:--no-huge;dev=x;rxd=1", "'rxd=1' is outside 16..32768");
-        assertMessage("dpdk:--no-huge;dev=x;colour=blue", "unknown key 'colour'");
-        assertMessage("dpdk:--no-huge;dev=x;offload=maybe", "offload is on or off");
-        assertMessage("dpdk:--no-huge;dev=x;justaword", "'justaword' is not key=value");
-        assertMessage("dpdk:--no-huge", "give exactly one of dev=<devargs>");
-        assertMessage("dpdk:--no-huge;dev=a;port=b", "give exactly one of dev=<devargs>");
+        assertMessage("dpdk:x?mbufs=lots", "mbufs='lots' is not an integer");
+        assertMessage("dpdk:x?rxd=1", "rxd=1 must be 16..32768");
+        assertMessage("dpdk:x?colour=blue", "unknown parameter 'colour'");
+        assertMessage("dpdk:x?offload=maybe", "offload='maybe' must be one of on, off");
+        assertMessage("dpdk:x?justaword", "parameter 'justaword' is not key=value");
+        assertMessage("dpdk:?eal=--no-huge", "missing the device's devargs");
+        assertMessage("dpdk:--no-huge -m 512;dev=net_af_xdp0,iface=a", "is not a device: the target is the devargs");
+        assertMessage("dpdk:,iface=a", "do not start with a device name");
     }
 
     private static void assertMessage(String spec, String part) {

@@ -22,16 +22,17 @@ class DpdkLinkErrorsTest {
     @Test
     void aDeviceThatCannotBeProbedIsNamedWithDpdksReason() {
         String devargs = "net_af_xdp91,iface=bypass-no-such-if";
-        IOException e = assertThrows(IOException.class, () -> DpdkLink.open(DpdkTests.EAL + ";dev=" + devargs));
+        IOException e = assertThrows(IOException.class, () -> DpdkLink.open(DpdkTests.spec(devargs)));
         assertTrue(e.getMessage().contains("could not probe device '" + devargs + "'"), e.getMessage());
         assertTrue(e.getMessage().contains("rte_dev_probe(" + devargs + ") failed: "), e.getMessage());
     }
 
+    // With --no-pci the EAL attached no NIC and cannot probe one either.
     @Test
-    void aPortNameTheEalDidNotAttachSaysHowToAttachIt() {
-        IOException e = assertThrows(IOException.class, () -> DpdkLink.open(DpdkTests.EAL + ";port=0000:7f:00.0"));
-        assertTrue(e.getMessage().contains("DPDK has no port '0000:7f:00.0' (attach it with the EAL arguments"),
-                e.getMessage());
+    void aNicTheEalDidNotAttachSaysHowToAttachIt() {
+        IOException e = assertThrows(IOException.class, () -> DpdkLink.open(DpdkTests.spec("0000:7f:00.0")));
+        assertTrue(e.getMessage().contains("DPDK could not probe device '0000:7f:00.0'")
+                && e.getMessage().contains("attached by the EAL arguments (eal=-a+<PCI address>)"), e.getMessage());
     }
 
     // rte_eal_init runs once per process: a second setting with other EAL arguments cannot
@@ -39,9 +40,9 @@ class DpdkLinkErrorsTest {
     @Test
     void otherEalArgumentsAfterTheEalStartedAreRefused() throws IOException {
         // Make sure the EAL runs with the tests' arguments (any DPDK test may have started it).
-        Eal.start(DpdkConfig.parse(DpdkTests.EAL + ";dev=x").ealArgs());
+        Eal.start(DpdkConfig.parse(DpdkTests.spec("x")).ealArgs());
         IOException e = assertThrows(IOException.class,
-                () -> DpdkLink.open("dpdk:--no-huge -m 64;dev=net_tap93,iface=bypassx93"));
+                () -> DpdkLink.open("dpdk:net_tap93,iface=bypassx93?eal=--no-huge+-m+64"));
         assertTrue(e.getMessage().contains("already runs in this process with arguments"), e.getMessage());
     }
 

@@ -29,7 +29,7 @@ class DpdkTapInteropTest extends KernelInteropTests {
         String name = String.format("dtp%04x", ns.id);
         DpdkLink link = null;
         try {
-            link = DpdkLink.open(DpdkTests.EAL + ";dev=net_tap" + ns.id + ",iface=" + name);
+            link = DpdkLink.open(DpdkTests.spec("net_tap" + ns.id + ",iface=" + name));
             assertEquals("net_tap", link.driver());
             // The PMD completes and verifies checksums (in software): the stack must use that.
             assertTrue(link.capabilities().txL4ChecksumOffload() && link.capabilities().rxL4ChecksumVerified(),

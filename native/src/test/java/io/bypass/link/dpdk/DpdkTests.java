@@ -12,7 +12,12 @@ final class DpdkTests {
      * No hugepages on the test machines; 512 MiB of ordinary memory for the pools; no PCI
      * scan: every device is a vdev the test probes.
      */
-    static final String EAL = "dpdk:--no-huge -m 512 --no-pci";
+    static final String EAL = "--no-huge+-m+512+--no-pci";
+
+    /** @return the link spec of a device with the tests' EAL arguments */
+    static String spec(String devargs) {
+        return "dpdk:" + devargs + "?eal=" + EAL;
+    }
 
     private DpdkTests() {
     }

@@ -16,7 +16,7 @@ public final class HugepageProbeMain {
      * @param args none
      */
     public static void main(String[] args) {
-        try (DpdkLink link = DpdkLink.open("dpdk:--no-pci;dev=net_tap94,iface=bypassh94")) {
+        try (DpdkLink link = DpdkLink.open("dpdk:net_tap94,iface=bypassh94?eal=--no-pci")) {
             System.out.println("opened " + link.driver());
         } catch (IOException | RuntimeException e) {
             System.out.println(e.getMessage());

@@ -26,9 +26,9 @@ public final class MemifPeerMain {
      * @param args socket path, our IP, port
      */
     public static void main(String[] args) throws Exception {
-        try (DpdkLink link = DpdkLink.open(DpdkTests.EAL + ";dev=net_memif0,role=client,socket-abstract=no,socket="
-                + args[0])) {
-            NetworkStack stack = new NetworkStack(StackConfig.builder().mac(link.mac()).ip(args[1]).prefixLength(24)
+        try (DpdkLink link = DpdkLink.open(DpdkTests.spec("net_memif0,role=client,socket-abstract=no,socket="
+                + args[0]))) {
+            NetworkStack stack = new NetworkStack(StackConfig.builder().mac(link.macAddress()).ip(args[1]).prefixLength(24)
                     .build(), link, System.nanoTime());
             TcpListener listener = stack.tcp().listen(Ipv4Address.ANY, Integer.parseInt(args[2]), 0);
             System.out.println("listening");

@@ -41,8 +41,8 @@ class MemifTwoProcessTest {
     @Test
     void tcpTransferBetweenTwoJvmsOverMemifArrivesIntact() throws Exception {
         Path socket = dir.resolve("memif.sock");
-        try (DpdkLink link = DpdkLink.open(DpdkTests.EAL + ";dev=net_memif7,role=server,socket-abstract=no,socket="
-                + socket)) {
+        try (DpdkLink link = DpdkLink.open(DpdkTests.spec("net_memif7,role=server,socket-abstract=no,socket="
+                + socket))) {
             assertEquals("net_memif", link.driver());
             String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
             Process peer = new ProcessBuilder(java, "-Xmx256m", "--enable-native-access=ALL-UNNAMED", "-cp",
@@ -55,7 +55,7 @@ class MemifTwoProcessTest {
                 for (String line; (line = out.readLine()) != null && !line.equals("listening"); ) {
                     said.append(line).append('\n');
                 }
-                NetworkStack stack = new NetworkStack(StackConfig.builder().mac(link.mac()).ip("10.78.0.1")
+                NetworkStack stack = new NetworkStack(StackConfig.builder().mac(link.macAddress()).ip("10.78.0.1")
                         .prefixLength(24).build(), link, System.nanoTime());
                 long giveUpNs = System.nanoTime() + GIVE_UP_NS;
                 while (!link.linkUp() && giveUpNs - System.nanoTime() > 0) {

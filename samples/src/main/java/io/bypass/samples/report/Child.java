@@ -15,9 +15,13 @@ import java.util.regex.Pattern;
 /**
  * A child process of the report (a JVM, possibly under {@code bin/bypass} or
  * {@code ip netns exec}): its output, stdout and stderr merged, is kept and relayed line by
- * line to the progress stream with a prefix, except {@code result} lines (machine-readable).
+ * line to the progress stream with a prefix, except {@code result} lines (machine-readable) and
+ * the Bypass stats line (checked by {@link StatsProof}).
  */
 final class Child implements AutoCloseable {
+    /** How a Bypass JVM's stats line starts ({@code bin/bypass --stats}); kept, not relayed (it is long). */
+    static final String STATS = "bypass stats: ";
+
     private final Process process;
     private final List<String> lines = new ArrayList<>();
     private final Thread reader;
@@ -33,7 +37,7 @@ final class Child implements AutoCloseable {
                         lines.add(line);
                         lines.notifyAll();
                     }
-                    if (prefix != null && !line.startsWith("result ")) {
+                    if (prefix != null && !line.startsWith("result ") && !line.startsWith(STATS)) {
                         progress.println(prefix + line);
                     }
                 }
@@ -95,6 +99,13 @@ final class Child implements AutoCloseable {
         }
         reader.join(5_000);
         return process.exitValue();
+    }
+
+    /** @return the Bypass stats line the child printed at exit, or null */
+    String statsLine() {
+        synchronized (lines) {
+            return lines.stream().filter(l -> l.startsWith(STATS)).findFirst().orElse(null);
+        }
     }
 
     /** @return the first {@code result} line, or null */

@@ -38,6 +38,9 @@ final class Namespace implements AutoCloseable {
         } catch (IOException e) {
             return "'ip' is not installed (apt-get install iproute2)";
         }
+        if (!new java.io.File("/usr/sbin/ethtool").canExecute() && !new java.io.File("/sbin/ethtool").canExecute()) {
+            return "'ethtool' is not installed (apt-get install ethtool)";
+        }
         return null;
     }
 
@@ -54,6 +57,10 @@ final class Namespace implements AutoCloseable {
             check(List.of("ip", "netns", "add", ns.name));
             check(List.of("ip", "link", "add", ns.hostIf, "type", "veth", "peer", "name", peerIf));
             check(List.of("ip", "link", "set", peerIf, "netns", ns.name));
+            // Linux leaves a locally sent TCP checksum to the device (CHECKSUM_PARTIAL) and veth
+            // never completes it: frames the kernel peer sends into Bypass's XDP socket would
+            // carry only the pseudo-header sum, so the kernel must compute it (README, "DPDK link").
+            check(List.of("ip", "netns", "exec", ns.name, "ethtool", "-K", peerIf, "tx", "off"));
             check(List.of("ip", "-n", ns.name, "addr", "add", PEER_IP + "/24", "dev", peerIf));
             check(List.of("ip", "-n", ns.name, "link", "set", peerIf, "up"));
             check(List.of("ip", "-n", ns.name, "link", "set", "lo", "up"));

@@ -8,6 +8,7 @@ import java.io.File;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URISyntaxException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -63,7 +64,7 @@ final class Runner {
             }
             if (t.probe() != null) {
                 progress.println("  probing the link: bin/bypass " + String.join(" ", t.probe()));
-                String why = probe(t.probe(), ns);
+                String why = probe(t, ns);
                 if (why != null) {
                     return skipped(r, "the link is not available: " + why);
                 }
@@ -94,8 +95,9 @@ final class Runner {
     }
 
     /** @return null when the provider started and bound a listener, else why not */
-    private String probe(List<String> launcher, Namespace ns) throws IOException, InterruptedException {
-        List<String> cmd = jvm(launcher, ns, nextRun());
+    private String probe(Target t, Namespace ns) throws IOException, InterruptedException {
+        String run = nextRun();
+        List<String> cmd = jvm(t.probe(), ns, run);
         cmd.add(Probe.class.getName());
         try (Child c = Child.start(cmd, null, progress)) {
             try {
@@ -103,19 +105,32 @@ final class Runner {
             } catch (IOException e) {
                 return "the probe " + e.getMessage();
             }
+        } finally {
+            deleteRunFiles(t, ns, run);
         }
     }
 
     private Measurement measure(Target t, Side side, Workload w, Namespace ns) throws IOException, InterruptedException {
-        List<String> load = workloadArgs(w);
         String run = nextRun();
+        try {
+            return measure(t, side, w, ns, run);
+        } finally {
+            deleteRunFiles(t, ns, run);
+        }
+    }
+
+    private Measurement measure(Target t, Side side, Workload w, Namespace ns, String run)
+            throws IOException, InterruptedException {
+        List<String> load = workloadArgs(w);
         if (!t.twoJvms()) {
             List<String> cmd = jvm(side.clientLauncher(), ns, run);
             cmd.add(LatencyTool.class.getName());
             cmd.add("both");
             cmd.addAll(load);
             try (Child c = Child.start(cmd, "        | ", progress)) {
-                return result(c, "");
+                Measurement m = result(c, "");
+                prove(c, side.clientLauncher(), "");
+                return m;
             }
         }
         List<String> server = new ArrayList<>();
@@ -133,11 +148,31 @@ final class Runner {
             Measurement result;
             try (Child c = Child.start(client, "        client | ", progress)) {
                 result = result(c, "client ");
+                prove(c, side.clientLauncher(), "client ");
             }
             if (s.finish(30_000) != 0) {
                 throw new IOException("server " + s.failureReason());
             }
+            prove(s, side.serverLauncher(), "server ");
             return result;
+        }
+    }
+
+    /** Fails the measurement when a Bypass JVM's stats line does not show it ran on Bypass ({@link StatsProof}). */
+    private static void prove(Child c, List<String> launcher, String who) throws IOException {
+        if (launcher == null) {
+            return;
+        }
+        String problem = StatsProof.problem(c.statsLine(), launcher);
+        if (problem != null) {
+            throw new IOException(who + "not measured on Bypass: " + problem);
+        }
+    }
+
+    /** Deletes what a measurement's or probe's JVMs left behind ({@link Target#runFiles}). */
+    private void deleteRunFiles(Target t, Namespace ns, String run) throws IOException {
+        for (String f : substitute(t.runFiles(), ns, run)) {
+            Files.deleteIfExists(Path.of(f));
         }
     }
 
@@ -169,11 +204,15 @@ final class Runner {
         };
     }
 
-    /** @return {@code java} with the children's flags and class path, under bin/bypass when {@code launcher} is set */
+    /**
+     * @return {@code java} with the children's flags and class path, under bin/bypass when
+     *         {@code launcher} is set (with {@code --stats}, for {@link StatsProof})
+     */
     private List<String> jvm(List<String> launcher, Namespace ns, String run) {
         List<String> cmd = new ArrayList<>();
         if (launcher != null) {
             cmd.add(options.root().resolve("bin/bypass").toString());
+            cmd.add("--stats");
             cmd.addAll(substitute(launcher, ns, run));
         }
         cmd.add(java.toString());

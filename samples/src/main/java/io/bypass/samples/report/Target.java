@@ -15,7 +15,10 @@ import java.util.List;
  * @param probe     bin/bypass options whose provider must start and bind a listener before the
  *                  target is measured (an external link that is missing or refused skips the
  *                  target with the provider's reason); null when nothing needs probing
+ * @param runFiles  files a measurement's JVMs leave behind (a shm link's file: the provider
+ *                  keeps it for a process that attaches later), with the placeholders of the
+ *                  options; deleted after each measurement and probe
  */
 public record Target(String id, String title, boolean twoJvms, boolean namespace, Side kernel, Side bypass,
-                     List<String> probe) {
+                     List<String> probe, List<String> runFiles) {
 }

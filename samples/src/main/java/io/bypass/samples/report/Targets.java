@@ -11,11 +11,12 @@ import java.util.List;
  */
 final class Targets {
     /** The shm link's file, one per measurement, and the two stacks' addresses on it. */
-    static final String SHM_SPEC = "shm:/dev/shm/bypass-report-${run}";
+    static final String SHM_FILE = "/dev/shm/bypass-report-${run}";
+    static final String SHM_SPEC = "shm:" + SHM_FILE;
     static final String SHM_SERVER_IP = "10.255.1.1";
     static final String SHM_CLIENT_IP = "10.255.1.2";
     /** Our stack on the host end of the veth (DPDK net_af_xdp), the kernel peer inside the namespace. */
-    static final String DPDK_SPEC = "dpdk:--no-huge --no-pci --in-memory --no-telemetry;dev=net_af_xdp0,iface=${ifname}";
+    static final String DPDK_SPEC = "dpdk:net_af_xdp0,iface=${ifname}?eal=--no-huge+-m+512+--no-pci";
     static final String NS_PEER_IP = Namespace.PEER_IP;
     static final String DPDK_STACK_IP = "10.78.0.3";
 
@@ -33,7 +34,7 @@ final class Targets {
         all.add(new Target("a", "in-JVM loopback link vs kernel loopback, one JVM", false, false,
                 Side.kernelInJvm(),
                 new Side("bypass", with(List.of("--rule", "bind * *"), spin), null, false, "127.0.0.1", "127.0.0.1"),
-                null));
+                null, List.of()));
 
         List<String> shmServer = with(List.of("--link", SHM_SPEC + "?side=0", "--ip", SHM_SERVER_IP + "/24",
                 "--rule", "bind * *"), spin);
@@ -42,14 +43,14 @@ final class Targets {
         all.add(new Target("b", "shm link between two JVMs vs kernel loopback between two JVMs", true, false,
                 new Side("kernel", null, null, false, "127.0.0.1", "127.0.0.1"),
                 new Side("bypass", shmClient, shmServer, false, "0.0.0.0", SHM_SERVER_IP),
-                shmServer));
+                shmServer, List.of(SHM_FILE)));
 
         List<String> dpdkClient = with(List.of("--link", DPDK_SPEC, "--ip", DPDK_STACK_IP + "/24",
                 "--rule", "connect " + NS_PEER_IP + " *"), spin);
         all.add(new Target("c", "DPDK net_af_xdp on a veth vs the kernel on it, kernel server in a namespace", true, true,
                 new Side("kernel", null, null, true, "0.0.0.0", NS_PEER_IP),
                 new Side("bypass", dpdkClient, null, true, "0.0.0.0", NS_PEER_IP),
-                with(dpdkClient, List.of("--rule", "bind * *"))));
+                with(dpdkClient, List.of("--rule", "bind * *")), List.of()));
         return List.copyOf(all);
     }
 

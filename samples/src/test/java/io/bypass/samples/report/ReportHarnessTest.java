@@ -23,9 +23,10 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The whole report in a tiny configuration (child JVMs of the latency tool, bin/bypass, the
- * probes): every target appears in the JSON, measured or skipped with a reason; the measured
- * in-JVM target has every figure on both sides with a ratio; the plot is a PNG. No timing
- * asserts: the figures are printed, not judged.
+ * probes): every target appears in the JSON, measured or skipped with a reason; the in-JVM
+ * and shm targets are measured (the Bypass JVMs' stats lines prove their path, see
+ * {@code StatsProof}), with every figure on both sides and a ratio; the plot is a PNG; no
+ * shm link file is left behind. No timing asserts: the figures are printed, not judged.
  */
 class ReportHarnessTest {
     private static final Path ROOT = Path.of("").toAbsolutePath().getParent();
@@ -72,6 +73,19 @@ class ReportHarnessTest {
         }
         assertEquals(List.of("a", "b", "c"), ids);
         assertEquals("measured", json.at("/targets/0/status").asText(), "the in-JVM loopback target always runs");
+        assertEquals("measured", json.at("/targets/1/status").asText(),
+                "the shm target needs no privileges, so it always runs: " + json.at("/targets/1"));
+        // Each measurement's shm link file is deleted after it (otherwise a 32 MiB sparse file, about 5 MiB
+        // of it touched, stays in /dev/shm per measurement).
+        try (Stream<Path> shm = Files.list(Path.of("/dev/shm"))) {
+            String ours = "bypass-report-" + ProcessHandle.current().pid() + "-";
+            assertEquals(List.of(), shm.map(p -> p.getFileName().toString()).filter(n -> n.startsWith(ours)).toList());
+        }
+        if ("root".equals(System.getProperty("user.name"))
+                && ReportHarnessTest.class.getResource("/native/linux-x86_64/libbypassdpdk.so") != null) {
+            assertEquals("measured", json.at("/targets/2/status").asText(),
+                    "as root with DPDK built, Bypass over DPDK af_xdp vs the kernel runs: " + json.at("/targets/2"));
+        }
 
         assertEquals(ReportMain.PNG, json.get("plot").asText());
         byte[] png = Files.readAllBytes(out.resolve(ReportMain.PNG));

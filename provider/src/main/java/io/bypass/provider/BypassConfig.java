@@ -6,6 +6,8 @@ import io.bypass.stack.wire.Ipv4Address;
 import io.bypass.stack.wire.MacAddress;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Properties;
 
@@ -30,7 +32,8 @@ import java.util.Properties;
  * starts: auto-tuning grows it; default 16 KiB)</td></tr>
  * <tr><td>bypass.debug</td><td>{@code true}: one log line per routing decision</td></tr>
  * <tr><td>bypass.profile</td><td>{@code latency}: spin 50 us (as Onload's EF_POLL_USEC) unless bypass.spin says otherwise</td></tr>
- * <tr><td>bypass.pin</td><td>a CPU number: a selecting thread that spins is pinned to it (Linux, platform threads)</td></tr>
+ * <tr><td>bypass.pin</td><td>a CPU number, or a comma-separated list: a selecting thread that spins is pinned to
+ * one (Linux, platform threads); with a list, each new spinning thread takes the next CPU in turn</td></tr>
  * <tr><td>bypass.stats</td><td>{@code true}: print the stack counters at JVM exit</td></tr>
  * </table>
  *
@@ -47,10 +50,10 @@ import java.util.Properties;
  * @param sndbufBytes the TCP send buffer size
  * @param debug       whether routing decisions are logged
  * @param stats       whether the stack counters are printed at JVM exit
- * @param pinCpu      the CPU a spinning selecting thread is pinned to, or -1
+ * @param pinCpus     the CPUs spinning selecting threads are pinned to, in turn; empty: none
  */
 public record BypassConfig(Rules rules, String link, boolean linkFallbackKernel, int ip, int prefix, int gateway, long mac, long spinNs,
-                           int rcvbufBytes, int sndbufBytes, boolean debug, boolean stats, int pinCpu) {
+                           int rcvbufBytes, int sndbufBytes, boolean debug, boolean stats, List<Integer> pinCpus) {
     /** The in-JVM loopback link alone, no external link. */
     public static final String LINK_LOOPBACK = "loopback";
     /** Spin time of the latency profile, like Onload's latency profile. */
@@ -121,7 +124,7 @@ public record BypassConfig(Rules rules, String link, boolean linkFallbackKernel,
         int sndbuf = integer(p, "bypass.sndbuf", DEFAULT_SNDBUF_BYTES, 1024, 1 << 30);
         boolean debug = bool(p, "bypass.debug");
         boolean stats = bool(p, "bypass.stats");
-        int pin = integer(p, "bypass.pin", -1, 0, 65_535);
+        List<Integer> pin = cpus(p, "bypass.pin");
         return new BypassConfig(rules, link, fallback.equals("kernel"), ip, prefix, gateway, mac, spinUs * 1000, rcvbuf, sndbuf, debug, stats, pin);
     }
 
@@ -164,7 +167,7 @@ public record BypassConfig(Rules rules, String link, boolean linkFallbackKernel,
      */
     public BypassConfig withLink(String newLink, int newIp) {
         return new BypassConfig(rules, newLink, linkFallbackKernel, newIp, prefix, gateway, 0, spinNs,
-                rcvbufBytes, sndbufBytes, debug, stats, pinCpu);
+                rcvbufBytes, sndbufBytes, debug, stats, pinCpus);
     }
 
     private static boolean bool(Properties p, String key) {
@@ -178,7 +181,7 @@ public record BypassConfig(Rules rules, String link, boolean linkFallbackKernel,
     /** @return a copy with other rules */
     public BypassConfig withRules(Rules newRules) {
         return new BypassConfig(newRules, link, linkFallbackKernel, ip, prefix, gateway, mac, spinNs, rcvbufBytes, sndbufBytes, debug,
-                stats, pinCpu);
+                stats, pinCpus);
     }
 
     private static int address(Properties p, String key, String fallback) {
@@ -193,6 +196,28 @@ public record BypassConfig(Rules rules, String link, boolean linkFallbackKernel,
             throw bad(key, text, "must be a unicast address outside 127/8 (loopback is what the provider translates)");
         }
         return a;
+    }
+
+    /**
+     * A CPU list: two spinning threads of one process that talk to each other (a client and
+     * a server selector) must not share a CPU, so one number is not always enough.
+     */
+    private static List<Integer> cpus(Properties p, String key) {
+        String text = p.getProperty(key);
+        if (text == null) {
+            return List.of();
+        }
+        List<Integer> cpus = new ArrayList<>();
+        for (String one : text.split(",", -1)) {
+            Properties single = new Properties();
+            single.setProperty(key, one);
+            try {
+                cpus.add(integer(single, key, -1, 0, 65_535));
+            } catch (IllegalArgumentException e) {
+                throw bad(key, text, "expected a CPU number or a comma-separated list of them, each 0..65535");
+            }
+        }
+        return List.copyOf(cpus);
     }
 
     private static int integer(Properties p, String key, int fallback, int min, int max) {

@@ -14,7 +14,10 @@ interface BypassSelectable {
     /** @return the stack engine of the socket behind this channel, or {@code null} */
     StackEngine engine();
 
-    /** @return the SelectionKey operations ready now on the stack socket; caller holds the engine lock */
+    /**
+     * @return the SelectionKey operations ready on the stack socket, from a snapshot the channel
+     *         takes under the engine lock at every change, so any thread may ask without it
+     */
     int stackReadyOps();
 
     /** A key was registered for this channel: it is told of readiness and backend changes. */

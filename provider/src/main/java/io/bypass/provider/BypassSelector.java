@@ -49,6 +49,10 @@ final class BypassSelector extends AbstractSelector {
     private final Object readyLock = new Object();
     /** Keys that may be ready; guarded by readyLock. */
     private ArrayList<BypassSelectionKey> ready = new ArrayList<>();
+    /** How the selecting thread pauses while it spins; confined to selecting threads. */
+    private final SpinPause spinPause = new SpinPause();
+    /** Whether {@link #ready} is non-empty; written under readyLock, read by a spinning select without it. */
+    private volatile boolean readyPending;
     /** The list being looked at by the selecting thread; confined to it. */
     private ArrayList<BypassSelectionKey> scratch = new ArrayList<>();
     private final ArrayList<BypassSelectionKey> found = new ArrayList<>();
@@ -56,6 +60,8 @@ final class BypassSelector extends AbstractSelector {
     private volatile int blockState = RUNNING;
     private volatile Thread selecting;
     private boolean inAction;
+    /** Selects that blocked so far; written by selecting threads only (under this selector's monitor). */
+    private volatile long blocks;
     /** The thread this selector pinned to {@code bypass.pin} (tried once per thread); confined to selecting threads. */
     private Thread pinned;
 
@@ -109,6 +115,7 @@ final class BypassSelector extends AbstractSelector {
             if (!k.queued) {
                 k.queued = true;
                 ready.add(k);
+                readyPending = true;
             }
         }
         if (wake) {
@@ -139,9 +146,7 @@ final class BypassSelector extends AbstractSelector {
     }
 
     private boolean readyListEmpty() {
-        synchronized (readyLock) {
-            return ready.isEmpty();
-        }
+        return !readyPending;
     }
 
     @Override
@@ -221,9 +226,11 @@ final class BypassSelector extends AbstractSelector {
             begin();
         }
         try {
+            int spins = 0;
             for (;;) {
+                long progressNs = System.nanoTime();
                 for (StackEngine engine : bypass.engines()) {
-                    engine.tryProgress();
+                    engine.tryProgress(progressNs);
                 }
                 int updated = collect(action);
                 boolean woken = wakeupPending.getAndSet(false);
@@ -239,10 +246,7 @@ final class BypassSelector extends AbstractSelector {
                 }
                 if (now - spinUntilNs < 0) {
                     pinOnce();
-                    // yield, not onSpinWait: when the peer thread shares this CPU (fewer free
-                    // CPUs than spinners) it runs now instead of after our whole spin; on a
-                    // free CPU sched_yield returns at once. Measured: p50 108 us -> 5 us on 2 busy CPUs.
-                    Thread.yield();
+                    spins = spinUntilReady(remainingNs < spinUntilNs - now ? now + remainingNs : spinUntilNs, spins);
                     continue;
                 }
                 block(remainingNs);
@@ -254,17 +258,60 @@ final class BypassSelector extends AbstractSelector {
         }
     }
 
-    /** Under the latency profile the spinning thread may be pinned (bypass.pin); tried once per thread. */
-    private void pinOnce() {
-        int cpu = bypass.config().pinCpu();
-        Thread t = Thread.currentThread();
-        if (cpu >= 0 && pinned != t) {
-            pinned = t;
-            CpuPinning.pinCurrentThread(cpu);
+    /**
+     * The cheap part of a spinning select: watches volatile words only (the readiness list's
+     * flag, a pending wakeup, the interrupt status, each engine's work hint) until one of them
+     * says a full round of {@link #doSelect} has something to find, or {@code untilNs} passes.
+     * An engine's stack lock is taken only to drive its stacks when they have work (frames on
+     * a link, a due timer): a peer's write in the same JVM has already delivered and queued
+     * our key in its own progress step, but a device link's frames are delivered by nobody
+     * unless polled, so a link engine whose device cannot tell whether frames wait is polled
+     * at every turn ({@link StackEngine#hasWork}). With kernel-side keys the inner selector
+     * must be polled, so it returns after one pause.
+     *
+     * @param spins pauses of this select so far
+     * @return pauses of this select after this call
+     */
+    private int spinUntilReady(long untilNs, int spins) {
+        Thread self = Thread.currentThread();
+        for (;;) {
+            spinPause.pause(spins++);
+            if (readyPending) {
+                spinPause.ended();
+                return spins;
+            }
+            if (wakeupPending.get() || self.isInterrupted() || innerKeyCount.get() > 0) {
+                return spins;
+            }
+            long nowNs = System.nanoTime();
+            if (nowNs - untilNs >= 0) {
+                return spins;
+            }
+            // Read each turn: an engine that starts during the spin joins at once (the array is
+            // replaced, never changed, so this reads no lock and allocates nothing).
+            for (StackEngine engine : bypass.engines()) {
+                engine.tryProgress(nowNs);
+            }
         }
     }
 
+    /** Under the latency profile the spinning thread may be pinned (bypass.pin); tried once per thread. */
+    private void pinOnce() {
+        java.util.List<Integer> cpus = bypass.config().pinCpus();
+        Thread t = Thread.currentThread();
+        if (!cpus.isEmpty() && pinned != t) {
+            pinned = t;
+            CpuPinning.pinCurrentThread(bypass.nextPinCpu());
+        }
+    }
+
+    /** @return how often a select of this selector blocked (parked or waited in the inner selector), for tests */
+    long blocks() {
+        return blocks;
+    }
+
     private void block(long remainingNs) throws IOException {
+        blocks++;
         if (innerKeyCount.get() > 0) {
             blockState = IN_INNER;
             try {
@@ -304,48 +351,28 @@ final class BypassSelector extends AbstractSelector {
             ArrayList<BypassSelectionKey> t = ready;
             ready = scratch;
             scratch = t;
+            readyPending = false;
             for (int i = 0; i < scratch.size(); i++) {
                 scratch.get(i).queued = false;
             }
         }
-        if (!scratch.isEmpty()) {
-            // Each key's readiness is read under its own engine's lock; keys of one engine
-            // usually come together, so the lock changes hands only between engines' runs.
-            StackEngine held = null;
-            try {
-                for (int i = 0; i < scratch.size(); i++) {
-                    BypassSelectionKey k = scratch.get(i);
-                    if (!k.isValid() || !(k.channel() instanceof BypassSelectable b)) {
-                        continue;
-                    }
-                    StackEngine engine = b.engine();
-                    if (engine == null) {
-                        continue;
-                    }
-                    if (engine != held) {
-                        if (held != null) {
-                            held.unlock();
-                        }
-                        held = null; // not held while lock() waits, should it throw
-                        engine.lock();
-                        held = engine;
-                    }
-                    int ops = b.stackReadyOps() & k.rawInterestOps();
-                    if (ops != 0) {
-                        if (n == foundOps.length) {
-                            foundOps = java.util.Arrays.copyOf(foundOps, n * 2);
-                        }
-                        found.add(k);
-                        foundOps[n++] = ops;
-                    }
-                }
-            } finally {
-                if (held != null) {
-                    held.unlock();
-                }
+        // The channels' readiness snapshots need no stack lock: a select does not queue behind
+        // a peer's progress step, and takes no lock the peer then waits for.
+        for (int i = 0; i < scratch.size(); i++) {
+            BypassSelectionKey k = scratch.get(i);
+            if (!k.isValid() || !(k.channel() instanceof BypassSelectable b) || b.engine() == null) {
+                continue;
             }
-            scratch.clear();
+            int ops = b.stackReadyOps() & k.rawInterestOps();
+            if (ops != 0) {
+                if (n == foundOps.length) {
+                    foundOps = java.util.Arrays.copyOf(foundOps, n * 2);
+                }
+                found.add(k);
+                foundOps[n++] = ops;
+            }
         }
+        scratch.clear();
         int updated = -1;
         for (int i = 0; i < n; i++) {
             BypassSelectionKey k = found.get(i);

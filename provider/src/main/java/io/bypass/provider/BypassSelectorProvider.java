@@ -51,6 +51,8 @@ public class BypassSelectorProvider extends SelectorProvider {
     private final BypassConfig config;
     private final SelectorProvider jdk;
     private final AtomicLong kernelFallbacks = new AtomicLong();
+    /** Spinning selecting threads pinned so far: the next one takes the next CPU of bypass.pin. */
+    private final AtomicLong pinnedThreads = new AtomicLong();
     private final AtomicLong acceleratedChannels = new AtomicLong();
     /** The link engine, or null with no external link (or one that could not start, see {@link #linkDown}). */
     private final StackEngine linkEngine;
@@ -199,6 +201,12 @@ public class BypassSelectorProvider extends SelectorProvider {
 
     SelectorProvider jdk() {
         return jdk;
+    }
+
+    /** @return the CPU of {@code bypass.pin} for the next spinning thread to pin, in turn */
+    int nextPinCpu() {
+        java.util.List<Integer> cpus = config.pinCpus();
+        return cpus.get((int) (pinnedThreads.getAndIncrement() % cpus.size()));
     }
 
     /** @return the loopback engine, or null before the first accelerated loopback socket */

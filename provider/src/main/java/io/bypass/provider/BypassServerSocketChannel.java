@@ -25,7 +25,9 @@ import java.nio.channels.SocketChannel;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Our {@link ServerSocketChannel}: at {@code bind} the rules decide between a stack
@@ -34,12 +36,23 @@ import java.util.concurrent.locks.Condition;
  * socket on its port: that reserves the port number, so that another process cannot
  * take it and {@code bind(...:0)} gets a port the kernel considers free.
  *
+ * <p>{@code SO_REUSEPORT} set before bind makes the stack listener a member of a group on
+ * its port, as on Linux: several listeners in this JVM bind the same port, and each new
+ * connection goes to one of them by a hash of its 4-tuple. {@code SO_REUSEADDR} is
+ * recorded (the reservation's bind is the kernel's, where it matters for TIME-WAIT ports).
+ *
  * <p>A wildcard bind with an external link listens on two engines, the loopback engine
  * (first: its key's engine, and its lock is taken first where both are held) and the link
  * engine; accept takes from either. A blocking accept then cannot wait on one engine's
- * condition, so it waits on {@link #acceptWaitLock}'s: every listener event of either
- * engine, and close, bump {@link #acceptEvents} under that lock, and the waiter re-checks
- * both listeners whenever the count moved since it last looked, so no event is lost.
+ * wait point, so it waits on {@link #acceptWaitLock}'s condition: every listener event of
+ * either engine, and close, bump {@link #acceptEvents} under that lock, and the waiter
+ * re-checks both listeners whenever the count moved since it last looked, so no event is
+ * lost. Before it parks it spins for {@code bypass.spin}, watching that count and driving
+ * both engines (the link engine's device is polled, not interrupt driven).
+ *
+ * <p>Selectors read the listeners' readiness from {@link #acceptableListeners}, a snapshot
+ * taken under each engine's lock at every listener event and accept, so a select takes no
+ * stack lock.
  */
 final class BypassServerSocketChannel extends ServerSocketChannel implements BypassSelectable {
     private final BypassSelectorProvider bypass;
@@ -56,14 +69,22 @@ final class BypassServerSocketChannel extends ServerSocketChannel implements Byp
     private volatile StackEngine[] engines;
     /** One listener per engine, same order. */
     private volatile TcpListener[] listeners;
-    /** One condition per engine, of that engine's lock, signalled by its listener's events and by close. */
-    private volatile Condition[] acceptables;
+    /** One wait point per engine, of that engine's lock, signalled by its listener's events and by close. */
+    private volatile WaitPoint[] acceptables;
+    /**
+     * Bit i set: listener i had a connection to accept as of its last event or accept. Each
+     * bit is written under its own engine's lock, so bits of different engines change
+     * concurrently (hence atomic updates); selectors read it without any lock.
+     */
+    private final AtomicInteger acceptableListeners = new AtomicInteger();
     private volatile SocketChannel reservation;
     /** The lock a blocking accept over several engines waits with; see the class comment. */
-    private final java.util.concurrent.locks.ReentrantLock acceptWaitLock = new java.util.concurrent.locks.ReentrantLock();
+    private final ReentrantLock acceptWaitLock = new ReentrantLock();
     private final Condition acceptEvent = acceptWaitLock.newCondition();
-    /** Listener events and closes so far; guarded by acceptWaitLock. */
-    private int acceptEvents;
+    /** Listener events and closes so far; written under acceptWaitLock, read by a spinning accept without it. */
+    private volatile int acceptEvents;
+    /** How a blocking accept over several engines pauses while it spins; confined to that accept's thread. */
+    private final SpinPause acceptSpinPause = new SpinPause();
     private volatile ServerSocket adaptor;
     private volatile InetSocketAddress localAddress;
 
@@ -85,28 +106,22 @@ final class BypassServerSocketChannel extends ServerSocketChannel implements Byp
         return engine;
     }
 
-    /** Caller holds the first engine's lock; the others' are taken here, after it (the lock order). */
     @Override
     public int stackReadyOps() {
-        TcpListener[] ls = listeners;
-        if (ls == null) {
-            return 0;
-        }
-        if ((ls[0].readyOps() & SocketEvents.ACCEPTABLE) != 0) {
-            return SelectionKey.OP_ACCEPT;
-        }
-        StackEngine[] es = engines;
-        for (int i = 1; i < ls.length; i++) {
-            es[i].lock();
-            try {
-                if ((ls[i].readyOps() & SocketEvents.ACCEPTABLE) != 0) {
-                    return SelectionKey.OP_ACCEPT;
-                }
-            } finally {
-                es[i].unlock();
+        return acceptableListeners.get() != 0 ? SelectionKey.OP_ACCEPT : 0;
+    }
+
+    /** Records listener {@code i}'s readiness for selectors; caller holds engine {@code i}'s lock. */
+    private void snapshotLocked(int i, TcpListener l) {
+        int bit = 1 << i;
+        boolean ready = (l.readyOps() & SocketEvents.ACCEPTABLE) != 0;
+        for (;;) {
+            int was = acceptableListeners.get();
+            int now = ready ? was | bit : was & ~bit;
+            if (was == now || acceptableListeners.compareAndSet(was, now)) {
+                return;
             }
         }
-        return 0;
     }
 
     @Override
@@ -125,9 +140,11 @@ final class BypassServerSocketChannel extends ServerSocketChannel implements Byp
         }
     }
 
-    /** Stack callback of engine {@code i}'s listener, under that engine's lock. */
-    private void onStackEvents(int i) {
-        acceptables[i].signalAll();
+    /** Stack callback of engine {@code i}'s listener {@code l}, under that engine's lock. */
+    private void onStackEvents(int i, TcpListener l) {
+        // Before the keys are queued: a selector that finds them queued sees this snapshot.
+        snapshotLocked(i, l);
+        acceptables[i].signalLocked();
         if (acceptables.length > 1) {
             bumpAcceptEvents();
         }
@@ -175,8 +192,14 @@ final class BypassServerSocketChannel extends ServerSocketChannel implements Byp
     }
 
     private void bindStack(InetSocketAddress isa, int backlog, StackEngine[] chosen) throws IOException {
+        boolean reusePort = options.get(StandardSocketOptions.SO_REUSEPORT);
         SocketChannel reserve = bypass.jdk().openSocketChannel();
         try {
+            // SO_REUSEPORT on the reservation too: the kernel then lets every member of the
+            // group reserve the port (and still refuses anyone who did not opt in).
+            if (reusePort) {
+                reserve.setOption(StandardSocketOptions.SO_REUSEPORT, true);
+            }
             reserve.bind(bypass.kernelReservation(isa));
         } catch (IOException e) {
             reserve.close();
@@ -184,24 +207,25 @@ final class BypassServerSocketChannel extends ServerSocketChannel implements Byp
         }
         int port = ((InetSocketAddress) reserve.getLocalAddress()).getPort();
         TcpListener[] ls = new TcpListener[chosen.length];
-        Condition[] conditions = new Condition[chosen.length];
+        WaitPoint[] waitPoints = new WaitPoint[chosen.length];
         // Set before any listener can fire: its callback signals these.
-        acceptables = conditions;
+        acceptables = waitPoints;
         for (int i = 0; i < chosen.length; i++) {
             StackEngine e = chosen[i];
             e.lock();
             try {
-                TcpListener l = e.server.tcp().listen(Ipv4Address.ANY, port, backlog);
+                TcpListener l = e.server.tcp().listen(Ipv4Address.ANY, port, backlog, reusePort);
                 // As on Linux, accepted sockets inherit the listener's SO_RCVBUF (and with it the
                 // window scale their SYN-ACK offers).
                 int receiveBufferBytes = options.stackBufferBytes(StandardSocketOptions.SO_RCVBUF);
                 if (receiveBufferBytes > 0) {
                     l.receiveBufferBytes(receiveBufferBytes);
                 }
-                conditions[i] = e.newCondition();
+                waitPoints[i] = e.newWaitPoint();
                 int index = i;
-                l.listener(ev -> onStackEvents(index));
+                l.listener(ev -> onStackEvents(index, l));
                 ls[i] = l;
+                snapshotLocked(i, l);
             } catch (TcpException ex) {
                 e.unlock();
                 closeListeners(chosen, ls);
@@ -237,7 +261,8 @@ final class BypassServerSocketChannel extends ServerSocketChannel implements Byp
                 l.listener(SocketListener.NONE);
                 l.close(now);
                 e.pollLocked(now);
-                acceptables[i].signalAll();
+                snapshotLocked(i, l);
+                acceptables[i].signalLocked();
             } finally {
                 e.unlock();
             }
@@ -301,21 +326,29 @@ final class BypassServerSocketChannel extends ServerSocketChannel implements Byp
         }
         boolean blocking = isBlocking();
         TcpConnection c = null;
+        SocketChannel accepted = null;
         boolean completed = false;
         StackEngine e = engine;
-        Condition acceptable = acceptables[0];
+        TcpListener l = listener;
+        WaitPoint acceptable = acceptables[0];
+        long spinUntilNs = StackEngine.nowNs() + bypass.config().spinNs();
         try {
             begin();
             e.lock();
             try {
                 e.pollLocked(StackEngine.nowNs());
                 while (isOpen()) {
-                    c = listener.accept();
+                    c = l.accept();
                     if (c != null || !blocking || timed && deadlineNs - StackEngine.nowNs() <= 0
-                            || !e.awaitLocked(acceptable, timed, deadlineNs)) {
+                            || !e.awaitLocked(acceptable, timed, deadlineNs, spinUntilNs)) {
                         break;
                     }
                 }
+                if (c != null) {
+                    // Under the lock, so that the new channel hears every event of its connection.
+                    accepted = accepted(e, c);
+                }
+                snapshotLocked(0, l);
             } finally {
                 e.unlock();
             }
@@ -323,7 +356,7 @@ final class BypassServerSocketChannel extends ServerSocketChannel implements Byp
         } finally {
             end(completed);
         }
-        return c == null ? null : accepted(e, c);
+        return accepted;
     }
 
     /**
@@ -334,46 +367,74 @@ final class BypassServerSocketChannel extends ServerSocketChannel implements Byp
         boolean blocking = isBlocking();
         StackEngine[] es = engines;
         TcpListener[] ls = listeners;
-        TcpConnection c = null;
-        StackEngine from = null;
+        SocketChannel accepted = null;
         boolean completed = false;
+        long spinUntilNs = StackEngine.nowNs() + bypass.config().spinNs();
         try {
             begin();
             while (isOpen()) {
-                int seen = acceptEventsSeen();
-                for (int i = 0; i < es.length && c == null; i++) {
+                // Read before looking: an event after this read moves the count (acceptEvents is
+                // volatile and bumped after the listener changed, under its engine's lock).
+                int seen = acceptEvents;
+                for (int i = 0; i < es.length && accepted == null; i++) {
                     es[i].lock();
                     try {
                         es[i].pollLocked(StackEngine.nowNs());
-                        c = ls[i].accept();
-                        from = es[i];
+                        TcpConnection c = ls[i].accept();
+                        if (c != null) {
+                            // Under the lock, so that the new channel hears every event of its connection.
+                            accepted = accepted(es[i], c);
+                        }
+                        snapshotLocked(i, ls[i]);
                     } finally {
                         es[i].unlock();
                     }
                 }
-                if (c != null || !blocking || timed && deadlineNs - StackEngine.nowNs() <= 0
-                        || !awaitAcceptEvent(seen, timed, deadlineNs)) {
+                if (accepted != null || !blocking || timed && deadlineNs - StackEngine.nowNs() <= 0
+                        || !awaitAcceptEvent(seen, timed, deadlineNs, spinUntilNs)) {
                     break;
                 }
             }
-            completed = c != null || !blocking || timed && isOpen() && !Thread.currentThread().isInterrupted();
+            completed = accepted != null || !blocking || timed && isOpen() && !Thread.currentThread().isInterrupted();
         } finally {
             end(completed);
         }
-        return c == null ? null : accepted(from, c);
+        return accepted;
     }
 
-    private int acceptEventsSeen() {
-        acceptWaitLock.lock();
-        try {
-            return acceptEvents;
-        } finally {
-            acceptWaitLock.unlock();
+    /**
+     * Waits until {@link #acceptEvents} moves from {@code seen}: first, until {@code spinUntilNs},
+     * on the CPU with no lock held, driving every engine that has work (a link engine's device
+     * is polled, not interrupt driven, so nothing else would deliver its SYNs that soon); then
+     * parked on {@link #acceptEvent}.
+     *
+     * @return false when interrupted (status kept); true when an event came, the spin or the
+     *         deadline passed, or it is closed (the caller looks again in every case)
+     */
+    private boolean awaitAcceptEvent(int seen, boolean timed, long deadlineNs, long spinUntilNs) {
+        long nowNs = StackEngine.nowNs();
+        if (spinUntilNs - nowNs > 0) {
+            long untilNs = timed && deadlineNs - spinUntilNs < 0 ? deadlineNs : spinUntilNs;
+            StackEngine[] es = engines;
+            Thread self = Thread.currentThread();
+            for (int spins = 0; !self.isInterrupted() && isOpen(); spins++) {
+                if (acceptEvents != seen) {
+                    if (spins > 0) {
+                        acceptSpinPause.ended();
+                    }
+                    return true;
+                }
+                nowNs = StackEngine.nowNs();
+                if (nowNs - untilNs >= 0) {
+                    return true;
+                }
+                for (StackEngine e : es) {
+                    e.tryProgress(nowNs);
+                }
+                acceptSpinPause.pause(spins);
+            }
+            return !self.isInterrupted();
         }
-    }
-
-    /** @return false when interrupted (status kept); true when an event came, the deadline passed or it is closed */
-    private boolean awaitAcceptEvent(int seen, boolean timed, long deadlineNs) {
         acceptWaitLock.lock();
         try {
             while (acceptEvents == seen && isOpen()) {
@@ -398,7 +459,8 @@ final class BypassServerSocketChannel extends ServerSocketChannel implements Byp
 
     /**
      * @return the channel of an accepted stack connection: on the loopback engine with loopback
-     *         addresses (the stacks' own are translated), on a link engine with the real ones
+     *         addresses (the stacks' own are translated), on a link engine with the real ones;
+     *         caller holds {@code e}'s lock
      */
     private SocketChannel accepted(StackEngine e, TcpConnection c) throws IOException {
         if (!e.isLoopback()) {
@@ -491,6 +553,20 @@ final class BypassServerSocketChannel extends ServerSocketChannel implements Byp
                 adaptor = new BypassServerSocketAdaptor(this);
             }
             return adaptor;
+        }
+    }
+
+    /** @return how often a blocking accept on this channel's first stack listener parked, 0 before bind (for tests) */
+    long waitParks() {
+        StackEngine e = engine;
+        if (e == null) {
+            return 0;
+        }
+        e.lock();
+        try {
+            return acceptables[0].parksLocked();
+        } finally {
+            e.unlock();
         }
     }
 

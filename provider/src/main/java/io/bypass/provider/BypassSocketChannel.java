@@ -29,7 +29,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -41,11 +40,12 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>Locks, as in {@code sun.nio.ch.SocketChannelImpl}: {@link #readLock} and
  * {@link #writeLock} serialize readers and writers, {@link #stateLock} guards the
  * connection state and backend fields; stack socket calls are made under the engine lock.
- * Blocking operations wait on this channel's own conditions ({@link #readable} for reads,
+ * Blocking operations wait on this channel's own wait points ({@link #readable} for reads,
  * {@link #writable} for writes and connects), signalled by its stack callbacks (see
  * {@link StackEngine} for why no wakeup is lost), inside {@code begin}/{@code end}, so an
  * interrupt closes the channel with {@link ClosedByInterruptException} and a concurrent
- * close ends them with {@link AsynchronousCloseException}.
+ * close ends them with {@link AsynchronousCloseException}. Each blocking read, write and
+ * connect first spins for {@code bypass.spin} (the latency profile) before it parks.
  *
  * <p>A client-side {@code bind} reserves its port with a bound, unconnected kernel socket
  * and defers the backend to {@code connect}: a kernel connect uses that very socket, a
@@ -55,8 +55,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * keep-alive times), {@code SO_LINGER} (0 aborts with a RST at close), {@code SO_RCVBUF}
  * and {@code SO_SNDBUF} are applied; a buffer size set before connect also sizes the window
  * scale the SYN offers, and setting one turns the stack's auto-tuning off for that
- * direction, as on Linux. {@code SO_REUSEADDR}, {@code SO_REUSEPORT} and {@code IP_TOS} are
- * recorded and reported but have no effect on the loopback link. On a kernel backend every
+ * direction, as on Linux. {@code IP_TOS} sets the DSCP of the connection's IPv4 headers (the
+ * ECN bits stay the stack's, as Linux keeps them for TCP); set before connect, it applies
+ * from the segment after the SYN. {@code SO_REUSEADDR} and {@code SO_REUSEPORT} are recorded
+ * and reported (a client's bind is the kernel's, see below). On a kernel backend every
  * option is the kernel's.
  *
  * <p>Steady state: a non-blocking {@code read}/{@code write} of one buffer allocates
@@ -85,14 +87,17 @@ final class BypassSocketChannel extends SocketChannel implements BypassSelectabl
     private volatile StackEngine engine;
     private volatile TcpConnection conn;
     /** Signalled when the socket may have become readable, closed or failed. */
-    private volatile Condition readable;
+    private volatile WaitPoint readable;
     /** Signalled when the socket may have become writable, connected, closed or failed. */
-    private volatile Condition writable;
+    private volatile WaitPoint writable;
+    /**
+     * The stack socket's readiness (SocketEvents) as of the end of the last section under the
+     * engine lock or the last stack event, so that a select need not take the lock to look.
+     */
+    private volatile int stackEvents;
     /** A client-side bind's kernel socket: bound, never connected unless the kernel is chosen. */
     private volatile SocketChannel reservation;
     private volatile Socket adaptor;
-    /** Bumped (under the engine lock) with every signal of {@link #readable}; a spinning reader watches it. */
-    private volatile int readEvents;
     private volatile InetSocketAddress localAddress;
     private volatile InetSocketAddress remoteAddress;
     private volatile boolean inputShutdown;
@@ -120,12 +125,14 @@ final class BypassSocketChannel extends SocketChannel implements BypassSelectabl
         this(provider);
         this.engine = engine;
         this.conn = accepted;
-        this.readable = engine.newCondition();
-        this.writable = engine.newCondition();
+        this.readable = engine.newWaitPoint();
+        this.writable = engine.newWaitPoint();
         this.localAddress = local;
         this.remoteAddress = remote;
         this.state = ST_CONNECTED;
+        assert engine.lock.isHeldByCurrentThread() : "events from here on must reach the snapshot";
         accepted.listener(events);
+        snapshotLocked();
     }
 
     // ------------------------------------------------------------------ selector side
@@ -140,13 +147,30 @@ final class BypassSocketChannel extends SocketChannel implements BypassSelectabl
         return engine;
     }
 
+    /**
+     * Ends every section of this channel under the engine lock: takes the readiness snapshot
+     * that {@link #stackReadyOps} reads, then unlocks. Readiness changes only under that
+     * lock: our own reads and writes (which end here) and stack events (which take it too).
+     */
+    private void unlockAndSnapshot(StackEngine e) {
+        snapshotLocked();
+        e.unlock();
+    }
+
+    /** Records the stack socket's readiness for selectors; caller holds the engine lock. */
+    private void snapshotLocked() {
+        TcpConnection c = conn;
+        if (c != null) {
+            stackEvents = c.readyOps();
+        }
+    }
+
     @Override
     public int stackReadyOps() {
-        TcpConnection c = conn;
-        if (c == null) {
+        if (conn == null) {
             return 0;
         }
-        int ev = c.readyOps();
+        int ev = stackEvents;
         int ops = 0;
         if (state == ST_PENDING) {
             if ((ev & SocketEvents.CONNECTED) != 0) {
@@ -181,12 +205,13 @@ final class BypassSocketChannel extends SocketChannel implements BypassSelectabl
 
     /** Stack callback, under the engine lock: wake the waiters it concerns and queue our keys. */
     private void onStackEvents(int ev) {
+        // Before the keys are queued: a selector that finds them queued sees this snapshot.
+        snapshotLocked();
         if ((ev & (SocketEvents.READABLE | SocketEvents.CLOSED | SocketEvents.ERROR)) != 0) {
-            readEvents++;
-            readable.signalAll();
+            readable.signalLocked();
         }
         if ((ev & (SocketEvents.WRITABLE | SocketEvents.CONNECTED | SocketEvents.CLOSED | SocketEvents.ERROR)) != 0) {
-            writable.signalAll();
+            writable.signalLocked();
         }
         BypassSelectionKey[] ks = keys;
         for (BypassSelectionKey k : ks) {
@@ -334,8 +359,8 @@ final class BypassSocketChannel extends SocketChannel implements BypassSelectabl
                         options.stackBufferBytes(StandardSocketOptions.SO_SNDBUF), now);
                 engine = e;
                 conn = c;
-                readable = e.newCondition();
-                writable = e.newCondition();
+                readable = e.newWaitPoint();
+                writable = e.newWaitPoint();
                 c.listener(events);
                 if (options.get(StandardSocketOptions.TCP_NODELAY)) {
                     c.setNoDelay(true);
@@ -343,6 +368,7 @@ final class BypassSocketChannel extends SocketChannel implements BypassSelectabl
                 if (options.get(StandardSocketOptions.SO_KEEPALIVE)) {
                     c.keepAlive(true, now);
                 }
+                c.ipTos(options.get(StandardSocketOptions.IP_TOS));
                 remoteAddress = isa;
                 localAddress = new InetSocketAddress(!e.isLoopback() ? Addresses.inet(e.client.config().ip())
                         : bound == null || bound.getAddress().isAnyLocalAddress() ? isa.getAddress()
@@ -352,7 +378,7 @@ final class BypassSocketChannel extends SocketChannel implements BypassSelectabl
             } catch (TcpException ex) {
                 throw Errors.of(ex);
             } finally {
-                e.unlock();
+                unlockAndSnapshot(e);
             }
         }
         for (BypassSelectionKey k : keys) {
@@ -389,6 +415,7 @@ final class BypassSocketChannel extends SocketChannel implements BypassSelectabl
         try {
             begin();
             StackEngine e = engine;
+            long spinUntilNs = StackEngine.nowNs() + bypass.config().spinNs();
             e.lock();
             try {
                 while (isOpen() && (conn.readyOps() & SocketEvents.CONNECTED) == 0) {
@@ -396,12 +423,12 @@ final class BypassSocketChannel extends SocketChannel implements BypassSelectabl
                         timedOut = true;
                         break;
                     }
-                    if (!e.awaitLocked(writable, timed, deadlineNs)) {
+                    if (!e.awaitLocked(writable, timed, deadlineNs, spinUntilNs)) {
                         break;
                     }
                 }
             } finally {
-                e.unlock();
+                unlockAndSnapshot(e);
             }
             completed = timedOut || isOpen() && (conn.readyOps() & SocketEvents.CONNECTED) != 0;
         } finally {
@@ -456,7 +483,7 @@ final class BypassSocketChannel extends SocketChannel implements BypassSelectabl
             e.pollLocked(StackEngine.nowNs());
             done = (conn.readyOps() & SocketEvents.CONNECTED) != 0;
         } finally {
-            e.unlock();
+            unlockAndSnapshot(e);
         }
         if (done) {
             completeConnect();
@@ -536,7 +563,7 @@ final class BypassSocketChannel extends SocketChannel implements BypassSelectabl
         try {
             return c.available();
         } finally {
-            e.unlock();
+            unlockAndSnapshot(e);
         }
     }
 
@@ -598,24 +625,19 @@ final class BypassSocketChannel extends SocketChannel implements BypassSelectabl
                     if (spinUntilNs == 0) {
                         spinUntilNs = now + bypass.config().spinNs();
                     }
-                    if (spinUntilNs - now > 0) {
-                        spinForRead(e, spinUntilNs, timed, deadlineNs);
-                        now = StackEngine.nowNs();
-                        continue;
-                    }
-                    if (!e.awaitLocked(readable, timed, deadlineNs)) {
+                    if (!e.awaitLocked(readable, timed, deadlineNs, spinUntilNs)) {
                         break;
                     }
                     now = StackEngine.nowNs();
                 }
                 if (total > 0) {
-                    // The window opened: let the peer know now, not at the next timer.
-                    e.pollLocked(now);
+                    // The window opened: if the read queued a window update, the peer hears of it now.
+                    e.pollIfDueLocked(now);
                 } else if (eof && c.error() != TcpError.NONE) {
                     failure = Errors.of(c.error());
                 }
             } finally {
-                e.unlock();
+                unlockAndSnapshot(e);
             }
             completed = total > 0 || eof || timedOut || inputShutdown || !blocking || !hasRemaining(dsts, offset, length);
         } finally {
@@ -630,31 +652,6 @@ final class BypassSocketChannel extends SocketChannel implements BypassSelectabl
             throw new java.net.SocketTimeoutException("Read timed out");
         }
         return total > 0 ? total : eof || inputShutdown ? -1 : 0;
-    }
-
-    /**
-     * The latency profile for blocking reads (as Onload's EF_POLL_USEC): before waiting, spin
-     * with the lock released, driving the stacks, until a readable event, the spin time or the
-     * timeout. Called and returns with the lock held; the caller re-checks everything, so an
-     * event during the spin is never lost.
-     */
-    private void spinForRead(StackEngine e, long spinUntilNs, boolean timed, long deadlineNs) {
-        int seen = readEvents;
-        e.unlock();
-        try {
-            for (;;) {
-                long now = StackEngine.nowNs();
-                if (readEvents != seen || now - spinUntilNs >= 0 || timed && now - deadlineNs >= 0 || !isOpen()
-                        || Thread.currentThread().isInterrupted()) {
-                    return;
-                }
-                e.tryProgress();
-                // yield rather than onSpinWait: a peer sharing this CPU runs now (see BypassSelector).
-                Thread.yield();
-            }
-        } finally {
-            e.lock();
-        }
     }
 
     private long kernelRead(SocketChannel k, ByteBuffer[] dsts, int offset, int length) throws IOException {
@@ -751,6 +748,7 @@ final class BypassSocketChannel extends SocketChannel implements BypassSelectabl
         IOException failure = null;
         StackEngine e = engine;
         TcpConnection c = conn;
+        long spinUntilNs = 0;
         try {
             if (blocking) {
                 begin();
@@ -786,13 +784,16 @@ final class BypassSocketChannel extends SocketChannel implements BypassSelectabl
                     }
                     // Our own poll may have freed space (the peer acknowledged within it); that
                     // event found no waiter, so look before waiting rather than wait for the next.
-                    if ((c.readyOps() & SocketEvents.WRITABLE) == 0 && !e.awaitLocked(writable, false, 0)) {
+                    if (spinUntilNs == 0) {
+                        spinUntilNs = now + bypass.config().spinNs();
+                    }
+                    if ((c.readyOps() & SocketEvents.WRITABLE) == 0 && !e.awaitLocked(writable, false, 0, spinUntilNs)) {
                         break;
                     }
                     now = StackEngine.nowNs();
                 }
             } finally {
-                e.unlock();
+                unlockAndSnapshot(e);
             }
             completed = failure != null || !blocking || !hasRemaining(srcs, offset, length);
         } finally {
@@ -828,7 +829,7 @@ final class BypassSocketChannel extends SocketChannel implements BypassSelectabl
             try {
                 onStackEvents(SocketEvents.READABLE);
             } finally {
-                e.unlock();
+                unlockAndSnapshot(e);
             }
         }
         return this;
@@ -851,7 +852,7 @@ final class BypassSocketChannel extends SocketChannel implements BypassSelectabl
                 conn.shutdownOutput(now);
                 e.pollLocked(now);
             } finally {
-                e.unlock();
+                unlockAndSnapshot(e);
             }
         }
         return this;
@@ -877,10 +878,10 @@ final class BypassSocketChannel extends SocketChannel implements BypassSelectabl
                 }
                 e.pollLocked(now);
                 // Wake our blocked readers and writers: they see the channel closed.
-                readable.signalAll();
-                writable.signalAll();
+                readable.signalLocked();
+                writable.signalLocked();
             } finally {
-                e.unlock();
+                unlockAndSnapshot(e);
             }
         }
         SocketChannel r = reservation;
@@ -959,10 +960,24 @@ final class BypassSocketChannel extends SocketChannel implements BypassSelectabl
             try {
                 applyToStack(c, name, value);
             } finally {
-                e.unlock();
+                unlockAndSnapshot(e);
             }
         }
         return this;
+    }
+
+    /** @return how often a blocking read, write or connect of this stack socket parked, 0 before connect (for tests) */
+    long waitParks() {
+        StackEngine e = engine;
+        if (e == null) {
+            return 0;
+        }
+        e.lock();
+        try {
+            return readable.parksLocked() + writable.parksLocked();
+        } finally {
+            unlockAndSnapshot(e);
+        }
     }
 
     /** @return the stack connection behind this channel, or null on a kernel backend or before connect (for tests) */
@@ -980,6 +995,8 @@ final class BypassSocketChannel extends SocketChannel implements BypassSelectabl
             c.receiveBufferBytes(Options.clampBuffer((Integer) value));
         } else if (name == StandardSocketOptions.SO_SNDBUF) {
             c.sendBufferBytes(Options.clampBuffer((Integer) value));
+        } else if (name == StandardSocketOptions.IP_TOS) {
+            c.ipTos((Integer) value);
         }
     }
 

@@ -12,7 +12,6 @@ import java.lang.foreign.Arena;
 import java.security.SecureRandom;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -43,13 +42,26 @@ import java.util.concurrent.locks.ReentrantLock;
  * none do (interrupt moderation, done by hand). An idle link engine thus costs one short
  * wake-up per millisecond, and a spinning selector ({@code bypass.spin}) sees frames at once.
  *
- * <p>Blocking: each channel has its own conditions of {@link #lock} (one per wait reason)
- * and its stack callbacks signal them. No wakeup is lost because of one invariant: every
- * change that can end a wait (a stack event, a close, a shutdown) happens with the lock
- * held and signals before the lock is released, and a waiter checks its condition and
- * starts waiting with the lock held ({@link java.util.concurrent.locks.Condition#await}
- * releases it atomically). So no polling guard is needed; virtual threads unmount while
- * they wait, since they park through {@code java.util.concurrent}.
+ * <p>Blocking: each channel has its own {@link WaitPoint}s (one per wait reason: a
+ * condition of {@link #lock} and an event count) and its stack callbacks signal them. No
+ * wakeup is lost because of one invariant: every change that can end a wait (a stack
+ * event, a close, a shutdown) happens with the lock held and signals before the lock is
+ * released, and a waiter checks its condition with the lock held and then either parks
+ * ({@link java.util.concurrent.locks.Condition#await} releases the lock atomically) or, when
+ * spinning, reads the wait point's event count before it releases the lock and stops when
+ * the count moves. So no polling guard is needed; virtual threads unmount while they wait,
+ * since they park through {@code java.util.concurrent}.
+ *
+ * <p>Spinning ({@code bypass.spin}, as Onload's EF_POLL_USEC): every blocking wait and every
+ * select first spins without the lock, watching volatile words only (an event count, the
+ * links' pending-frame hints, the next timer), and takes the lock only when there is work,
+ * so that two spinning threads do not queue on the lock. On the loopback engine a writer's
+ * progress step delivers the frame to the peer stack and signals there, so the peer's
+ * spinner needs no lock and no unpark to see the data. A device is polled, not interrupt
+ * driven: nothing of ours delivers its frames, so a spinner on a link engine takes the lock
+ * and polls the device whenever {@link Link#pending()} says frames wait, or cannot tell (-1,
+ * then at every turn); the helper's backed-off polling alone would add up to
+ * {@link #LINK_POLL_MAX_NS} to every wait.
  */
 final class StackEngine {
     private static final long IDLE_NS = TimeUnit.MILLISECONDS.toNanos(100);
@@ -58,6 +70,8 @@ final class StackEngine {
     /** ...and at least this often however long it stays quiet. */
     static final long LINK_POLL_MAX_NS = TimeUnit.MILLISECONDS.toNanos(1);
     private static final int MAX_ROUNDS = 64;
+    /** How long {@link #lock} waits on the CPU for a busy lock before it parks. */
+    private static final long LOCK_SPIN_NS = 2_000;
     private static final int FRAMES_PER_PORT = 8192;
     private static final int LOOPBACK_MTU = 1500;
     /** IPv4 and TCP headers without options: the MSS is the MTU less these (RFC 9293 section 3.7.1). */
@@ -74,11 +88,12 @@ final class StackEngine {
     private final NetworkStack[] stacks;
     /** The links the stacks poll, for the pending-frames hint and the counters. */
     private final Link[] links;
-    /** The loopback engine's two ports (empty on a link engine), for the frame-leak count. */
+    /** The loopback engine's two ports (empty on a link engine): the wire inside the engine, and the frame-leak count. */
     private final InMemoryLink[] ports;
     /** Whether the stacks' addresses are shown to the application as loopback ones. */
     private final boolean loopback;
-    private final ConcurrentHashMap<Integer, Boolean> listenerPorts = new ConcurrentHashMap<>();
+    /** Accelerated listeners per port (more than one: an SO_REUSEPORT group). */
+    private final ConcurrentHashMap<Integer, Integer> listenerPorts = new ConcurrentHashMap<>();
     private final Thread helper;
     private volatile long helperWakeNs;
     /** The stacks' earliest poll time as of the last unlock (Long.MAX_VALUE: none). */
@@ -88,6 +103,8 @@ final class StackEngine {
     private boolean closed;
     /** Calls of {@link #pollLocked}, by any thread; guarded by the lock. The helper compares it with its own count. */
     private long polls;
+    /** {@link #tryProgress} polls (by selecting and spinning threads) that found work; guarded by the lock. */
+    private long progressPollsWithWork;
 
     private StackEngine(NetworkStack server, NetworkStack client, Link[] links, InMemoryLink[] ports,
                         boolean loopback, String name) {
@@ -153,7 +170,12 @@ final class StackEngine {
     }
 
     /**
-     * Runs the stacks until none has anything left to do now. Caller holds the lock.
+     * Runs the stacks until none has anything left to do now, including the frames the
+     * last poll flushed onto the loopback wire: a frame the server stack sends in its poll
+     * arrives at the client's port after the client's poll of the same round, and must be
+     * received in this step, not left for the peer thread's next poll. (A device link's
+     * frames leave the engine; what comes back is the helper's or a spinner's to poll.)
+     * Caller holds the lock.
      *
      * @return the work done (frames and timers handled), 0 when there was none
      */
@@ -169,12 +191,22 @@ final class StackEngine {
             for (NetworkStack s : stacks) {
                 work += s.poll(nowNs);
             }
-            if (work == 0) {
+            if (work == 0 && !portsPending()) {
                 break;
             }
             total += work;
         }
         return total;
+    }
+
+    /** @return whether frames wait on the loopback wire (exact, not a hint; false on a link engine) */
+    private boolean portsPending() {
+        for (InMemoryLink p : ports) {
+            if (p.pending() != 0) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** @return the earliest time any stack needs a poll (Long.MAX_VALUE: none) */
@@ -186,7 +218,11 @@ final class StackEngine {
         return next;
     }
 
-    /** @return whether a link may hold received frames (a hint; true when a link cannot tell) */
+    /**
+     * @return whether a link may hold received frames (a hint; true when a link cannot tell,
+     *         {@link Link#pending()} of -1, so that a device that is polled, not interrupt
+     *         driven, is polled by whoever waits for it)
+     */
     private boolean framesMayWait() {
         for (Link l : links) {
             if (l.pending() != 0) {
@@ -196,27 +232,41 @@ final class StackEngine {
         return false;
     }
 
-    /** @return a new condition of the stack lock, for one channel's wait reason */
-    Condition newCondition() {
-        return lock.newCondition();
+    /**
+     * Polls only when there is something to do: a stack has frames to send (a window
+     * update after a read), frames wait on the wire, or a timer is due. Caller holds the lock.
+     */
+    void pollIfDueLocked(long nowNs) {
+        if (stacksPollAtNs() - nowNs <= 0 || framesMayWait()) {
+            pollLocked(nowNs);
+        }
+    }
+
+    /** @return a new wait point on the stack lock, for one channel's wait reason */
+    WaitPoint newWaitPoint() {
+        return new WaitPoint(lock.newCondition());
     }
 
     /**
-     * Waits on {@code c} until it is signalled or, when {@code timed}, the deadline passes,
-     * then polls. Caller holds the lock and re-checks its condition afterwards.
+     * Waits for the next event of {@code w}: first, until {@code spinUntilNs}, by spinning
+     * without the lock (driving the stacks when they have work), then by parking until it is
+     * signalled or, when {@code timed}, the deadline passes. Caller holds the lock, holds it
+     * again on return, and re-checks its condition: a return says only that it may hold.
      *
+     * @param spinUntilNs the end of this blocking operation's spin time (in the past: no spin)
      * @return false when the thread was interrupted (its status is kept)
      */
-    boolean awaitLocked(Condition c, boolean timed, long deadlineNs) {
-        try {
-            if (!timed) {
-                c.await();
-            } else {
-                long remainingNs = deadlineNs - nowNs();
-                if (remainingNs > 0) {
-                    c.awaitNanos(remainingNs);
-                }
+    boolean awaitLocked(WaitPoint w, boolean timed, long deadlineNs, long spinUntilNs) {
+        long nowNs = nowNs();
+        if (spinUntilNs - nowNs > 0 && (!timed || deadlineNs - nowNs > 0)) {
+            spinUnlocked(w, timed ? (deadlineNs - spinUntilNs < 0 ? deadlineNs : spinUntilNs) : spinUntilNs);
+            if (hasWork(nowNs())) {
+                pollLocked(nowNs());
             }
+            return !Thread.currentThread().isInterrupted();
+        }
+        try {
+            w.parkLocked(timed, deadlineNs);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return false;
@@ -225,8 +275,55 @@ final class StackEngine {
         return true;
     }
 
-    /** Takes the lock; pair with {@link #unlock}. */
+    /**
+     * Spins with the lock released until {@code w} has an event, {@code untilNs} passes or the
+     * thread is interrupted. Reads only volatile words while there is nothing to do; takes
+     * the lock (by {@link #tryProgress}) only when frames wait on a link (or a link cannot
+     * tell: a device is then polled at every turn) or a timer is due.
+     */
+    private void spinUnlocked(WaitPoint w, long untilNs) {
+        assert lock.getHoldCount() == 1 : "a spinning waiter must release the stack lock";
+        // Read before unlocking: an event signalled after this read moves the count.
+        int seen = w.events();
+        unlock();
+        try {
+            Thread self = Thread.currentThread();
+            for (int spins = 0; !self.isInterrupted(); spins++) {
+                if (w.events() != seen) {
+                    if (spins > 0) {
+                        w.spinPause.ended();
+                    }
+                    return;
+                }
+                long nowNs = nowNs();
+                if (nowNs - untilNs >= 0) {
+                    return;
+                }
+                tryProgress(nowNs);
+                w.spinPause.pause(spins);
+            }
+        } finally {
+            lock();
+        }
+    }
+
+    /**
+     * Takes the lock; pair with {@link #unlock}. A thread that finds it held waits on the CPU
+     * for a while before it parks: the holder is almost always in a progress step of well
+     * under a microsecond (a peer's write delivering to us), and parking would cost us a
+     * wake-up and the holder an unpark, the convoy two spinning threads otherwise form.
+     */
     void lock() {
+        if (lock.tryLock()) {
+            return;
+        }
+        long untilNs = nowNs() + LOCK_SPIN_NS;
+        do {
+            Thread.onSpinWait();
+            if (!lock.isLocked() && lock.tryLock()) {
+                return;
+            }
+        } while (nowNs() - untilNs < 0);
         lock.lock();
     }
 
@@ -241,21 +338,28 @@ final class StackEngine {
     }
 
     /**
-     * Polls if there is work (frames on the wire, a timer due) and nobody else is polling; a
+     * Polls if there is work (frames on the wire, a timer due as of {@code nowNs}) and nobody else is polling; a
      * thread that fails to take the lock relies on the holder. The check reads no stack
      * state, so an idle select costs the same however many sockets the stacks hold.
      */
-    void tryProgress() {
-        if (!framesMayWait() && nextPollNs - nowNs() > 0) {
-            return;
-        }
-        if (lock.tryLock()) {
+    void tryProgress(long nowNs) {
+        if (hasWork(nowNs) && lock.tryLock()) {
             try {
-                pollLocked(nowNs());
+                if (pollLocked(nowNs) > 0) {
+                    progressPollsWithWork++;
+                }
             } finally {
                 unlock();
             }
         }
+    }
+
+    /**
+     * @return whether frames wait on the wire or a timer is due; reads volatile words only,
+     *         so any thread may ask without the lock (a hint: the answer may be stale)
+     */
+    boolean hasWork(long nowNs) {
+        return framesMayWait() || nextPollNs - nowNs <= 0;
     }
 
     private void helperLoop() {
@@ -327,14 +431,14 @@ final class StackEngine {
         }
     }
 
-    /** Records that an accelerated listener owns {@code port}. */
+    /** Records that an accelerated listener owns {@code port} (one more, with SO_REUSEPORT). */
     void addListenerPort(int port) {
-        listenerPorts.put(port, Boolean.TRUE);
+        listenerPorts.merge(port, 1, Integer::sum);
     }
 
-    /** Forgets {@code port}. */
+    /** Forgets one listener of {@code port}; the port stays owned while another listens there. */
     void removeListenerPort(int port) {
-        listenerPorts.remove(port);
+        listenerPorts.computeIfPresent(port, (p, n) -> n == 1 ? null : n - 1);
     }
 
     /** @return whether an accelerated listener owns {@code port} */
@@ -351,6 +455,19 @@ final class StackEngine {
                 n += p.transmitFramesInUse() + p.receiveFramesInUse();
             }
             return n;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * @return how many polls by selecting or spinning threads ({@link #tryProgress}) found
+     *         frames or timers to handle, as opposed to the helper's and operations' own (for tests)
+     */
+    long progressPollsWithWork() {
+        lock.lock();
+        try {
+            return progressPollsWithWork;
         } finally {
             lock.unlock();
         }

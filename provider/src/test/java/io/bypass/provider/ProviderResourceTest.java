@@ -62,7 +62,7 @@ class ProviderResourceTest {
             // Frames may still be in flight on the wire until the helper has run both stacks.
             long deadlineNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
             while (e.framesInUse() != 0 && System.nanoTime() - deadlineNs < 0) {
-                e.tryProgress();
+                e.tryProgress(System.nanoTime());
                 Thread.sleep(10);
             }
             assertEquals(0, e.framesInUse());

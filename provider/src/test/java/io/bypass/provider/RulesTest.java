@@ -98,11 +98,23 @@ class RulesTest {
         Properties p = new Properties();
         p.setProperty("bypass.profile", "latency");
         assertEquals(50_000, BypassConfig.from(p).spinNs());
-        assertEquals(-1, BypassConfig.from(p).pinCpu());
+        assertEquals(java.util.List.of(), BypassConfig.from(p).pinCpus());
         assertFalse(BypassConfig.from(p).stats());
         p.setProperty("bypass.pin", "1");
         p.setProperty("bypass.stats", "true");
-        assertEquals(1, BypassConfig.from(p).pinCpu());
+        assertEquals(java.util.List.of(1), BypassConfig.from(p).pinCpus());
         assertTrue(BypassConfig.from(p).stats());
+        p.setProperty("bypass.pin", "0, 1");
+        assertEquals(java.util.List.of(0, 1), BypassConfig.from(p).pinCpus());
+    }
+
+    @Test
+    void aBadPinListIsAnErrorNamingTheProperty() {
+        for (String bad : new String[] {"", "1,", "a", "0,-1", "1,,2"}) {
+            Properties p = new Properties();
+            p.setProperty("bypass.pin", bad);
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> BypassConfig.from(p));
+            assertTrue(e.getMessage().startsWith("bypass.pin='" + bad + "'"), e.getMessage());
+        }
     }
 }

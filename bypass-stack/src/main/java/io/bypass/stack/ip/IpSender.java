@@ -29,7 +29,19 @@ public interface IpSender {
      * @param transportLength bytes of transport header and payload
      * @param nowNs           the caller's current time (ARP timers)
      */
-    void send(Frame frame, int dstIp, int protocol, int transportLength, long nowNs);
+    default void send(Frame frame, int dstIp, int protocol, int transportLength, long nowNs) {
+        send(frame, dstIp, protocol, 0, transportLength, nowNs);
+    }
+
+    /**
+     * Completes and queues a packet whose IPv4 header carries {@code dscpEcn} in its DSCP and
+     * ECN byte (the former type of service, RFC 2474 and RFC 3168; what IP_TOS sets). Takes
+     * ownership of {@code frame} as {@link #send(Frame, int, int, int, long)} does.
+     *
+     * @param dscpEcn         the DSCP (high six bits) and ECN (low two bits) byte, 0..255
+     * @param transportLength bytes of transport header and payload
+     */
+    void send(Frame frame, int dstIp, int protocol, int dscpEcn, int transportLength, long nowNs);
 
     /** @return our IPv4 address, the source of everything we send */
     int localIp();

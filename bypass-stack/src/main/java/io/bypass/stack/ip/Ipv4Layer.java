@@ -201,7 +201,7 @@ public final class Ipv4Layer implements IpSender {
     }
 
     @Override
-    public void send(Frame frame, int dstIp, int protocol, int transportLength, long nowNs) {
+    public void send(Frame frame, int dstIp, int protocol, int dscpEcn, int transportLength, long nowNs) {
         int totalLength = Ipv4Header.MIN_LENGTH + transportLength;
         if (totalLength > link.mtu()) {
             drop(frame, Counter.IP_TX_DROP_TOO_BIG);
@@ -230,10 +230,12 @@ public final class Ipv4Layer implements IpSender {
         header.wrapUnchecked(frame.memory(), IP_OFFSET);
         // RFC 6864 section 4.1: the identification of an atomic (DF) datagram has no meaning,
         // so a plain counter serves.
-        if (capabilities.txIpv4ChecksumOffload()) {
-            header.writeWithoutChecksum(totalLength, nextIdentification, true, ttl, protocol, ourIp, dstIp);
-        } else {
-            header.write(totalLength, nextIdentification, true, ttl, protocol, ourIp, dstIp);
+        header.writeWithoutChecksum(totalLength, nextIdentification, true, ttl, protocol, ourIp, dstIp);
+        if (dscpEcn != 0) {
+            header.dscpEcn(dscpEcn);
+        }
+        if (!capabilities.txIpv4ChecksumOffload()) {
+            header.updateChecksum();
         }
         nextIdentification = (nextIdentification + 1) & 0xffff;
         ethernet.wrapUnchecked(frame.memory(), 0, frame.length());

@@ -40,7 +40,7 @@ final class SegmentOutput {
                  int window, int mss, SendBuffer data, int dataFrom, int dataLength, long nowNs) {
         options.clear().mss = mss;
         return send(localIp, localPort, remoteIp, remotePort, seq, ack, flags, window, options, data, dataFrom,
-                dataLength, nowNs);
+                dataLength, 0, nowNs);
     }
 
     /** @return the shared options of the next segment, cleared, for a connection to fill */
@@ -55,10 +55,12 @@ final class SegmentOutput {
      * @param data    where the payload comes from, or {@code null} when there is none
      * @param dataFrom offset of the payload in {@code data} (bytes after its head)
      * @param dataLength payload bytes
+     * @param dscpEcn the IPv4 DSCP and ECN byte (the connection's IP_TOS), 0 by default
      * @return whether a frame was found and the segment handed to IPv4
      */
     boolean send(int localIp, int localPort, int remoteIp, int remotePort, int seq, int ack, int flags,
-                 int window, SegmentOptions opts, SendBuffer data, int dataFrom, int dataLength, long nowNs) {
+                 int window, SegmentOptions opts, SendBuffer data, int dataFrom, int dataLength, int dscpEcn,
+                 long nowNs) {
         Frame frame = ip.allocate();
         if (frame == null) {
             return false;
@@ -82,7 +84,7 @@ final class SegmentOutput {
         if ((flags & TcpHeader.RST) != 0) {
             counters.increment(Counter.TCP_RST_SENT);
         }
-        ip.send(frame, remoteIp, IpProtocol.TCP, segmentLength, nowNs);
+        ip.send(frame, remoteIp, IpProtocol.TCP, dscpEcn, segmentLength, nowNs);
         return true;
     }
 }

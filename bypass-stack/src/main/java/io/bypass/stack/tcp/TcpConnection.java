@@ -55,6 +55,8 @@ public final class TcpConnection {
     static final int MAX_WINDOW = 65_535;
     /** MSS assumed when the peer sends no MSS option (RFC 9293 section 3.7.1). */
     static final int DEFAULT_MSS = 536;
+    /** The ECN field of the DSCP and ECN byte (RFC 3168 section 5). */
+    private static final int ECN_MASK = 0x03;
 
     // Shared by the parts (see the class comment); written only by the state machine
     // (SegmentArrival, Teardown and this class) unless a comment says otherwise.
@@ -85,6 +87,8 @@ public final class TcpConnection {
     final int ourMss;
     /** What the SYNs agreed: MSS option bytes, window scaling, timestamps, SACK. */
     final OptionNegotiation options;
+    /** The DSCP and ECN byte of our IPv4 headers (IP_TOS); the ECN bits stay 0. */
+    private int dscpEcn;
 
     /** The send side: send sequence space, send queue, segmentation and window probing. */
     final Sender snd;
@@ -293,6 +297,25 @@ public final class TcpConnection {
     /** @return the peer's port */
     public int remotePort() {
         return remotePort;
+    }
+
+    /**
+     * Sets the DSCP of this connection's outgoing IPv4 headers from an IP_TOS value. As Linux
+     * does for TCP sockets, the two ECN bits are not the application's (RFC 3168 section 6.1:
+     * ECN is negotiated by TCP, and this stack does not negotiate it), so they stay 0.
+     *
+     * @param tos the type-of-service byte, 0..255
+     */
+    public void ipTos(int tos) {
+        if (tos < 0 || tos > 255) {
+            throw new IllegalArgumentException("IP_TOS must be 0..255: " + tos);
+        }
+        this.dscpEcn = tos & ~ECN_MASK;
+    }
+
+    /** @return the DSCP and ECN byte of this connection's outgoing IPv4 headers */
+    public int dscpEcn() {
+        return dscpEcn;
     }
 
     /** Turns Nagle's algorithm (RFC 896, RFC 9293 section 3.7.4) off ({@code true}) or on. */
@@ -557,7 +580,7 @@ public final class TcpConnection {
             }
         }
         out.send(localIp, localPort, remoteIp, remotePort, seq, ack, flags, window, o, snd.buffer, from, length,
-                nowNs);
+                dscpEcn, nowNs);
         if ((flags & ACK) != 0) {
             rcv.ackSent();
         }
@@ -568,7 +591,8 @@ public final class TcpConnection {
      * (RFC 9293 section 3.10.7.3 and 3.10.7.4: {@code <SEQ=SEG.ACK><CTL=RST>}), no window, no options.
      */
     void sendReset(int seq, int ack, int flags, long nowNs) {
-        out.send(localIp, localPort, remoteIp, remotePort, seq, ack, flags, 0, 0, null, 0, 0, nowNs);
+        out.send(localIp, localPort, remoteIp, remotePort, seq, ack, flags, 0, out.options(), null, 0, 0, dscpEcn,
+                nowNs);
     }
 
     // ------------------------------------------------------------------ keep-alive, events, the listener

@@ -20,7 +20,7 @@ import java.lang.foreign.MemorySegment;
 
 /**
  * TCP as IPv4 sees it: validates segments, demultiplexes them to connections by 4-tuple
- * and to listeners by port, answers segments for no socket with RST, opens connections
+ * and to listeners by port (within an SO_REUSEPORT group, by a keyed hash of the 4-tuple), answers segments for no socket with RST, opens connections
  * (ISNs per RFC 6528, ephemeral ports per RFC 6056 algorithm 3) and routes ICMP errors
  * to the connection they concern.
  *
@@ -87,14 +87,43 @@ public final class TcpLayer implements TransportProtocol {
      * @throws TcpException ADDRESS_IN_USE when something listens there already
      */
     public TcpListener listen(int localIp, int port, int backlog) {
+        return listen(localIp, port, backlog, false);
+    }
+
+    /**
+     * Opens a listener, optionally one of a group sharing the address (SO_REUSEPORT, as in
+     * Linux 3.9 and later): when every listener on the address opted in, each new
+     * connection goes to one of them, chosen by a keyed hash of its 4-tuple, so the same
+     * peer address and port always reach the same listener while the group is unchanged
+     * (which also keeps a SYN cookie's returning ACK at the listener that sent the cookie).
+     *
+     * @param localIp   our address, or {@link Ipv4Address#ANY}
+     * @param port      the port, 1..65535
+     * @param backlog   most half-open plus unaccepted connections; 0 or less for the default
+     * @param reusePort whether this listener shares the address with others that do
+     * @throws TcpException ADDRESS_IN_USE when something listens there already and either it
+     *                      or this one did not opt in
+     */
+    public TcpListener listen(int localIp, int port, int backlog, boolean reusePort) {
         checkPort(port);
         long key = listenerKey(localIp, port);
-        if (listeners.get(key) != null) {
+        TcpListener first = listeners.get(key);
+        if (first != null && !(reusePort && first.reusePort)) {
             throw new TcpException(TcpException.Reason.ADDRESS_IN_USE,
                     Ipv4Address.toString(localIp) + ":" + port + " is listening already");
         }
-        TcpListener l = new TcpListener(this, localIp, port, backlog > 0 ? backlog : config.defaultBacklog());
-        listeners.put(key, l);
+        TcpListener l = new TcpListener(this, localIp, port, backlog > 0 ? backlog : config.defaultBacklog(),
+                reusePort);
+        if (first == null) {
+            listeners.put(key, l);
+        } else {
+            // Every member opted in (checked above, for each one as it joined).
+            TcpListener last = first;
+            while (last.nextInGroup != null) {
+                last = last.nextInGroup;
+            }
+            last.nextInGroup = l;
+        }
         return l;
     }
 
@@ -227,7 +256,7 @@ public final class TcpLayer implements TransportProtocol {
         TcpConnection c = connections.get(connectionKey(seg.srcIp, seg.dstPort, seg.srcPort));
         if (c != null && c.localIp() == seg.dstIp) {
             if (seg.has(SYN) && !seg.has(ACK) && c.acceptsNewSyn(seg.seq)) {
-                TcpListener l = findListener(seg.dstIp, seg.dstPort);
+                TcpListener l = listenerFor(seg);
                 if (l != null && l.hasRoom()) {
                     // RFC 9293 section 3.10.7.4 (TIME-WAIT) and RFC 1122 4.2.2.13: a new
                     // incarnation, whose ISS must lie beyond anything the old one sent.
@@ -245,7 +274,7 @@ public final class TcpLayer implements TransportProtocol {
             }
             return;
         }
-        TcpListener l = findListener(seg.dstIp, seg.dstPort);
+        TcpListener l = listenerFor(seg);
         if (l != null) {
             counters.increment(Counter.TCP_SEGMENTS_IN);
             if (!listenArrives(l, seg, 0, nowNs)) {
@@ -348,7 +377,7 @@ public final class TcpLayer implements TransportProtocol {
             o.tsVal = SynCookies.timestampWithOptions(tsNow, scaling ? peer.windowScale() : -1, o.sackPermitted);
             o.tsEcr = peer.timestampValue();
             output.send(seg.dstIp, seg.dstPort, seg.srcIp, seg.srcPort, cookie, seg.seq + 1, SYN | ACK, window, o,
-                    null, 0, 0, nowNs);
+                    null, 0, 0, 0, nowNs);
         } else {
             output.send(seg.dstIp, seg.dstPort, seg.srcIp, seg.srcPort, cookie, seg.seq + 1, SYN | ACK, window,
                     ourMss, null, 0, 0, nowNs);
@@ -492,12 +521,26 @@ public final class TcpLayer implements TransportProtocol {
         }
     }
 
-    /** Forgets a listener and resets its half-open connections. */
+    /** Forgets a listener (leaving its SO_REUSEPORT group) and resets its half-open connections. */
     void closeListener(TcpListener l, long nowNs) {
         long key = listenerKey(l.localIp(), l.localPort());
-        if (listeners.get(key) == l) {
-            listeners.remove(key);
+        TcpListener first = listeners.get(key);
+        if (first == l) {
+            if (l.nextInGroup != null) {
+                listeners.put(key, l.nextInGroup);
+            } else {
+                listeners.remove(key);
+            }
+        } else if (first != null) {
+            TcpListener before = first;
+            while (before.nextInGroup != null && before.nextInGroup != l) {
+                before = before.nextInGroup;
+            }
+            if (before.nextInGroup == l) {
+                before.nextInGroup = l.nextInGroup;
+            }
         }
+        l.nextInGroup = null;
         Object[] all = new Object[connections.size()];
         int n = connections.values(all);
         for (int i = 0; i < n; i++) {
@@ -549,6 +592,30 @@ public final class TcpLayer implements TransportProtocol {
     }
 
     // ------------------------------------------------------------------ addressing
+
+    /**
+     * @return the listener a segment for no connection goes to: of an SO_REUSEPORT group, the
+     *         member its 4-tuple hashes to (keyed, so that peers cannot aim at one member)
+     */
+    private TcpListener listenerFor(Segment seg) {
+        TcpListener first = findListener(seg.dstIp, seg.dstPort);
+        if (first == null || first.nextInGroup == null) {
+            return first;
+        }
+        int members = 0;
+        for (TcpListener m = first; m != null; m = m.nextInGroup) {
+            members++;
+        }
+        long hash = SipHash.hash(config.portSeed(), config.isnSecretLow(),
+                ((seg.srcIp & 0xffffffffL) << 32) | (seg.dstIp & 0xffffffffL), ((long) seg.srcPort << 16) | seg.dstPort);
+        // Multiply-shift maps the hash's high 32 bits onto 0..members-1 (Linux's reciprocal_scale).
+        int index = (int) (((hash >>> 32) * members) >>> 32);
+        TcpListener chosen = first;
+        for (int i = 0; i < index; i++) {
+            chosen = chosen.nextInGroup;
+        }
+        return chosen;
+    }
 
     private TcpListener findListener(int localIp, int port) {
         TcpListener l = listeners.get(listenerKey(localIp, port));

@@ -30,13 +30,18 @@ public final class TcpListener {
     private SocketListener listener = SocketListener.NONE;
     private int receiveBufferBytes;
     private int sendBufferBytes;
+    /** Whether this listener shares its address with others (SO_REUSEPORT). */
+    final boolean reusePort;
+    /** The next member of this listener's SO_REUSEPORT group in {@link TcpLayer}'s table, or null. */
+    TcpListener nextInGroup;
 
-    TcpListener(TcpLayer layer, int localIp, int localPort, int backlog) {
+    TcpListener(TcpLayer layer, int localIp, int localPort, int backlog, boolean reusePort) {
         this.layer = layer;
         this.localIp = localIp;
         this.localPort = localPort;
         this.backlog = backlog;
         this.acceptQueue = new TcpConnection[2 * backlog];
+        this.reusePort = reusePort;
     }
 
     /**

@@ -221,6 +221,11 @@ public final class Ipv4Header {
         NetworkOrder.putU8(memory, offset + VERSION_IHL, (version << 4) | (ihl & 0xf));
     }
 
+    /** Sets the DSCP and ECN byte; a header with a checksum needs {@link #updateChecksum} after it. */
+    public void dscpEcn(int dscpEcn) {
+        NetworkOrder.putU8(memory, offset + DSCP_ECN, dscpEcn);
+    }
+
     /** Sets the total length field. */
     public void totalLength(int totalLength) {
         NetworkOrder.putU16(memory, offset + TOTAL_LENGTH, totalLength);

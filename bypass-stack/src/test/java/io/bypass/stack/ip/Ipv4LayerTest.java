@@ -252,6 +252,20 @@ class Ipv4LayerTest {
     }
 
     @Test
+    void aSenderSetsTheDscpAndEcnByteUnderTheHeaderChecksum() {
+        // RFC 2474 section 3: the DSCP in the high six bits; 0xb8 is EF (expedited forwarding).
+        Frame frame = ip.allocate();
+        MemorySegment.copy(PAYLOAD, 0, frame.memory(), ValueLayout.JAVA_BYTE, IpSender.TRANSPORT_OFFSET, PAYLOAD.length);
+        ip.send(frame, 0xffffffff, 17, 0xb8, PAYLOAD.length, 0);
+        tx.flush();
+        byte[] f = takeSent();
+        assertEquals(0xb8, u8(f, 15));
+        assertEquals(0, checksum(f, 14, 20, 0), "header checksum covers the byte");
+        sendTo(0xffffffff);
+        assertEquals(0, u8(takeSent(), 15), "0 by default");
+    }
+
+    @Test
     void sentHeaderIsCompleteWithDontFragmentTtlAndChecksum() {
         sendTo(0xffffffff);
         byte[] f = takeSent();

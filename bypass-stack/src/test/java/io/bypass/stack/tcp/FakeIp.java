@@ -7,8 +7,8 @@ import java.util.ArrayDeque;
 
 /** An {@link IpSender} over a real {@link FramePool} that captures what is sent. */
 final class FakeIp implements IpSender {
-    /** One captured packet. */
-    record Sent(Frame frame, int dstIp, int transportLength) {
+    /** One captured packet, with the DSCP and ECN byte its IPv4 header would carry. */
+    record Sent(Frame frame, int dstIp, int transportLength, int dscpEcn) {
     }
 
     final FramePool pool;
@@ -27,8 +27,8 @@ final class FakeIp implements IpSender {
     }
 
     @Override
-    public void send(Frame frame, int dstIp, int protocol, int transportLength, long nowNs) {
-        sent.add(new Sent(frame, dstIp, transportLength));
+    public void send(Frame frame, int dstIp, int protocol, int dscpEcn, int transportLength, long nowNs) {
+        sent.add(new Sent(frame, dstIp, transportLength, dscpEcn));
     }
 
     @Override

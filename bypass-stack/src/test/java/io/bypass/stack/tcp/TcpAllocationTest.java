@@ -45,7 +45,7 @@ class TcpAllocationTest {
         }
 
         @Override
-        public void send(Frame frame, int dstIp, int protocol, int transportLength, long nowNs) {
+        public void send(Frame frame, int dstIp, int protocol, int dscpEcn, int transportLength, long nowNs) {
             frames[count] = frame;
             lengths[count++] = transportLength;
         }

@@ -43,16 +43,19 @@ public final class ProviderBench {
      * Runs every measurement and prints one line each.
      *
      * @param args optional: round trips to measure (default 100,000), then the selector spin
-     *             time in microseconds (default 50, the latency profile; 0 blocks at once)
+     *             time in microseconds (default 50, the latency profile; 0 blocks at once), then
+     *             {@code bypass.pin}: CPUs the spinning selectors are pinned to in turn (e.g.
+     *             {@code 0,1}: client and server selector each on a CPU of its own)
      * @throws Exception on any failure
      */
     public static void main(String[] args) throws Exception {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : ROUNDS;
         int spinUs = args.length > 1 ? Integer.parseInt(args[1]) : 50;
-        System.out.printf("%d round trips of %d bytes, bypass selectors spin %d us, %d CPUs%n", rounds, SIZE, spinUs,
-                Runtime.getRuntime().availableProcessors());
+        String pin = args.length > 2 ? args[2] : null;
+        System.out.printf("%d round trips of %d bytes, bypass selectors spin %d us%s, %d CPUs%n", rounds, SIZE, spinUs,
+                pin == null ? "" : ", pinned to CPUs " + pin, Runtime.getRuntime().availableProcessors());
         SelectorProvider jdk = SelectorProvider.provider();
-        BypassSelectorProvider bypass = new BypassSelectorProvider(config(spinUs, 256 * 1024));
+        BypassSelectorProvider bypass = new BypassSelectorProvider(config(spinUs, 256 * 1024, pin));
         Histogram k = pingPong(jdk, 0, rounds);
         Histogram b = pingPong(bypass, 0, rounds);
         report("jdk kernel loopback", k);
@@ -66,7 +69,7 @@ public final class ProviderBench {
         bypass.shutdown();
 
         // Many connections: small send buffers so that 10,000 pairs fit in memory.
-        BypassSelectorProvider many = new BypassSelectorProvider(config(spinUs, 4096));
+        BypassSelectorProvider many = new BypassSelectorProvider(config(spinUs, 4096, pin));
         double few = selectNowNs(many, 10);
         double lots = selectNowNs(many, 10_000);
         System.out.printf("selectNow with 10 idle keys: %.0f ns, with 10,000: %.0f ns, ratio %.2f%n", few, lots,
@@ -133,8 +136,11 @@ public final class ProviderBench {
         return h;
     }
 
-    private static BypassConfig config(int spinUs, int sndbuf) {
+    private static BypassConfig config(int spinUs, int sndbuf, String pin) {
         Properties p = new Properties();
+        if (pin != null) {
+            p.setProperty("bypass.pin", pin);
+        }
         p.setProperty("bypass.rules.inline", "bind * *");
         p.setProperty("bypass.spin", Integer.toString(spinUs));
         p.setProperty("bypass.sndbuf", Integer.toString(sndbuf));

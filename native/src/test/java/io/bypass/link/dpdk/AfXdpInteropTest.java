@@ -55,7 +55,7 @@ class AfXdpInteropTest extends KernelInteropTests {
             ns.exec("ethtool", "-K", theirs, "tx", "off");
             ns.configure(theirs);
             KernelNamespace.run("ip", "link", "set", ours, "up");
-            DpdkLink link = DpdkLink.open(DpdkTests.spec("net_af_xdp" + ns.id + ",iface=" + ours));
+            DpdkLink link = DpdkLink.open("dpdk:net_af_xdp" + ns.id + ",iface=" + ours + "?eal=" + ealArgs());
             this.link = link;
             assertEquals("net_af_xdp", link.driver());
             AutoCloseable device = () -> {
@@ -71,6 +71,11 @@ class AfXdpInteropTest extends KernelInteropTests {
             ns.close();
             throw e;
         }
+    }
+
+    /** @return the EAL arguments of the link, {@link DpdkTests#EAL} unless a subclass runs with other memory */
+    protected String ealArgs() {
+        return DpdkTests.EAL;
     }
 
     /**

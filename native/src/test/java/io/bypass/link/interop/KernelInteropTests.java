@@ -151,7 +151,11 @@ public abstract class KernelInteropTests {
         }
     }
 
-    private void kernelToBypass(InteropWorld world, String what) throws Exception {
+    /**
+     * Receives {@link #BULK_BYTES} from a kernel client and checks their SHA-256 against the
+     * sender's, then prints the throughput.
+     */
+    protected final void kernelToBypass(InteropWorld world, String what) throws Exception {
         TcpListener listener = world.stack.tcp().listen(Ipv4Address.ANY, 5001, 0);
         int peerIndex = world.ns.peerCount();
         Process sender = world.ns.startPeer("send", world.ns.ourIp, "5001", Long.toString(BULK_BYTES));
@@ -192,7 +196,11 @@ public abstract class KernelInteropTests {
         listener.close(System.nanoTime());
     }
 
-    private void bypassToKernel(InteropWorld world, String what) throws Exception {
+    /**
+     * Sends {@link #BULK_BYTES} to a kernel server, which checks their SHA-256 against ours,
+     * then prints the throughput.
+     */
+    protected final void bypassToKernel(InteropWorld world, String what) throws Exception {
         int peerIndex = world.ns.peerCount();
         Process sink = world.ns.startPeer("sink", "5002");
         world.pollUntil(() -> world.ns.peerOutput(peerIndex).contains("listening"), TIMEOUT_NS, () -> { });

@@ -127,19 +127,24 @@ static void free_port(struct bypass_dpdk_port *port) {
 }
 
 /*
- * rte_pktmbuf_pool_create, with one difference: where IOVA is VA (always without
- * hugepages), mbufs may straddle page boundaries (RTE_MEMPOOL_F_NO_IOVA_CONTIG), because an
- * IOVA-contiguous range is then simply a virtually contiguous one. Without it, on 4 KiB
- * pages every 2.3 KiB mbuf gets a page of its own, and net_af_xdp, which registers the pool
- * as its UMEM assuming objects lie back to back (mbufs * object size), sees most mbufs
- * outside the UMEM: the kernel then drops their descriptors as invalid, silently.
+ * rte_pktmbuf_pool_create, with one difference: mbufs may straddle page boundaries
+ * (RTE_MEMPOOL_F_NO_IOVA_CONTIG) wherever that is safe, i.e. where IOVA is VA (always without
+ * hugepages: an IOVA-contiguous range is then simply a virtually contiguous one) and for
+ * net_af_xdp (the kernel addresses its UMEM by offset, never by IOVA). Otherwise, on 4 KiB
+ * pages every 2.3 KiB mbuf gets a page of its own, and on 2 MiB hugepages with IOVA as PA (the
+ * EAL's choice as root without an IOMMU) each page ends in a gap unless the next page happens
+ * to be physically adjacent; net_af_xdp, which registers the pool as its UMEM assuming objects
+ * lie back to back (mbufs * object size), then sees the last mbufs outside the UMEM and the
+ * kernel drops their descriptors as invalid, silently. With the flag the pool is populated as
+ * one virtually contiguous run, which create_pool checks for net_af_xdp.
  */
-static struct rte_mempool *create_pool(const char *name, uint32_t mbufs, uint16_t data_room, int socket) {
+static struct rte_mempool *create_pool(const char *name, uint32_t mbufs, uint16_t data_room, int socket,
+                                       int af_xdp) {
     struct rte_pktmbuf_pool_private private = {
         .mbuf_data_room_size = data_room,
         .mbuf_priv_size = PRIV_SIZE,
     };
-    unsigned flags = rte_eal_iova_mode() == RTE_IOVA_VA ? RTE_MEMPOOL_F_NO_IOVA_CONTIG : 0;
+    unsigned flags = rte_eal_iova_mode() == RTE_IOVA_VA || af_xdp ? RTE_MEMPOOL_F_NO_IOVA_CONTIG : 0;
     struct rte_mempool *pool = rte_mempool_create_empty(name, mbufs, sizeof(struct rte_mbuf) + PRIV_SIZE + data_room,
             0, sizeof private, socket, flags);
     if (pool == NULL) {
@@ -149,6 +154,10 @@ static struct rte_mempool *create_pool(const char *name, uint32_t mbufs, uint16_
     if (rc == 0) {
         rte_pktmbuf_pool_init(pool, &private);
         rc = rte_mempool_populate_default(pool);
+    }
+    /* Short of memory, populate_default takes several smaller zones: not one UMEM. */
+    if (rc >= 0 && af_xdp && pool->nb_mem_chunks != 1) {
+        rc = -ENOMEM;
     }
     if (rc < 0) {
         rte_mempool_free(pool);
@@ -240,12 +249,14 @@ int bypass_dpdk_port_open(uint16_t port_id, uint32_t mbufs, uint16_t data_room,
     snprintf(pool_name, sizeof pool_name, "bypass%u_%u", port_id, pools_made++);
     /* No per-lcore cache: the polling thread is usually not an EAL lcore and would not
      * use one; DpdkLink keeps its own small cache of free mbufs instead. */
-    port->pool = create_pool(pool_name, mbufs, data_room, socket);
+    int af_xdp = dev.driver_name != NULL && strcmp(dev.driver_name, "net_af_xdp") == 0;
+    port->pool = create_pool(pool_name, mbufs, data_room, socket, af_xdp);
     if (port->pool == NULL) {
         int err = rte_errno;
         abandon(port_id, port, remove_on_failure);
-        return fail(-err, "creating a pool of %u mbufs of %u bytes: %s (with --no-huge, raise -m)",
-                mbufs, data_room, rte_strerror(err));
+        return fail(-err, "creating a pool of %u mbufs of %u bytes%s: %s (with --no-huge, raise -m;"
+                " with hugepages, reserve more)", mbufs, data_room, af_xdp ? " in one contiguous run for AF_XDP" : "",
+                rte_strerror(err));
     }
     rte_mempool_obj_iter(port->pool, number_mbuf, port);
 

@@ -31,6 +31,7 @@ class HugepageInteropTest {
     /** 256 MiB: the EAL's 64 MiB (-m 64), the 10 MiB pool, AF_XDP's rings, with room to spare. */
     private static final long PAGES = 128;
     private static final Pattern FREE = Pattern.compile("hugepages free before=(\\d+) open=(\\d+) files=(\\d+)");
+    private static final Pattern IOVA = Pattern.compile("Selected IOVA mode '(\\w+)'");
     private static final Pattern MADE = Pattern.compile("namespace (\\S+) interface (\\S+)");
 
     @BeforeEach
@@ -91,8 +92,10 @@ class HugepageInteropTest {
             assertTrue(free.find(), said);
             long pagesBefore = Long.parseLong(free.group(1));
             long pagesOpen = Long.parseLong(free.group(2));
+            Matcher iova = IOVA.matcher(said);
             System.out.printf("DPDK on hugepages: %d of %d free 2 MiB pages taken while the link was open, %d page files"
-                    + " in %s%n", pagesBefore - pagesOpen, pagesBefore, Long.parseLong(free.group(3)), dir);
+                    + " in %s, IOVA as %s%n", pagesBefore - pagesOpen, pagesBefore, Long.parseLong(free.group(3)), dir,
+                    iova.find() ? iova.group(1) : "(not logged)");
             assertTrue(pagesOpen <= pagesBefore - 32, "the EAL's -m 64 alone takes 32 pages: " + said);
             assertTrue(Long.parseLong(free.group(3)) > 0, "page files in the hugetlbfs mount: " + said);
         } finally {

@@ -56,12 +56,12 @@ public final class InMemoryLink implements Link {
     /** Index where the peer puts the next arriving frame; written with release (see {@link #pending()}). */
     private long ringTail;
 
-    private InMemoryLink(Arena arena, int frameCount, LinkCapabilities capabilities) {
+    private InMemoryLink(Arena arena, int transmitFrames, int receiveFrames, LinkCapabilities capabilities) {
         // Room for the largest frame: Ethernet header plus the MTU (no FCS, no VLAN tag).
         int frameCapacity = capabilities.mtu() + 14;
-        this.transmitPool = new FramePool(arena, frameCount, frameCapacity);
-        this.receivePool = new FramePool(arena, frameCount, frameCapacity);
-        int ringSize = Integer.highestOneBit(frameCount - 1) << 1;
+        this.transmitPool = new FramePool(arena, transmitFrames, frameCapacity);
+        this.receivePool = new FramePool(arena, receiveFrames, frameCapacity);
+        int ringSize = Integer.highestOneBit(receiveFrames - 1) << 1;
         this.ring = new Frame[Math.max(ringSize, 1)];
         this.ringMask = ring.length - 1;
         this.capabilities = capabilities;
@@ -78,12 +78,34 @@ public final class InMemoryLink implements Link {
      * @return the two ends; give one to each stack
      */
     public static InMemoryLink[] pair(Arena arena, int frameCount, int mtu, boolean checksumOffload) {
-        if (frameCount < 1) {
-            throw new IllegalArgumentException("frameCount must be positive: " + frameCount);
+        return pair(arena, frameCount, frameCount, mtu, checksumOffload);
+    }
+
+    /**
+     * Creates both ends of a link whose transmit pools are smaller than their receive pools.
+     * A transmit frame is released as soon as {@link #transmit} has copied it, so a stack
+     * holds at most a burst of them; a receive frame lives until the application reads its
+     * payload. With large frames (a 64 KiB MTU) sizing the transmit pool to the burst, not to
+     * the receive pool, saves most of its memory.
+     *
+     * @param arena           owner of the frames' memory
+     * @param transmitFrames  frames in each end's transmit pool; at least the stack's transmit burst
+     * @param receiveFrames   frames in each end's receive pool (and its ring)
+     * @param mtu             the largest IP packet, e.g. 1500 or 65535
+     * @param checksumOffload whether the ends declare every checksum offloaded
+     *                        ({@link LinkCapabilities#inMemory}) or nothing ({@link LinkCapabilities#none})
+     * @return the two ends; give one to each stack
+     */
+    public static InMemoryLink[] pair(Arena arena, int transmitFrames, int receiveFrames, int mtu, boolean checksumOffload) {
+        if (transmitFrames < 1) {
+            throw new IllegalArgumentException("transmitFrames must be positive: " + transmitFrames);
+        }
+        if (receiveFrames < 1) {
+            throw new IllegalArgumentException("receiveFrames must be positive: " + receiveFrames);
         }
         LinkCapabilities capabilities = checksumOffload ? LinkCapabilities.inMemory(mtu) : LinkCapabilities.none(mtu);
-        InMemoryLink a = new InMemoryLink(arena, frameCount, capabilities);
-        InMemoryLink b = new InMemoryLink(arena, frameCount, capabilities);
+        InMemoryLink a = new InMemoryLink(arena, transmitFrames, receiveFrames, capabilities);
+        InMemoryLink b = new InMemoryLink(arena, transmitFrames, receiveFrames, capabilities);
         a.peer = b;
         b.peer = a;
         return new InMemoryLink[] {a, b};

@@ -156,6 +156,23 @@ class TcpBufferTest {
     }
 
     @Test
+    void sendBufferDoesNotGrowWhileTheApplicationNeverFillsIt() {
+        TcpHarness h = new TcpHarness(TcpHarness.config().sendBufferBytes(4096).sendBufferMaxBytes(1 << 20)
+                .build(), 1_000 * MS);
+        TcpConnection c = h.layer.connect(LOCAL_IP, LOCAL_PORT, REMOTE_IP, REMOTE_PORT, h.nowNs);
+        int iss = handshake(h, h.expect(Seg.of(SYN)));
+        // cwnd grows with the ACK, but 100 bytes never needed more than 4 KiB: an idle
+        // connection keeps its small ring (10,000 of them must not hold 256 KiB each).
+        assertEquals(100, h.write(c, new byte[100]));
+        h.ip.drop();
+        h.send(Seg.ack(P + 1, iss + 1 + 100));
+        assertEquals(4096, c.sendBufferBytes());
+        assertEquals(0, h.counters.get(Counter.TCP_SEND_BUFFER_GROWN));
+        c.abort(h.nowNs);
+        h.assertNoLeaks();
+    }
+
+    @Test
     void explicitSendBufferTurnsAutoTuningOff() {
         TcpHarness h = new TcpHarness(TcpHarness.config().sendBufferBytes(4096).build(), 1_000 * MS);
         TcpConnection c = h.layer.connect(LOCAL_IP, LOCAL_PORT, REMOTE_IP, REMOTE_PORT, h.nowNs);

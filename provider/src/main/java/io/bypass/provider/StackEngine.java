@@ -86,6 +86,16 @@ final class StackEngine {
      * segments; the TCP frame budgets below keep three quarters of them free for that.
      */
     private static final int LOOPBACK_RECEIVE_FRAMES = 512;
+    /**
+     * Small receive frames per loopback port (copybreak, see {@link InMemoryLink}): 8,192 of
+     * 2 KiB, 16 MiB. A short segment (a request, an ACK-sized reply) arrives in one of these,
+     * so thousands of connections each holding a short unread message do not need a 64 KiB
+     * frame apiece: without them, 2,000 connections with 100 unread bytes each ran the
+     * 512 large frames dry and waited for retransmission timeouts.
+     */
+    private static final int LOOPBACK_COPYBREAK_FRAMES = 8192;
+    /** Size of a copybreak frame: a segment of up to 2,048 bytes on the wire, headers included. */
+    private static final int LOOPBACK_COPYBREAK_BYTES = 2048;
     /** Transmit frames per loopback port: released when copied, so a stack holds at most a transmit burst of them. */
     private static final int LOOPBACK_TRANSMIT_FRAMES = 128;
     /** Unread-data frames of all connections together: a quarter of the receive pool (see {@link TcpConfig#receiveFramesTotal}). */
@@ -144,7 +154,7 @@ final class StackEngine {
      */
     static StackEngine loopback(BypassConfig config) {
         InMemoryLink[] ports = InMemoryLink.pair(Arena.ofShared(), LOOPBACK_TRANSMIT_FRAMES, LOOPBACK_RECEIVE_FRAMES,
-                LOOPBACK_MTU, true);
+                LOOPBACK_COPYBREAK_FRAMES, LOOPBACK_COPYBREAK_BYTES, LOOPBACK_MTU, true);
         TcpConfig tcp = tcpConfig(config, LOOPBACK_MTU).toBuilder()
                 .receiveFramesTotal(LOOPBACK_RECEIVE_FRAMES_TOTAL)
                 .reassemblyFramesTotal(LOOPBACK_REASSEMBLY_FRAMES_TOTAL)

@@ -1,6 +1,7 @@
 package io.bypass.provider;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -66,6 +67,54 @@ class ProviderResourceTest {
                 Thread.sleep(10);
             }
             assertEquals(0, e.framesInUse());
+        } finally {
+            p.shutdown();
+        }
+    }
+
+    /**
+     * A server that has not yet read the short requests of thousands of connections (they
+     * wait for their turn at the selector) must not run the loopback link's receive frames
+     * dry: with only the 64 KiB frames of the 64 KiB loopback MTU, 2,000 connections with 100
+     * unread bytes each did, and waited for retransmission timeouts. Short segments arrive in
+     * copybreak frames (InMemoryLink), so nothing is dropped or resent.
+     */
+    @Test
+    @Timeout(60) // without copybreak the drops back off exponentially: minutes, not a second
+    void thousandsOfShortUnreadRequestsNeedNoRetransmission() throws Exception {
+        BypassSelectorProvider p = fresh();
+        int connections = 3000;
+        try (ServerSocketChannel ssc = listen(p)) {
+            ssc.socket().setReceiveBufferSize(64 * 1024);
+            List<SocketChannel> all = new ArrayList<>();
+            List<SocketChannel> accepted = new ArrayList<>();
+            ByteBuffer request = ByteBuffer.allocate(100);
+            for (int i = 0; i < connections; i++) {
+                SocketChannel c = p.openSocketChannel();
+                c.connect(ssc.getLocalAddress());
+                all.add(c);
+                accepted.add(ssc.accept());
+            }
+            for (SocketChannel c : all) {
+                c.write(request.clear());
+            }
+            ByteBuffer in = ByteBuffer.allocate(200);
+            long read = 0;
+            for (SocketChannel s : accepted) {
+                in.clear();
+                while (in.position() < 100 && s.read(in) >= 0) {
+                    Thread.onSpinWait();
+                }
+                read += in.position();
+            }
+            assertEquals(100L * connections, read);
+            assertEquals(0, p.counter(io.bypass.stack.Counter.TCP_RETRANSMITS), "no request was dropped and resent");
+            for (SocketChannel c : all) {
+                c.close();
+            }
+            for (SocketChannel s : accepted) {
+                s.close();
+            }
         } finally {
             p.shutdown();
         }

@@ -24,6 +24,13 @@ import java.lang.invoke.VarHandle;
  * the other stack. The copy costs the CPU a memcpy that a NIC's DMA engine would do for
  * free, so benchmark numbers over this link are, if anything, pessimistic.
  *
+ * <p>Copybreak (optional, {@link #pair(Arena, int, int, int, int, int, boolean)}): a frame no
+ * longer than the copybreak size arrives in a small frame of a second receive pool, as NIC
+ * drivers copy short packets into small buffers ({@code rx_copybreak}). With a 64 KiB MTU
+ * this is what keeps many connections each holding a short unread message (a request
+ * waiting for its turn at the selector) from tying up one 64 KiB frame apiece and running
+ * the large pool dry, while bulk data still travels in full-size frames.
+ *
  * <p>When the peer's receive pool is empty the rest of the burst is dropped (a NIC's
  * receive ring overflowing); the stack counts it as {@code TX_DROP_LINK_FULL}.
  *
@@ -46,6 +53,9 @@ public final class InMemoryLink implements Link {
 
     private final FramePool transmitPool;
     private final FramePool receivePool;
+    /** Small receive frames for frames of at most {@link #copybreakBytes}, or null without copybreak. */
+    private final FramePool copybreakPool;
+    private final int copybreakBytes;
     private final Frame[] ring;
     private final int ringMask;
     private final LinkCapabilities capabilities;
@@ -56,12 +66,16 @@ public final class InMemoryLink implements Link {
     /** Index where the peer puts the next arriving frame; written with release (see {@link #pending()}). */
     private long ringTail;
 
-    private InMemoryLink(Arena arena, int transmitFrames, int receiveFrames, LinkCapabilities capabilities) {
+    private InMemoryLink(Arena arena, int transmitFrames, int receiveFrames, int copybreakFrames, int copybreakBytes,
+                         LinkCapabilities capabilities) {
         // Room for the largest frame: Ethernet header plus the MTU (no FCS, no VLAN tag).
         int frameCapacity = capabilities.mtu() + 14;
         this.transmitPool = new FramePool(arena, transmitFrames, frameCapacity);
         this.receivePool = new FramePool(arena, receiveFrames, frameCapacity);
-        int ringSize = Integer.highestOneBit(receiveFrames - 1) << 1;
+        this.copybreakPool = copybreakFrames > 0 ? new FramePool(arena, copybreakFrames, copybreakBytes) : null;
+        this.copybreakBytes = copybreakFrames > 0 ? copybreakBytes : 0;
+        // The ring holds every receive frame that can be waiting at once, of both pools.
+        int ringSize = Integer.highestOneBit(receiveFrames + copybreakFrames - 1) << 1;
         this.ring = new Frame[Math.max(ringSize, 1)];
         this.ringMask = ring.length - 1;
         this.capabilities = capabilities;
@@ -97,15 +111,39 @@ public final class InMemoryLink implements Link {
      * @return the two ends; give one to each stack
      */
     public static InMemoryLink[] pair(Arena arena, int transmitFrames, int receiveFrames, int mtu, boolean checksumOffload) {
+        return pair(arena, transmitFrames, receiveFrames, 0, 0, mtu, checksumOffload);
+    }
+
+    /**
+     * Creates both ends of a link with copybreak: each end also has a pool of small receive
+     * frames, and a frame of at most {@code copybreakBytes} (Ethernet header included) arrives
+     * in one of them while any is free (see the class comment).
+     *
+     * @param arena           owner of the frames' memory
+     * @param transmitFrames  frames in each end's transmit pool; at least the stack's transmit burst
+     * @param receiveFrames   full-size frames in each end's receive pool
+     * @param copybreakFrames small frames in each end's copybreak pool (0: no copybreak)
+     * @param copybreakBytes  their size in bytes
+     * @param mtu             the largest IP packet, e.g. 1500 or 65535
+     * @param checksumOffload whether the ends declare every checksum offloaded
+     *                        ({@link LinkCapabilities#inMemory}) or nothing ({@link LinkCapabilities#none})
+     * @return the two ends; give one to each stack
+     */
+    public static InMemoryLink[] pair(Arena arena, int transmitFrames, int receiveFrames, int copybreakFrames,
+                                      int copybreakBytes, int mtu, boolean checksumOffload) {
         if (transmitFrames < 1) {
             throw new IllegalArgumentException("transmitFrames must be positive: " + transmitFrames);
         }
         if (receiveFrames < 1) {
             throw new IllegalArgumentException("receiveFrames must be positive: " + receiveFrames);
         }
+        if (copybreakFrames < 0 || (copybreakFrames > 0 && (copybreakBytes < 64 || copybreakBytes > mtu + 14))) {
+            throw new IllegalArgumentException("copybreak needs frames >= 0 of 64..MTU+14 bytes: "
+                    + copybreakFrames + " of " + copybreakBytes);
+        }
         LinkCapabilities capabilities = checksumOffload ? LinkCapabilities.inMemory(mtu) : LinkCapabilities.none(mtu);
-        InMemoryLink a = new InMemoryLink(arena, transmitFrames, receiveFrames, capabilities);
-        InMemoryLink b = new InMemoryLink(arena, transmitFrames, receiveFrames, capabilities);
+        InMemoryLink a = new InMemoryLink(arena, transmitFrames, receiveFrames, copybreakFrames, copybreakBytes, capabilities);
+        InMemoryLink b = new InMemoryLink(arena, transmitFrames, receiveFrames, copybreakFrames, copybreakBytes, capabilities);
         a.peer = b;
         b.peer = a;
         return new InMemoryLink[] {a, b};
@@ -157,11 +195,14 @@ public final class InMemoryLink implements Link {
 
     /** Copies a frame into this end's receive ring; false when no receive frame is free. */
     private boolean arrive(Frame sent) {
-        Frame frame = receivePool.allocate();
+        int length = sent.length();
+        Frame frame = length <= copybreakBytes ? copybreakPool.allocate() : null;
+        if (frame == null) {
+            frame = receivePool.allocate();
+        }
         if (frame == null) {
             return false;
         }
-        int length = sent.length();
         MemorySegment.copy(sent.memory(), sent.offset(), frame.memory(), 0, length);
         frame.window(0, length);
         ring[(int) (ringTail & ringMask)] = frame;
@@ -191,9 +232,9 @@ public final class InMemoryLink implements Link {
         return transmitPool.inUse();
     }
 
-    /** @return frames of this end's receive pool in its ring or held by the stack (payload not yet read) */
+    /** @return frames of this end's receive pools (full-size and copybreak) in its ring or held by the stack (payload not yet read) */
     public int receiveFramesInUse() {
-        return receivePool.inUse();
+        return receivePool.inUse() + (copybreakPool == null ? 0 : copybreakPool.inUse());
     }
 
     /**

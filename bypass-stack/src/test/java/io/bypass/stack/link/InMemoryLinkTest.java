@@ -1,5 +1,6 @@
 package io.bypass.stack.link;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
@@ -53,6 +54,30 @@ class InMemoryLinkTest {
         }
         assertEquals(2, ends[1].stats().get(LinkCounter.RX_DROP_NO_BUFFER), "both frames that found no receive frame");
         assertEquals(0, ends[0].stats().get(LinkCounter.RX_DROP_NO_BUFFER));
+    }
+
+    @Test
+    void shortFramesArriveInCopybreakFramesAndLongOnesInFullSizeFrames() {
+        // rx_copybreak: 2 full-size receive frames, 3 small ones of 256 bytes.
+        InMemoryLink[] ends = InMemoryLink.pair(Arena.ofAuto(), 8, 2, 3, 256, 9000, true);
+        Frame[] burst = {frameOf(ends[0], 60, 1), frameOf(ends[0], 256, 2), frameOf(ends[0], 257, 3),
+                frameOf(ends[0], 60, 4), frameOf(ends[0], 60, 5)};
+        assertEquals(5, ends[0].transmit(burst, 5), "the fourth short frame falls back to a full-size one");
+        Frame[] received = new Frame[8];
+        assertEquals(5, ends[1].receive(received, 8));
+        int[] capacities = new int[5];
+        for (int i = 0; i < 5; i++) {
+            assertEquals((byte) (i + 1), received[i].memory().get(ValueLayout.JAVA_BYTE, received[i].offset()), "order kept");
+            capacities[i] = received[i].capacity();
+        }
+        assertArrayEquals(new int[] {256, 256, 9014, 256, 9014}, capacities);
+        assertEquals(5, ends[1].receiveFramesInUse(), "both pools are counted");
+        Frame[] more = {frameOf(ends[0], 60, 6)};
+        assertEquals(0, ends[0].transmit(more, 1), "both pools empty: dropped");
+        for (int i = 0; i < 5; i++) {
+            received[i].release();
+        }
+        assertEquals(0, ends[1].receiveFramesInUse());
     }
 
     @Test

@@ -6,6 +6,7 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
+import io.bypass.link.Downcalls;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemoryLayout;
@@ -114,7 +115,7 @@ final class DpdkShim {
         try {
             return ((MemorySegment) LAST_ERROR.invokeExact()).reinterpret(256).getString(0);
         } catch (Throwable t) {
-            throw rethrow(t);
+            throw Downcalls.rethrow(t);
         }
     }
 
@@ -123,7 +124,7 @@ final class DpdkShim {
         try {
             return (int) EAL_INIT.invokeExact(argc, argv);
         } catch (Throwable t) {
-            throw rethrow(t);
+            throw Downcalls.rethrow(t);
         }
     }
 
@@ -132,7 +133,7 @@ final class DpdkShim {
         try {
             return (int) PROBE.invokeExact(devargs, portId);
         } catch (Throwable t) {
-            throw rethrow(t);
+            throw Downcalls.rethrow(t);
         }
     }
 
@@ -141,7 +142,7 @@ final class DpdkShim {
         try {
             return (int) PORT_BY_NAME.invokeExact(name, portId);
         } catch (Throwable t) {
-            throw rethrow(t);
+            throw Downcalls.rethrow(t);
         }
     }
 
@@ -150,7 +151,7 @@ final class DpdkShim {
         try {
             return (int) INFO_GET.invokeExact(portId, info);
         } catch (Throwable t) {
-            throw rethrow(t);
+            throw Downcalls.rethrow(t);
         }
     }
 
@@ -164,7 +165,7 @@ final class DpdkShim {
             return (int) PORT_OPEN.invokeExact(portId, mbufs, dataRoom, rxDesc, txDesc, mtu, rxOffloads, txOffloads,
                     removeOnFailure, out);
         } catch (Throwable t) {
-            throw rethrow(t);
+            throw Downcalls.rethrow(t);
         }
     }
 
@@ -173,7 +174,7 @@ final class DpdkShim {
         try {
             return (MemorySegment) BUFFER.invokeExact(port, index, length);
         } catch (Throwable t) {
-            throw rethrow(t);
+            throw Downcalls.rethrow(t);
         }
     }
 
@@ -182,7 +183,7 @@ final class DpdkShim {
         try {
             return (int) PORT_CLOSE.invokeExact(port, remove);
         } catch (Throwable t) {
-            throw rethrow(t);
+            throw Downcalls.rethrow(t);
         }
     }
 
@@ -191,7 +192,7 @@ final class DpdkShim {
         try {
             return (int) LINK.invokeExact(portId, speedMbps);
         } catch (Throwable t) {
-            throw rethrow(t);
+            throw Downcalls.rethrow(t);
         }
     }
 
@@ -200,7 +201,7 @@ final class DpdkShim {
         try {
             return (int) STATS_GET.invokeExact(port, stats);
         } catch (Throwable t) {
-            throw rethrow(t);
+            throw Downcalls.rethrow(t);
         }
     }
 
@@ -209,7 +210,7 @@ final class DpdkShim {
         try {
             return (MemorySegment) DROPS_GET.invokeExact(port);
         } catch (Throwable t) {
-            throw rethrow(t);
+            throw Downcalls.rethrow(t);
         }
     }
 
@@ -218,7 +219,7 @@ final class DpdkShim {
         try {
             return Short.toUnsignedInt((short) RX.invokeExact(port, pkts, (short) max));
         } catch (Throwable t) {
-            throw rethrow(t);
+            throw Downcalls.rethrow(t);
         }
     }
 
@@ -227,7 +228,7 @@ final class DpdkShim {
         try {
             return Short.toUnsignedInt((short) TX.invokeExact(port, pkts, (short) count));
         } catch (Throwable t) {
-            throw rethrow(t);
+            throw Downcalls.rethrow(t);
         }
     }
 
@@ -236,7 +237,7 @@ final class DpdkShim {
         try {
             return Short.toUnsignedInt((short) ALLOC.invokeExact(port, indices, (short) count));
         } catch (Throwable t) {
-            throw rethrow(t);
+            throw Downcalls.rethrow(t);
         }
     }
 
@@ -245,17 +246,7 @@ final class DpdkShim {
         try {
             FREE.invokeExact(port, indices, (short) count);
         } catch (Throwable t) {
-            throw rethrow(t);
+            throw Downcalls.rethrow(t);
         }
-    }
-
-    private static RuntimeException rethrow(Throwable t) {
-        if (t instanceof RuntimeException r) {
-            throw r;
-        }
-        if (t instanceof Error e) {
-            throw e;
-        }
-        throw new IllegalStateException(t);
     }
 }

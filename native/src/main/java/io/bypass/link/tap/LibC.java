@@ -1,5 +1,6 @@
 package io.bypass.link.tap;
 
+import io.bypass.link.Downcalls;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemoryLayout;
@@ -116,7 +117,7 @@ final class LibC {
         try {
             return (int) OPEN.invokeExact(state, path, flags);
         } catch (Throwable t) {
-            throw rethrow(t);
+            throw Downcalls.rethrow(t);
         }
     }
 
@@ -125,7 +126,7 @@ final class LibC {
         try {
             return (int) IOCTL_PTR.invokeExact(state, fd, request, arg);
         } catch (Throwable t) {
-            throw rethrow(t);
+            throw Downcalls.rethrow(t);
         }
     }
 
@@ -134,7 +135,7 @@ final class LibC {
         try {
             return (int) FCNTL_INT.invokeExact(state, fd, cmd, arg);
         } catch (Throwable t) {
-            throw rethrow(t);
+            throw Downcalls.rethrow(t);
         }
     }
 
@@ -143,7 +144,7 @@ final class LibC {
         try {
             return (long) READ.invokeExact(state, fd, buf, count);
         } catch (Throwable t) {
-            throw rethrow(t);
+            throw Downcalls.rethrow(t);
         }
     }
 
@@ -152,7 +153,7 @@ final class LibC {
         try {
             return (long) WRITE.invokeExact(state, fd, buf, count);
         } catch (Throwable t) {
-            throw rethrow(t);
+            throw Downcalls.rethrow(t);
         }
     }
 
@@ -161,18 +162,7 @@ final class LibC {
         try {
             return (int) CLOSE.invokeExact(state, fd);
         } catch (Throwable t) {
-            throw rethrow(t);
+            throw Downcalls.rethrow(t);
         }
-    }
-
-    /** Downcalls throw nothing checked; anything else is a JVM error, passed on as is. */
-    private static RuntimeException rethrow(Throwable t) {
-        if (t instanceof RuntimeException r) {
-            throw r;
-        }
-        if (t instanceof Error e) {
-            throw e;
-        }
-        throw new IllegalStateException(t);
     }
 }

@@ -35,6 +35,9 @@ import java.util.Properties;
  * <tr><td>bypass.pin</td><td>a CPU number, or a comma-separated list: a selecting thread that spins is pinned to
  * one (Linux, platform threads); with a list, each new spinning thread takes the next CPU in turn</td></tr>
  * <tr><td>bypass.stats</td><td>{@code true}: print the stack counters at JVM exit</td></tr>
+ * <tr><td>bypass.exit.linger</td><td>milliseconds an exiting JVM keeps its link stack going so that its peers
+ *     get the data and FINs of the connections it leaves behind, as the kernel does for an exiting
+ *     process (default 2000; what is still unacknowledged then is reset; 0: reset at once)</td></tr>
  * </table>
  *
  * @param rules       the acceleration rules
@@ -51,9 +54,11 @@ import java.util.Properties;
  * @param debug       whether routing decisions are logged
  * @param stats       whether the stack counters are printed at JVM exit
  * @param pinCpus     the CPUs spinning selecting threads are pinned to, in turn; empty: none
+ * @param exitLingerNs how long, at JVM exit, the link stack keeps delivering what its connections still owe their peers
  */
 public record BypassConfig(Rules rules, String link, boolean linkFallbackKernel, int ip, int prefix, int gateway, long mac, long spinNs,
-                           int rcvbufBytes, int sndbufBytes, boolean debug, boolean stats, List<Integer> pinCpus) {
+                           int rcvbufBytes, int sndbufBytes, boolean debug, boolean stats, List<Integer> pinCpus,
+                           long exitLingerNs) {
     /** The in-JVM loopback link alone, no external link. */
     public static final String LINK_LOOPBACK = "loopback";
     /** Spin time of the latency profile, like Onload's latency profile. */
@@ -66,6 +71,12 @@ public record BypassConfig(Rules rules, String link, boolean linkFallbackKernel,
      * default (which exhausted the direct memory of a Netty test with 10,000 connections).
      */
     static final int DEFAULT_SNDBUF_BYTES = 16 * 1024;
+    /**
+     * How long an exiting JVM keeps delivering, by default: enough for a peer on the same host
+     * or LAN to take the last replies (many RTTs and a few retransmission timeouts), short enough
+     * not to hold up an exit noticeably when the peer is gone.
+     */
+    static final int DEFAULT_EXIT_LINGER_MS = 2000;
 
     /** @return the settings from the system properties */
     public static BypassConfig fromSystemProperties() {
@@ -125,7 +136,9 @@ public record BypassConfig(Rules rules, String link, boolean linkFallbackKernel,
         boolean debug = bool(p, "bypass.debug");
         boolean stats = bool(p, "bypass.stats");
         List<Integer> pin = cpus(p, "bypass.pin");
-        return new BypassConfig(rules, link, fallback.equals("kernel"), ip, prefix, gateway, mac, spinUs * 1000, rcvbuf, sndbuf, debug, stats, pin);
+        long lingerMs = integer(p, "bypass.exit.linger", DEFAULT_EXIT_LINGER_MS, 0, 3_600_000);
+        return new BypassConfig(rules, link, fallback.equals("kernel"), ip, prefix, gateway, mac, spinUs * 1000, rcvbuf, sndbuf,
+                debug, stats, pin, lingerMs * 1_000_000);
     }
 
     /** @return whether an external link is configured (anything but {@link #LINK_LOOPBACK}) */
@@ -167,7 +180,7 @@ public record BypassConfig(Rules rules, String link, boolean linkFallbackKernel,
      */
     public BypassConfig withLink(String newLink, int newIp) {
         return new BypassConfig(rules, newLink, linkFallbackKernel, newIp, prefix, gateway, 0, spinNs,
-                rcvbufBytes, sndbufBytes, debug, stats, pinCpus);
+                rcvbufBytes, sndbufBytes, debug, stats, pinCpus, exitLingerNs);
     }
 
     private static boolean bool(Properties p, String key) {
@@ -181,7 +194,7 @@ public record BypassConfig(Rules rules, String link, boolean linkFallbackKernel,
     /** @return a copy with other rules */
     public BypassConfig withRules(Rules newRules) {
         return new BypassConfig(newRules, link, linkFallbackKernel, ip, prefix, gateway, mac, spinNs, rcvbufBytes, sndbufBytes, debug,
-                stats, pinCpus);
+                stats, pinCpus, exitLingerNs);
     }
 
     private static int address(Properties p, String key, String fallback) {

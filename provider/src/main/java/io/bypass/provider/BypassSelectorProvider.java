@@ -58,6 +58,8 @@ public class BypassSelectorProvider extends SelectorProvider {
     private final StackEngine linkEngine;
     /** Why the configured link is not running (with {@code bypass.link.fallback=kernel}), or null. */
     private final String linkDown;
+    /** The JVM-exit work ({@link #atExit}), or null when there is none; removed by {@link #shutdown}. */
+    private final Thread exitHook;
     private volatile StackEngine engine;
     /** The engines running now, for the selector's progress calls: never null, replaced (not changed) when one starts. */
     private volatile StackEngine[] engines;
@@ -102,9 +104,25 @@ public class BypassSelectorProvider extends SelectorProvider {
         this.linkEngine = onLink;
         this.linkDown = down;
         this.engines = onLink == null ? new StackEngine[0] : new StackEngine[] {onLink};
+        exitHook = onLink != null || config.stats() ? Thread.ofPlatform().name("bypass-exit").unstarted(this::atExit) : null;
+        if (exitHook != null) {
+            Runtime.getRuntime().addShutdownHook(exitHook);
+        }
+    }
+
+    /**
+     * At JVM exit: the link engine delivers what its connections still owe their peers (for up
+     * to {@code bypass.exit.linger}, see {@link StackEngine#closeAtExit}) and closes its device,
+     * so that a peer process sees the FIN at once; then, with {@code bypass.stats}, the counters
+     * are printed, those frames included. The in-JVM loopback engine needs nothing: both ends of
+     * its connections go with the JVM.
+     */
+    void atExit() {
+        if (linkEngine != null) {
+            linkEngine.closeAtExit(config.exitLingerNs());
+        }
         if (config.stats()) {
-            Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("bypass-stats").unstarted(
-                    () -> System.err.println(statsLine())));
+            System.err.println(statsLine());
         }
     }
 
@@ -196,6 +214,13 @@ public class BypassSelectorProvider extends SelectorProvider {
     public void shutdown() {
         for (StackEngine e : engines) {
             e.shutdown();
+        }
+        if (exitHook != null) {
+            try {
+                Runtime.getRuntime().removeShutdownHook(exitHook);
+            } catch (IllegalStateException exiting) {
+                // The JVM is exiting: the hook runs (or ran) and finds the engines shut down.
+            }
         }
     }
 

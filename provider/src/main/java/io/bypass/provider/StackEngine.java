@@ -6,6 +6,7 @@ import io.bypass.stack.StackConfig;
 import io.bypass.stack.link.InMemoryLink;
 import io.bypass.stack.link.Link;
 import io.bypass.stack.link.LinkCounter;
+import io.bypass.stack.tcp.ProcessExit;
 import io.bypass.stack.tcp.TcpConfig;
 import java.lang.foreign.Arena;
 
@@ -70,6 +71,8 @@ final class StackEngine {
     /** ...and at least this often however long it stays quiet. */
     static final long LINK_POLL_MAX_NS = TimeUnit.MILLISECONDS.toNanos(1);
     private static final int MAX_ROUNDS = 64;
+    /** How often {@link #closeAtExit} polls while it lingers (the peers' ACKs come from another process or host). */
+    private static final long EXIT_POLL_NS = TimeUnit.MICROSECONDS.toNanos(100);
     /** How long {@link #lock} waits on the CPU for a busy lock before it parks. */
     private static final long LOCK_SPIN_NS = 2_000;
     /**
@@ -435,6 +438,53 @@ final class StackEngine {
             } else if (!loopback) {
                 Thread.yield(); // a selecting or reading thread sharing this CPU takes the frames first
             }
+        }
+    }
+
+    /**
+     * The JVM is exiting: does for this engine's sockets what the kernel does for an exiting
+     * process ({@link ProcessExit}): closes every listener and connection, keeps the stacks
+     * going until the peers have acknowledged the data and FINs left behind or {@code lingerNs}
+     * has passed, resets what is still owed, and {@link #shutdown shuts down}. Without it an
+     * application that writes its last reply and exits would lose the reply's tail (still in
+     * our send buffer), and its peer would wait for a FIN that never comes.
+     */
+    void closeAtExit(long lingerNs) {
+        long deadlineNs = nowNs() + lingerNs;
+        int undelivered = exitStep(true, false);
+        while (undelivered > 0 && nowNs() - deadlineNs < 0) {
+            LockSupport.parkNanos(this, EXIT_POLL_NS);
+            undelivered = exitStep(false, false);
+        }
+        if (undelivered > 0) {
+            exitStep(false, true);
+        }
+        shutdown();
+    }
+
+    /** One step of {@link #closeAtExit}: close all first, or reset what is left last; then poll. @return connections still owing data or a FIN */
+    private int exitStep(boolean closeAll, boolean abortRest) {
+        lock.lock();
+        try {
+            if (closed) {
+                return 0;
+            }
+            long now = nowNs();
+            int undelivered = 0;
+            for (NetworkStack s : stacks) {
+                if (closeAll) {
+                    ProcessExit.closeAll(s.tcp(), now);
+                } else if (abortRest) {
+                    ProcessExit.abortUndelivered(s.tcp(), now);
+                }
+            }
+            pollLocked(now);
+            for (NetworkStack s : stacks) {
+                undelivered += ProcessExit.undelivered(s.tcp());
+            }
+            return undelivered;
+        } finally {
+            unlock();
         }
     }
 

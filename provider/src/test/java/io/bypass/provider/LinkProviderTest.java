@@ -25,6 +25,7 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -120,6 +121,74 @@ class LinkProviderTest {
         } finally {
             shutdown(ps);
         }
+    }
+
+    /**
+     * A JVM that exits leaves its connections to its link stack, which delivers what they still
+     * owe, as the kernel does for an exiting process ({@code bypass.exit.linger}): b writes
+     * 4 MiB and exits without closing; a reads all of it and then the end of the stream. Without
+     * it, b's stack would stop with most of the data in its send buffer and a would wait for the
+     * rest, and for the FIN, forever.
+     */
+    @Test
+    @Timeout(value = 90, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void atExitTheLinkStackDeliversWhatItsConnectionsStillOweThenTheFin() throws Exception {
+        BypassSelectorProvider[] ps = pair("bind * *", "connect 10.9.0.0/24 *");
+        byte[] data = new byte[4 << 20];
+        new java.util.SplittableRandom(5).nextBytes(data);
+        try (ServerSocketChannel ssc = ps[0].openServerSocketChannel().bind(new InetSocketAddress(0))) {
+            SocketChannel c = ps[1].openSocketChannel();
+            c.connect(new InetSocketAddress(Addresses.inet(A_IP), ((InetSocketAddress) ssc.getLocalAddress()).getPort()));
+            try (SocketChannel s = ssc.accept()) {
+                java.util.concurrent.CompletableFuture<byte[]> received =
+                        java.util.concurrent.CompletableFuture.supplyAsync(() -> readToEnd(s));
+                c.write(ByteBuffer.wrap(data));
+                ps[1].atExit();
+                assertTrue(java.util.Arrays.equals(data, received.get(30, java.util.concurrent.TimeUnit.SECONDS)),
+                        "a got every byte b wrote before it exited, then the FIN");
+                assertEquals(0, ps[1].counter(Counter.TCP_ABORTS));
+            }
+        } finally {
+            shutdown(ps);
+        }
+    }
+
+    /** With {@code bypass.exit.linger=0}, what an exiting JVM leaves behind is reset at once: the peer is told, not left waiting. */
+    @Test
+    void atExitWithoutLingerTheConnectionsAreResetAndThePeerIsTold() throws Exception {
+        Properties props = new Properties();
+        props.setProperty("bypass.exit.linger", "0");
+        String file = dir.resolve("link").toString();
+        BypassSelectorProvider a = provider("shm:" + file + "?side=0", A_IP, "bind * *");
+        BypassSelectorProvider b = new BypassSelectorProvider(BypassConfig.from(props)
+                .withLink("shm:" + file + "?side=1", B_IP).withRules(Rules.parse("connect 10.9.0.0/24 *", "test")));
+        BypassSelectorProvider[] ps = {a, b};
+        try (ServerSocketChannel ssc = a.openServerSocketChannel().bind(new InetSocketAddress(0))) {
+            SocketChannel c = b.openSocketChannel();
+            c.connect(new InetSocketAddress(Addresses.inet(A_IP), ((InetSocketAddress) ssc.getLocalAddress()).getPort()));
+            try (SocketChannel s = ssc.accept()) {
+                exchange(c, s, "before exit");
+                b.atExit();
+                java.io.IOException e = assertThrows(java.io.IOException.class, () -> s.read(ByteBuffer.allocate(16)));
+                assertTrue(e.getMessage().contains("reset"), e.getMessage());
+                assertEquals(1, b.counter(Counter.TCP_ABORTS));
+            }
+        } finally {
+            shutdown(ps);
+        }
+    }
+
+    private static byte[] readToEnd(SocketChannel s) {
+        java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
+        ByteBuffer buf = ByteBuffer.allocate(256 * 1024);
+        try {
+            while (s.read(buf.clear()) >= 0) {
+                all.write(buf.array(), 0, buf.position());
+            }
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return all.toByteArray();
     }
 
     /** As under Onload: a wildcard listener serves remote clients and in-JVM loopback ones, through one selector. */

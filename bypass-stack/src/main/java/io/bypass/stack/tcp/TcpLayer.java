@@ -17,6 +17,8 @@ import io.bypass.stack.wire.TcpHeader;
 import io.bypass.stack.wire.TcpOptions;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * TCP as IPv4 sees it: validates segments, demultiplexes them to connections by 4-tuple
@@ -506,6 +508,28 @@ public final class TcpLayer implements TransportProtocol {
     /** Half-open connections over all listeners went up or down by {@code delta}. */
     void halfOpenChanged(int delta) {
         halfOpen += delta;
+    }
+
+    /** @return every connection in the table now (for {@link ProcessExit}; allocates: not a hot path) */
+    TcpConnection[] connectionsNow() {
+        Object[] all = new Object[connections.size()];
+        int n = connections.values(all);
+        TcpConnection[] out = new TcpConnection[n];
+        System.arraycopy(all, 0, out, 0, n);
+        return out;
+    }
+
+    /** @return every listener now, each member of an SO_REUSEPORT group (for {@link ProcessExit}) */
+    TcpListener[] listenersNow() {
+        Object[] heads = new Object[listeners.size()];
+        int n = listeners.values(heads);
+        List<TcpListener> all = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            for (TcpListener l = (TcpListener) heads[i]; l != null; l = l.nextInGroup) {
+                all.add(l);
+            }
+        }
+        return all.toArray(new TcpListener[0]);
     }
 
     /** A connection reached CLOSED: forget it (and tell its listener if it never got established). */

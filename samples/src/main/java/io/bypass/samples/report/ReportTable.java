@@ -30,9 +30,9 @@ final class ReportTable {
                         ratio(row.ratioVsBusyPoll())));
             }
             b.append(r.target().kernelBusyPoll() != null
-                    ? "    " + Side.KERNEL_BUSY_POLL + ": round trip only; bulk and connection rate do not wait in a"
-                            + " selector\n    long enough for it to matter (bulk: blocking client, server always has"
-                            + " data; connect: blocking calls)\n"
+                    ? "    " + Side.KERNEL_BUSY_POLL + ": round trip only; for bulk and connection rate the client's"
+                            + " calls block and a\n    busy-polling server only takes a core from it, so the kernel's"
+                            + " blocking figures are its best\n"
                     : "    " + Side.KERNEL_BUSY_POLL + ": not measured for this target\n");
             if (r.status() == TargetResult.Status.FAILED) {
                 b.append("    failed: ").append(r.reason()).append('\n');

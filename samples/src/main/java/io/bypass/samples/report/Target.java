@@ -16,9 +16,10 @@ import java.util.List;
  * @param namespace needs root: the server runs in a network namespace joined by a veth pair
  * @param kernel    the control
  * @param kernelBusyPoll the control with busy-polling event loops, measured for {@link Workload#RTT}
- *                  only (bulk and connection rate are throughput-bound: the bulk client's calls
- *                  block, its server rarely finds nothing ready; the connect workload's client
- *                  is all blocking calls); null when the target does not measure it
+ *                  only: the bulk and connect clients' calls block, and a busy-polling server
+ *                  only takes a core from them (measured by hand: slower, not faster, on two
+ *                  cores), so the blocking figures are the kernel's best; null when the target
+ *                  does not measure it
  * @param bypass    Bypass
  * @param probe     bin/bypass options whose provider must start and bind a listener before the
  *                  target is measured (an external link that is missing or refused skips the

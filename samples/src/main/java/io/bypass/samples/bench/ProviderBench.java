@@ -3,6 +3,7 @@ package io.bypass.samples.bench;
 import io.bypass.provider.BypassConfig;
 import io.bypass.provider.BypassSelectorProvider;
 import io.bypass.samples.latency.PingPong;
+import io.bypass.samples.latency.SelectWait;
 import org.HdrHistogram.Histogram;
 
 import java.io.IOException;
@@ -21,8 +22,10 @@ import java.util.Properties;
 
 /**
  * Measures, in one run: the 64-byte ping-pong round trip of a selector-driven NIO client
- * and server, on the JDK's provider over kernel loopback and on Bypass over the in-JVM
- * loopback link (selectors spin 50 us by default, as the latency profile), as p50/p99 and their ratio; and
+ * and server, on the JDK's provider over kernel loopback (event loops blocking in
+ * {@code select()}, and busy-polling with {@code selectNow()}: the fair baseline for a
+ * spinning Bypass) and on Bypass over the in-JVM loopback link (selectors spin 50 us by
+ * default, as the latency profile), as p50/p99 and Bypass's ratio to each kernel line; and
  * the cost of a select, and of a round trip, with 10,000 idle accelerated channels
  * registered against 10. Needs {@code --add-exports java.base/sun.nio.ch=ALL-UNNAMED}.
  *
@@ -56,16 +59,19 @@ public final class ProviderBench {
                 pin == null ? "" : ", pinned to CPUs " + pin, Runtime.getRuntime().availableProcessors());
         SelectorProvider jdk = SelectorProvider.provider();
         BypassSelectorProvider bypass = new BypassSelectorProvider(config(spinUs, 256 * 1024, pin));
-        Histogram k = pingPong(jdk, 0, rounds);
-        Histogram b = pingPong(bypass, 0, rounds);
+        Histogram k = pingPong(jdk, 0, rounds, SelectWait.BLOCK);
+        Histogram kp = pingPong(jdk, 0, rounds, SelectWait.BUSY_POLL);
+        Histogram b = pingPong(bypass, 0, rounds, SelectWait.BLOCK);
         report("jdk kernel loopback", k);
+        report("jdk kernel loopback, busy-polling selectors", kp);
         report("bypass loopback link", b);
-        ratio(k, b);
+        ratio("jdk/bypass", k, b);
+        ratio("jdk busy-polling/bypass", kp, b);
         Histogram kb = blockingPingPong(jdk, rounds);
         Histogram bb = blockingPingPong(bypass, rounds);
         report("jdk kernel loopback, blocking channels", kb);
         report("bypass loopback link, blocking channels", bb);
-        ratio(kb, bb);
+        ratio("jdk/bypass", kb, bb);
         bypass.shutdown();
 
         // Many connections: small send buffers so that 10,000 pairs fit in memory.
@@ -74,8 +80,8 @@ public final class ProviderBench {
         double lots = selectNowNs(many, 10_000);
         System.out.printf("selectNow with 10 idle keys: %.0f ns, with 10,000: %.0f ns, ratio %.2f%n", few, lots,
                 lots / few);
-        Histogram rFew = pingPong(many, 10, rounds);
-        Histogram rLots = pingPong(many, 10_000, rounds);
+        Histogram rFew = pingPong(many, 10, rounds, SelectWait.BLOCK);
+        Histogram rLots = pingPong(many, 10_000, rounds, SelectWait.BLOCK);
         report("bypass rtt, 10 idle keys in the server's selector", rFew);
         report("bypass rtt, 10,000 idle keys in the server's selector", rLots);
         System.out.printf("rtt ratio 10,000 idle / 10 idle: p50 %.2f%n",
@@ -83,8 +89,8 @@ public final class ProviderBench {
         many.shutdown();
     }
 
-    private static void ratio(Histogram jdk, Histogram bypass) {
-        System.out.printf("rtt ratio jdk/bypass: p50 %.1fx  p99 %.1fx%n",
+    private static void ratio(String what, Histogram jdk, Histogram bypass) {
+        System.out.printf("rtt ratio %s: p50 %.1fx  p99 %.1fx%n", what,
                 (double) jdk.getValueAtPercentile(50) / bypass.getValueAtPercentile(50),
                 (double) jdk.getValueAtPercentile(99) / bypass.getValueAtPercentile(99));
     }
@@ -200,8 +206,12 @@ public final class ProviderBench {
         }
     }
 
-    /** Selector-driven 64-byte ping-pong; the server's selector also holds {@code idleKeys} idle keys. */
-    private static Histogram pingPong(SelectorProvider p, int idleKeys, int rounds) throws Exception {
+    /**
+     * Selector-driven 64-byte ping-pong; the server's selector also holds {@code idleKeys} idle
+     * keys; both event loops wait as {@code wait} says (Bypass's selectors spin before they
+     * block whichever it is).
+     */
+    private static Histogram pingPong(SelectorProvider p, int idleKeys, int rounds, SelectWait wait) throws Exception {
         Histogram h;
         try (ServerSocketChannel ssc = listen(p); Selector serverSel = p.openSelector();
              Selector clientSel = p.openSelector()) {
@@ -219,9 +229,9 @@ public final class ProviderBench {
             SelectionKey serverKey = s.register(serverSel, SelectionKey.OP_READ);
             c.register(clientSel, SelectionKey.OP_READ);
             int total = WARMUP + rounds;
-            Thread server = Thread.ofPlatform().name("bench-server").start(() -> echo(serverSel, serverKey, total));
+            Thread server = Thread.ofPlatform().name("bench-server").start(() -> echo(serverSel, serverKey, total, wait));
             // The client loop is the latency tool's (the benchmark report runs the same one in child JVMs).
-            h = PingPong.measure(c, clientSel, SIZE, WARMUP, rounds);
+            h = PingPong.measure(c, clientSel, SIZE, WARMUP, rounds, wait);
             server.join();
             c.close();
             s.close();
@@ -230,14 +240,14 @@ public final class ProviderBench {
         return h;
     }
 
-    private static void echo(Selector sel, SelectionKey key, int total) {
+    private static void echo(Selector sel, SelectionKey key, int total, SelectWait wait) {
         SocketChannel s = (SocketChannel) key.channel();
         ByteBuffer buf = ByteBuffer.allocateDirect(SIZE);
         try {
             for (int i = 0; i < total; i++) {
                 buf.clear();
                 while (buf.hasRemaining()) {
-                    sel.select();
+                    wait.select(sel);
                     sel.selectedKeys().clear();
                     if (s.read(buf) < 0) {
                         return;

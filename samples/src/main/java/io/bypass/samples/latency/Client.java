@@ -35,14 +35,15 @@ public final class Client {
     /**
      * Ping-pong on one connection, selector-driven (as an event loop does).
      *
+     * @param wait how the client's event loop waits for its selector
      * @return round-trip times in nanoseconds
      * @throws IOException on a network error
      */
-    public Histogram rtt(int size, int warmup, int count) throws IOException {
+    public Histogram rtt(int size, int warmup, int count, SelectWait wait) throws IOException {
         try (SocketChannel c = connect(); Selector sel = provider.openSelector()) {
             c.configureBlocking(false);
             c.register(sel, SelectionKey.OP_READ);
-            return PingPong.measure(c, sel, size, warmup, count);
+            return PingPong.measure(c, sel, size, warmup, count, wait);
         }
     }
 

@@ -41,14 +41,15 @@ public final class LatencyTool {
         SelectorProvider provider = SelectorProvider.provider();
         switch (o.role()) {
             case "server" -> {
-                Server s = new Server(provider, o.address(), o.workload(), o.connections());
-                System.out.println("listening on " + s.address() + " (" + o.workload().label() + ")");
+                Server s = new Server(provider, o.address(), o.workload(), o.connections(), o.selectWait());
+                System.out.println("listening on " + s.address() + " (" + o.workload().label()
+                        + (o.selectWait() == SelectWait.BUSY_POLL ? ", busy-poll" : "") + ")");
                 s.run();
             }
             case "client" -> runClient(new Client(provider, o.address()), o);
             default -> {
                 long connections = o.workload() == Workload.CONNECT ? o.warmup() + o.count() : 1;
-                Server s = new Server(provider, o.address(), o.workload(), connections);
+                Server s = new Server(provider, o.address(), o.workload(), connections, o.selectWait());
                 Thread t = Thread.ofPlatform().name("latency-server").start(s);
                 runClient(new Client(provider, s.address()), o);
                 t.join();
@@ -59,9 +60,9 @@ public final class LatencyTool {
     private static void runClient(Client client, ToolOptions o) throws Exception {
         switch (o.workload()) {
             case RTT -> {
-                Histogram h = client.rtt(o.size(), (int) o.warmup(), Math.toIntExact(o.count()));
-                System.out.printf(Locale.ROOT, "rtt %d B: p50 %.1f us  p99 %.1f us  p99.9 %.1f us  max %.1f us  (%d round trips)%n",
-                        o.size(), us(h.getValueAtPercentile(50)), us(h.getValueAtPercentile(99)),
+                Histogram h = client.rtt(o.size(), (int) o.warmup(), Math.toIntExact(o.count()), o.selectWait());
+                System.out.printf(Locale.ROOT, "rtt %d B%s: p50 %.1f us  p99 %.1f us  p99.9 %.1f us  max %.1f us  (%d round trips)%n",
+                        o.size(), o.selectWait() == SelectWait.BUSY_POLL ? ", busy-poll" : "", us(h.getValueAtPercentile(50)), us(h.getValueAtPercentile(99)),
                         us(h.getValueAtPercentile(99.9)), us(h.getMaxValue()), h.getTotalCount());
                 System.out.printf(Locale.ROOT, "result workload=rtt size=%d count=%d p50Ns=%d p99Ns=%d p999Ns=%d maxNs=%d histogram=%s%n",
                         o.size(), h.getTotalCount(), h.getValueAtPercentile(50), h.getValueAtPercentile(99),

@@ -8,7 +8,8 @@ import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 
 /**
- * The client side of the ping-pong: write a message, select until the whole echo is back,
+ * The client side of the ping-pong: write a message, select (blocking or busy-polling, see
+ * {@link SelectWait}) until the whole echo is back,
  * record the round trip in nanoseconds. The first {@code warmup} round trips are not
  * recorded (JIT compilation, first-touch of buffers).
  */
@@ -25,11 +26,12 @@ public final class PingPong {
      * @param size     message size in bytes
      * @param warmup   round trips before recording
      * @param count    round trips recorded
+     * @param wait     how to wait for the selector
      * @return round-trip times in nanoseconds, 3 significant digits
      * @throws IOException if the server closes early or the network fails
      */
-    public static Histogram measure(SocketChannel c, Selector selector, int size, int warmup, int count)
-            throws IOException {
+    public static Histogram measure(SocketChannel c, Selector selector, int size, int warmup, int count,
+                                    SelectWait wait) throws IOException {
         Histogram h = new Histogram(MAX_NS, 3);
         ByteBuffer out = ByteBuffer.allocateDirect(size);
         ByteBuffer in = ByteBuffer.allocateDirect(size);
@@ -42,7 +44,7 @@ public final class PingPong {
             }
             in.clear();
             while (in.hasRemaining()) {
-                selector.select();
+                wait.select(selector);
                 selector.selectedKeys().clear();
                 if (c.read(in) < 0) {
                     throw new IOException("server closed after " + i + " round trips");

@@ -16,13 +16,15 @@ import java.util.Iterator;
  * The tool's server: one selector, non-blocking channels. Per {@link Workload} it echoes
  * ({@code rtt}), counts what arrives and answers the 8-byte total at end of stream
  * ({@code bulk}), or closes each connection as it accepts it ({@code connect}). It returns
- * after {@code connections} connections have ended (0: never).
+ * after {@code connections} connections have ended (0: never). Its selector blocks or
+ * busy-polls ({@link SelectWait}).
  */
 public final class Server implements Runnable {
     private final ServerSocketChannel listener;
     private final Selector selector;
     private final Workload workload;
     private final long connections;
+    private final SelectWait wait;
     /** One read buffer for every connection: the server is one thread. */
     private final ByteBuffer buf = ByteBuffer.allocateDirect(256 * 1024);
 
@@ -33,16 +35,18 @@ public final class Server implements Runnable {
      * @param address     where to listen; port 0 picks one
      * @param workload    what to do with each connection
      * @param connections connections to serve before {@link #run} returns; 0 serves forever
+     * @param wait        how the event loop waits for its selector
      * @throws IOException if the bind fails
      */
-    public Server(SelectorProvider provider, InetSocketAddress address, Workload workload, long connections)
-            throws IOException {
+    public Server(SelectorProvider provider, InetSocketAddress address, Workload workload, long connections,
+                  SelectWait wait) throws IOException {
         this.listener = provider.openServerSocketChannel();
         // A backlog that holds a burst of connection-rate clients.
         this.listener.bind(address, 1024);
         this.selector = provider.openSelector();
         this.workload = workload;
         this.connections = connections;
+        this.wait = wait;
     }
 
     /** @return the bound address */
@@ -57,7 +61,7 @@ public final class Server implements Runnable {
             ssc.register(sel, SelectionKey.OP_ACCEPT);
             long ended = 0;
             while (connections == 0 || ended < connections) {
-                sel.select();
+                wait.select(sel);
                 Iterator<SelectionKey> it = sel.selectedKeys().iterator();
                 while (it.hasNext()) {
                     SelectionKey key = it.next();

@@ -14,14 +14,18 @@ import java.net.UnknownHostException;
  * @param count       rtt round trips, bulk bytes, or connections, measured
  * @param warmup      the same unit as {@code count}, before measuring
  * @param connections server: connections to serve before exiting, 0 = forever
+ * @param selectWait  how the event loops (the server's, the rtt client's) wait for their selectors
  */
 public record ToolOptions(String role, InetSocketAddress address, Workload workload, int size, long count,
-                          long warmup, long connections) {
+                          long warmup, long connections, SelectWait selectWait) {
+    /** The flag that selects {@link SelectWait#BUSY_POLL}. */
+    public static final String BUSY_POLL = "--busy-poll";
+
     /** The usage text. */
     public static final String USAGE = """
-            usage: latency server PORT [--bind ADDR] [--workload W] [--connections N]
-                   latency client HOST PORT [--workload W] [--size BYTES] [--count N] [--warmup N]
-                   latency both [--workload W] [--size BYTES] [--count N] [--warmup N]
+            usage: latency server PORT [--bind ADDR] [--workload W] [--connections N] [--busy-poll]
+                   latency client HOST PORT [--workload W] [--size BYTES] [--count N] [--warmup N] [--busy-poll]
+                   latency both [--workload W] [--size BYTES] [--count N] [--warmup N] [--busy-poll]
               --workload rtt (default): ping-pong of --size bytes (64), --count round trips (100000)
                                         after --warmup (20000); prints p50/p99/p99.9/max
                          bulk:          --count bytes (268435456) on one connection after --warmup bytes
@@ -29,7 +33,9 @@ public record ToolOptions(String role, InetSocketAddress address, Workload workl
                          connect:       --count connections (5000) after --warmup (500), each connect,
                                         accept, close; prints connections per second
               both: the server runs in a thread of this JVM, the client connects to it over loopback
-              --connections: the server exits after N connections (default: serve forever)""";
+              --connections: the server exits after N connections (default: serve forever)
+              --busy-poll: the event loops (server; rtt client) call selectNow() in a loop instead of
+                           blocking in select(): a core each, no wake-up on the round trip's path""";
 
     /**
      * @param args the command line
@@ -64,8 +70,20 @@ public record ToolOptions(String role, InetSocketAddress address, Workload workl
         Long count = null;
         Long warmup = null;
         long connections = 0;
+        SelectWait selectWait = SelectWait.BLOCK;
         for (; i < args.length; i++) {
             String a = args[i];
+            if (a.equals(BUSY_POLL)) {
+                // A flag: what follows must be the next option, so "--busy-poll yes" is not silently read as one.
+                if (i + 1 < args.length && !args[i + 1].startsWith("--")) {
+                    throw new IllegalArgumentException(BUSY_POLL + " takes no value, got '" + args[i + 1] + "'");
+                }
+                selectWait = SelectWait.BUSY_POLL;
+                continue;
+            }
+            if (a.startsWith(BUSY_POLL + "=")) {
+                throw new IllegalArgumentException(BUSY_POLL + " takes no value, got '" + a + "'");
+            }
             if (i + 1 >= args.length) {
                 throw new IllegalArgumentException(a + " needs a value");
             }
@@ -91,7 +109,7 @@ public record ToolOptions(String role, InetSocketAddress address, Workload workl
             case CONNECT -> 500;
         };
         InetSocketAddress address = host == null ? new InetSocketAddress(port) : new InetSocketAddress(host, port);
-        return new ToolOptions(role, address, workload, size, n, w, connections);
+        return new ToolOptions(role, address, workload, size, n, w, connections, selectWait);
     }
 
     private static int port(String[] args, int i) {

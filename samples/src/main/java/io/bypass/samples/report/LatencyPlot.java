@@ -25,7 +25,7 @@ import java.util.List;
  * are equally spaced and the tail gets the room; y is the round trip in microseconds, log scale.
  * (The x axis is linear in nines rather than XChart's log axis: XChart's tick search does not
  * end on a log axis with custom labels.)
- * One line per side of every target that measured a round trip.
+ * One line per side of every target that measured a round trip (kernel, kernel busy-polling, Bypass).
  */
 final class LatencyPlot {
     private LatencyPlot() {
@@ -37,7 +37,7 @@ final class LatencyPlot {
      */
     static boolean write(Path png, List<TargetResult> results, ReportOptions o) throws IOException {
         XYChart chart = new XYChartBuilder().width(1000).height(600)
-                .title(o.sizeBytes() + " B round trip, kernel vs Bypass")
+                .title(o.sizeBytes() + " B round trip, kernel (selectors blocking, busy-polling) vs Bypass")
                 .xAxisTitle("percentile").yAxisTitle("round trip (us)").build();
         XYStyler styler = chart.getStyler();
         styler.setLegendPosition(Styler.LegendPosition.InsideNW);
@@ -47,9 +47,10 @@ final class LatencyPlot {
         chart.setCustomXAxisTickLabelsFormatter(LatencyPlot::percentileLabel);
         int series = 0;
         for (TargetResult r : results) {
-            for (boolean bypass : new boolean[] {false, true}) {
-                if (r.get(bypass, Workload.RTT) instanceof Measurement.Rtt rtt) {
-                    String name = "(" + r.target().id() + ") " + (bypass ? "bypass" : "kernel");
+            Target t = r.target();
+            for (Side side : new Side[] {t.kernel(), t.kernelBusyPoll(), t.bypass()}) {
+                if (r.get(side, Workload.RTT) instanceof Measurement.Rtt rtt) {
+                    String name = "(" + t.id() + ") " + side.label();
                     series += add(chart, name, rtt.histogram()) ? 1 : 0;
                 }
             }

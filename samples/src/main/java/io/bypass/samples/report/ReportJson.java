@@ -14,8 +14,10 @@ import java.util.Locale;
 
 /**
  * The report as JSON: the run's settings and machine, then per target its status (and
- * reason), per figure the kernel's and Bypass's value and the ratio (null where not
- * measured), and the round-trip percentiles of both sides.
+ * reason), per figure the kernel's value (selectors block), the kernel's with busy-polling
+ * selectors ({@code kernelBusyPoll}, round trip only), Bypass's, and Bypass's ratio to each
+ * kernel baseline ({@code ratio}, {@code ratioVsBusyPoll}; null where not measured), and the
+ * round-trip percentiles of every side.
  */
 final class ReportJson {
     private static final ObjectMapper MAPPER = new ObjectMapper();
@@ -38,7 +40,10 @@ final class ReportJson {
         config.put("bulkBytes", o.bulkBytes());
         config.put("connections", o.connections());
         config.put("bypassSpinMicros", o.spinMicros());
-        root.put("ratio", "how many times better Bypass is than the kernel (> 1: Bypass better)");
+        config.put("kernelBusyPoll", "the kernel side's round trip measured again with busy-polling selectors"
+                + " (latency tool --busy-poll), targets a and b");
+        root.put("ratio", "how many times better Bypass is than the kernel (> 1: Bypass better); ratio: vs the kernel"
+                + " whose selectors block in select(), ratioVsBusyPoll: vs the kernel whose selectors busy-poll");
         root.put("plot", plotFile);
         ArrayNode targets = root.putArray("targets");
         for (TargetResult r : results) {
@@ -52,13 +57,16 @@ final class ReportJson {
                 ObjectNode f = figures.putObject(row.key());
                 f.put("unit", row.unit());
                 f.put("kernel", row.kernel());
+                f.put("kernelBusyPoll", row.kernelBusyPoll());
                 f.put("bypass", row.bypass());
                 f.put("ratio", row.ratio());
+                f.put("ratioVsBusyPoll", row.ratioVsBusyPoll());
             }
             ObjectNode percentiles = t.putObject("rttPercentilesUs");
-            for (boolean bypass : new boolean[] {false, true}) {
-                if (r.get(bypass, Workload.RTT) instanceof Measurement.Rtt rtt) {
-                    ObjectNode p = percentiles.putObject(bypass ? "bypass" : "kernel");
+            Target target = r.target();
+            for (Side side : new Side[] {target.kernel(), target.kernelBusyPoll(), target.bypass()}) {
+                if (r.get(side, Workload.RTT) instanceof Measurement.Rtt rtt) {
+                    ObjectNode p = percentiles.putObject(jsonName(side));
                     for (double q : new double[] {50, 90, 99, 99.9, 99.99}) {
                         p.put("p" + (q == Math.rint(q) ? Integer.toString((int) q) : Double.toString(q)), rtt.us(q));
                     }
@@ -68,5 +76,10 @@ final class ReportJson {
             }
         }
         MAPPER.writerWithDefaultPrettyPrinter().writeValue(file.toFile(), root);
+    }
+
+    /** @return {@code kernel}, {@code kernelBusyPoll} or {@code bypass}: the figures' names for the side */
+    private static String jsonName(Side side) {
+        return side.bypass() ? "bypass" : side.busyPoll() ? "kernelBusyPoll" : "kernel";
     }
 }

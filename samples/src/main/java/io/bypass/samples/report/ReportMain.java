@@ -57,7 +57,8 @@ public final class ReportMain {
         // The plot is drawn off-screen; no display is needed or wanted.
         System.setProperty("java.awt.headless", "true");
         progress.printf(Locale.ROOT, "benchmark report: %d B x %,d round trips, bulk %,d bytes, %,d connections;"
-                        + " Bypass spins %d us, the kernel side never; %d CPUs, load average %.1f%n",
+                        + " Bypass spins %d us; the kernel side blocks in select(), and busy-polls in a second round-trip"
+                        + " measurement; %d CPUs, load average %.1f%n",
                 o.sizeBytes(), o.roundTrips(), o.bulkBytes(), o.connections(), o.spinMicros(),
                 Runtime.getRuntime().availableProcessors(),
                 java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());

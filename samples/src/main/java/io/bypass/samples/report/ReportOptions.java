@@ -28,7 +28,8 @@ record ReportOptions(Path root, Path out, Set<String> targets, int sizeBytes, in
               --quick:  20000 round trips, 64 MiB, 1000 connections (bin/build demo)
               targets:  a  in-JVM loopback link vs kernel loopback, one JVM
                         b  shm link between two JVMs vs kernel loopback between two JVMs
-                        c  DPDK net_af_xdp vs the kernel, kernel peer in a namespace (root)""";
+                        c  DPDK net_af_xdp vs the kernel, kernel peer in a namespace (root)
+              a and b also measure the kernel's round trip with busy-polling selectors (latency --busy-poll)""";
 
     /**
      * @param args the command line

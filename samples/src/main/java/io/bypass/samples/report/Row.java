@@ -7,24 +7,35 @@ import java.util.List;
 import java.util.function.ToDoubleFunction;
 
 /**
- * One figure of a target, on both sides, with Bypass's advantage: {@code ratio > 1} means
- * Bypass is better (kernel time / Bypass time for latencies, Bypass rate / kernel rate for
- * throughputs).
+ * One figure of a target, on every side, with Bypass's advantage over each kernel baseline:
+ * {@code ratio > 1} means Bypass is better (kernel time / Bypass time for latencies, Bypass
+ * rate / kernel rate for throughputs).
  *
- * @param key           the JSON name
- * @param label         the table's name
- * @param unit          of the values
- * @param kernel        the kernel's value, or null when not measured
- * @param bypass        Bypass's value, or null when not measured
- * @param lowerIsBetter a latency (else a rate)
+ * @param key            the JSON name
+ * @param label          the table's name
+ * @param unit           of the values
+ * @param kernel         the kernel's value (selectors block), or null when not measured
+ * @param kernelBusyPoll the kernel's value with busy-polling selectors, or null when not measured
+ * @param bypass         Bypass's value, or null when not measured
+ * @param lowerIsBetter  a latency (else a rate)
  */
-record Row(String key, String label, String unit, Double kernel, Double bypass, boolean lowerIsBetter) {
-    /** @return how many times better Bypass is, or null */
+record Row(String key, String label, String unit, Double kernel, Double kernelBusyPoll, Double bypass,
+           boolean lowerIsBetter) {
+    /** @return how many times better Bypass is than the kernel whose selectors block, or null */
     Double ratio() {
-        if (kernel == null || bypass == null || kernel == 0 || bypass == 0) {
+        return ratio(kernel);
+    }
+
+    /** @return how many times better Bypass is than the kernel with busy-polling selectors, or null */
+    Double ratioVsBusyPoll() {
+        return ratio(kernelBusyPoll);
+    }
+
+    private Double ratio(Double baseline) {
+        if (baseline == null || bypass == null || baseline == 0 || bypass == 0) {
             return null;
         }
-        return lowerIsBetter ? kernel / bypass : bypass / kernel;
+        return lowerIsBetter ? baseline / bypass : bypass / baseline;
     }
 
     /** @return the rows of a target, in table order */
@@ -43,10 +54,13 @@ record Row(String key, String label, String unit, Double kernel, Double bypass, 
 
     private static Row row(TargetResult r, Workload w, String key, String label, String unit, boolean lowerIsBetter,
                            ToDoubleFunction<Measurement> value) {
-        Measurement k = r.get(false, w);
-        Measurement b = r.get(true, w);
-        return new Row(key, label, unit, k == null ? null : value.applyAsDouble(k),
-                b == null ? null : value.applyAsDouble(b), lowerIsBetter);
+        Target t = r.target();
+        return new Row(key, label, unit, value(r.get(t.kernel(), w), value), value(r.get(t.kernelBusyPoll(), w), value),
+                value(r.get(t.bypass(), w), value), lowerIsBetter);
+    }
+
+    private static Double value(Measurement m, ToDoubleFunction<Measurement> value) {
+        return m == null ? null : value.applyAsDouble(m);
     }
 
     private static String bytes(long n) {

@@ -1,6 +1,7 @@
 package io.bypass.samples.report;
 
 import io.bypass.samples.latency.LatencyTool;
+import io.bypass.samples.latency.ToolOptions;
 import io.bypass.samples.latency.Workload;
 import org.HdrHistogram.Histogram;
 
@@ -18,9 +19,10 @@ import java.util.regex.Pattern;
 
 /**
  * Runs one {@link Target}: checks that its environment and link are available (else it is
- * skipped, with the reason), then for each workload the kernel side and the Bypass side
- * back to back, so that both see the same machine load. Each measurement runs fresh JVMs of
- * the latency tool; nothing of the report runs inside them.
+ * skipped, with the reason), then for each workload the kernel side (for the round trip
+ * also with busy-polling selectors) and the Bypass side back to back, so that all see the
+ * same machine load. Each measurement runs fresh JVMs of the latency tool; nothing of the
+ * report runs inside them.
  */
 final class Runner {
     /** The children's heap: the same for both sides; the tool's buffers are small and reused. */
@@ -70,9 +72,12 @@ final class Runner {
                 }
             }
             int step = 0;
-            int steps = 2 * Workload.values().length;
+            int steps = 0;
             for (Workload w : Workload.values()) {
-                for (Side side : List.of(t.kernel(), t.bypass())) {
+                steps += t.sides(w).size();
+            }
+            for (Workload w : Workload.values()) {
+                for (Side side : t.sides(w)) {
                     progress.printf("  [%d/%d] %s, %s%n", ++step, steps, w.label(), side.label());
                     r.put(side, measure(t, side, w, ns));
                 }
@@ -121,7 +126,10 @@ final class Runner {
 
     private Measurement measure(Target t, Side side, Workload w, Namespace ns, String run)
             throws IOException, InterruptedException {
-        List<String> load = workloadArgs(w);
+        List<String> load = new ArrayList<>(workloadArgs(w));
+        if (side.busyPoll()) {
+            load.add(ToolOptions.BUSY_POLL);
+        }
         if (!t.twoJvms()) {
             List<String> cmd = jvm(side.clientLauncher(), ns, run);
             cmd.add(LatencyTool.class.getName());
@@ -140,6 +148,9 @@ final class Runner {
         server.addAll(jvm(side.serverLauncher(), ns, run));
         server.addAll(List.of(LatencyTool.class.getName(), "server", "0", "--bind", side.serverBind(),
                 "--workload", w.label(), "--connections", Long.toString(connections(w))));
+        if (side.busyPoll()) {
+            server.add(ToolOptions.BUSY_POLL);
+        }
         try (Child s = Child.start(server, "        server | ", progress)) {
             Matcher m = s.awaitLine(LISTENING, 60_000);
             List<String> client = jvm(side.clientLauncher(), ns, run);

@@ -3,6 +3,7 @@ package io.bypass.samples.report;
 import io.bypass.samples.latency.Workload;
 
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.Map;
 
 /**
@@ -15,8 +16,8 @@ final class TargetResult {
     enum Status { MEASURED, SKIPPED, FAILED }
 
     private final Target target;
-    private final Map<Workload, Measurement> kernel = new EnumMap<>(Workload.class);
-    private final Map<Workload, Measurement> bypass = new EnumMap<>(Workload.class);
+    /** Per side label: what it measured. */
+    private final Map<String, Map<Workload, Measurement>> measured = new HashMap<>();
     private Status status = Status.MEASURED;
     private String reason;
 
@@ -48,11 +49,12 @@ final class TargetResult {
     }
 
     void put(Side side, Measurement m) {
-        (side.bypass() ? bypass : kernel).put(m.workload(), m);
+        measured.computeIfAbsent(side.label(), k -> new EnumMap<>(Workload.class)).put(m.workload(), m);
     }
 
-    /** @return the measurement of one side, or null */
-    Measurement get(boolean bypassSide, Workload w) {
-        return (bypassSide ? bypass : kernel).get(w);
+    /** @return the measurement of one side ({@code null}: a side the target does not have), or null */
+    Measurement get(Side side, Workload w) {
+        Map<Workload, Measurement> m = side == null ? null : measured.get(side.label());
+        return m == null ? null : m.get(w);
     }
 }

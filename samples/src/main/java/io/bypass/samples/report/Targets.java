@@ -24,7 +24,8 @@ final class Targets {
     }
 
     /**
-     * @param spinMicros Bypass's selector spin ({@code bin/bypass --spin}); the kernel side never spins
+     * @param spinMicros Bypass's selector spin ({@code bin/bypass --spin}); the kernel side blocks
+     *                   in select(), and (a) and (b) also measure its round trip busy-polling
      * @return every target, in report order
      */
     static List<Target> all(int spinMicros) {
@@ -32,7 +33,7 @@ final class Targets {
         List<Target> all = new ArrayList<>();
 
         all.add(new Target("a", "in-JVM loopback link vs kernel loopback, one JVM", false, false,
-                Side.kernelInJvm(),
+                Side.kernelInJvm(), Side.kernelInJvm().busyPolling(),
                 new Side("bypass", with(List.of("--rule", "bind * *"), spin), null, false, "127.0.0.1", "127.0.0.1"),
                 null, List.of()));
 
@@ -40,15 +41,16 @@ final class Targets {
                 "--rule", "bind * *"), spin);
         List<String> shmClient = with(List.of("--link", SHM_SPEC + "?side=1", "--ip", SHM_CLIENT_IP + "/24",
                 "--rule", "connect " + SHM_SERVER_IP + " *"), spin);
+        Side kernelTwoJvms = new Side("kernel", null, null, false, "127.0.0.1", "127.0.0.1");
         all.add(new Target("b", "shm link between two JVMs vs kernel loopback between two JVMs", true, false,
-                new Side("kernel", null, null, false, "127.0.0.1", "127.0.0.1"),
+                kernelTwoJvms, kernelTwoJvms.busyPolling(),
                 new Side("bypass", shmClient, shmServer, false, "0.0.0.0", SHM_SERVER_IP),
                 shmServer, List.of(SHM_FILE)));
 
         List<String> dpdkClient = with(List.of("--link", DPDK_SPEC, "--ip", DPDK_STACK_IP + "/24",
                 "--rule", "connect " + NS_PEER_IP + " *"), spin);
         all.add(new Target("c", "DPDK net_af_xdp on a veth vs the kernel on it, kernel server in a namespace", true, true,
-                new Side("kernel", null, null, true, "0.0.0.0", NS_PEER_IP),
+                new Side("kernel", null, null, true, "0.0.0.0", NS_PEER_IP), null,
                 new Side("bypass", dpdkClient, null, true, "0.0.0.0", NS_PEER_IP),
                 with(dpdkClient, List.of("--rule", "bind * *")), List.of()));
         return List.copyOf(all);

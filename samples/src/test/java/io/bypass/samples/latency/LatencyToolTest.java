@@ -15,6 +15,7 @@ import java.util.regex.Pattern;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** The latency tool as a user runs it: server and client in two JVMs; and its argument errors. */
 class LatencyToolTest {
@@ -52,6 +53,71 @@ class LatencyToolTest {
         } finally {
             server.destroyForcibly();
         }
+    }
+
+    /** {@code latency both --busy-poll}: the server thread and the client busy-poll; on the kernel without bin/bypass. */
+    @Test
+    void busyPollingPingPongCompletesOnTheKernel() throws Exception {
+        Process both = new ProcessBuilder(tool("both", "--busy-poll", "--count", "500", "--warmup", "100"))
+                .redirectErrorStream(true).start();
+        String out = new String(both.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(both.waitFor(60, TimeUnit.SECONDS), out);
+        System.out.print(out);
+        assertEquals(0, both.exitValue(), out);
+        assertTrue(out.matches("(?s)rtt 64 B, busy-poll: p50 .*\\(500 round trips\\)\n"
+                + "result workload=rtt size=64 count=500 .*"), out);
+    }
+
+    /** The same under bin/bypass: busy-polling is plain selectNow(), so it works on any provider. */
+    @Test
+    void busyPollingPingPongCompletesOnBypass() throws Exception {
+        Path root = Path.of("").toAbsolutePath().getParent();
+        try (var files = java.nio.file.Files.list(root.resolve("provider/target"))) {
+            assumeTrue(files.anyMatch(p -> p.getFileName().toString().endsWith("-dropin.jar")),
+                    "the drop-in jar is built by the package phase (bin/build test builds it)");
+        } catch (java.nio.file.NoSuchFileException e) {
+            assumeTrue(false, "provider/target does not exist yet");
+        }
+        List<String> cmd = new java.util.ArrayList<>(List.of(root.resolve("bin/bypass").toString(), "--rule", "bind * *",
+                "--stats"));
+        cmd.addAll(tool("both", "--busy-poll", "--count", "500", "--warmup", "100"));
+        Process both = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(both.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(both.waitFor(60, TimeUnit.SECONDS), out);
+        System.out.print(out);
+        assertEquals(0, both.exitValue(), out);
+        assertTrue(out.contains("result workload=rtt size=64 count=500 "), out);
+        assertTrue(out.contains(" accelerated=true"), "the stats line shows the run was on Bypass: " + out);
+    }
+
+    @Test
+    void busyPollIsAFlagOnEveryRoleAndBlockingIsTheDefault() throws Exception {
+        assertEquals(SelectWait.BLOCK, ToolOptions.parse(new String[] {"both"}).selectWait());
+        assertEquals(SelectWait.BUSY_POLL, ToolOptions.parse(new String[] {"both", "--busy-poll"}).selectWait());
+        ToolOptions server = ToolOptions.parse(new String[] {"server", "9000", "--busy-poll", "--connections", "1"});
+        assertEquals(SelectWait.BUSY_POLL, server.selectWait());
+        assertEquals(1, server.connections(), "the option after the flag is still read");
+        ToolOptions client = ToolOptions.parse(new String[] {"client", "127.0.0.1", "9000", "--count", "10", "--busy-poll"});
+        assertEquals(SelectWait.BUSY_POLL, client.selectWait());
+        assertEquals(10, client.count());
+    }
+
+    @Test
+    void malformedBusyPollIsNamed() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> ToolOptions.parse(new String[] {"both", "--busy-poll", "yes"}));
+        assertEquals("--busy-poll takes no value, got 'yes'", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> ToolOptions.parse(new String[] {"both", "--busy-poll=1"}));
+        assertEquals("--busy-poll takes no value, got '--busy-poll=1'", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> ToolOptions.parse(new String[] {"both", "--busy", "--count", "10"}));
+        assertEquals("unknown option '--busy'", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> ToolOptions.parse(new String[] {"client", "127.0.0.1", "9000", "--busy-poll", "--workload", "ping"}));
+        assertEquals("--workload 'ping': expected rtt, bulk or connect", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> ToolOptions.parse(new String[] {"server", "--busy-poll"}));
+        assertEquals("PORT '--busy-poll': expected a whole number", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> ToolOptions.parse(new String[] {"both", "--busy-poll", "--count"}));
+        assertEquals("--count needs a value", e.getMessage());
     }
 
     @Test

@@ -25,13 +25,17 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * The whole report in a tiny configuration (child JVMs of the latency tool, bin/bypass, the
  * probes): every target appears in the JSON, measured or skipped with a reason; the in-JVM
  * and shm targets are measured (the Bypass JVMs' stats lines prove their path, see
- * {@code StatsProof}), with every figure on both sides and a ratio; the plot is a PNG; no
- * shm link file is left behind. No timing asserts: the figures are printed, not judged.
+ * {@code StatsProof}), with every figure on both sides and a ratio, and their round trip
+ * also against the kernel with busy-polling selectors; the plot is a PNG; no shm link file
+ * is left behind. No timing asserts: the figures are printed, not judged.
  */
 class ReportHarnessTest {
     private static final Path ROOT = Path.of("").toAbsolutePath().getParent();
+    private static final List<String> RTT_FIGURES = List.of("rttP50Us", "rttP99Us", "rttP999Us");
     private static final List<String> FIGURES = List.of("rttP50Us", "rttP99Us", "rttP999Us", "bulkGbitPerS",
             "connectionsPerS");
+    /** The targets that measure the busy-polling kernel baseline. */
+    private static final List<String> BUSY_POLL_TARGETS = List.of("a", "b");
 
     private static void assumeDropinJar() throws IOException {
         try (Stream<Path> files = Files.list(ROOT.resolve("provider/target"))) {
@@ -55,7 +59,8 @@ class ReportHarnessTest {
         String printed = text.toString(StandardCharsets.UTF_8);
         System.out.print(printed);
         assertTrue(ok, printed);
-        assertTrue(printed.contains("[6/6] connect, bypass"), "progress is shown:\n" + printed);
+        assertTrue(printed.contains("[7/7] connect, bypass"), "progress is shown:\n" + printed);
+        assertTrue(printed.contains("rtt, kernel, busy-poll"), "the busy-polling kernel is measured:\n" + printed);
         assertTrue(printed.contains("ratio: how many times better Bypass is"), printed);
 
         JsonNode json = new ObjectMapper().readTree(out.resolve(ReportMain.JSON).toFile());
@@ -69,6 +74,7 @@ class ReportHarnessTest {
                 assertFalse(t.get("reason").asText().isBlank(), "a skipped target says why: " + t);
             } else {
                 assertFigures(t);
+                assertBusyPollBaseline(t, BUSY_POLL_TARGETS.contains(t.get("id").asText()));
             }
         }
         assertEquals(List.of("a", "b", "c"), ids);
@@ -90,6 +96,32 @@ class ReportHarnessTest {
         assertEquals(ReportMain.PNG, json.get("plot").asText());
         byte[] png = Files.readAllBytes(out.resolve(ReportMain.PNG));
         assertArrayEquals(new byte[] {(byte) 0x89, 'P', 'N', 'G'}, java.util.Arrays.copyOf(png, 4));
+    }
+
+    /**
+     * Targets a and b measure the kernel's round trip again with busy-polling selectors, with
+     * Bypass's ratio to it; nobody measures bulk or connection rate that way (and c not at all).
+     */
+    private static void assertBusyPollBaseline(JsonNode target, boolean measured) {
+        for (String f : FIGURES) {
+            JsonNode figure = target.at("/figures/" + f);
+            boolean expected = measured && RTT_FIGURES.contains(f);
+            for (String side : List.of("kernelBusyPoll", "ratioVsBusyPoll")) {
+                if (expected) {
+                    assertTrue(figure.get(side).isNumber() && figure.get(side).asDouble() > 0,
+                            f + "." + side + " in " + target);
+                } else {
+                    assertTrue(figure.get(side).isNull(), f + "." + side + " is not measured in " + target);
+                }
+            }
+        }
+        JsonNode p = target.at("/rttPercentilesUs/kernelBusyPoll");
+        if (measured) {
+            assertEquals(300, p.get("count").asInt(), target.toString());
+            assertTrue(p.get("p50").asDouble() <= p.get("max").asDouble(), target.toString());
+        } else {
+            assertTrue(p.isMissingNode(), target.toString());
+        }
     }
 
     private static void assertFigures(JsonNode target) {

@@ -7,12 +7,14 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 
 /**
  * A plain java.nio server for {@link TransferClient} (blocking channels, a thread per
  * connection, nothing Bypass-specific). A connection's first byte picks what it does:
  * {@code P} echoes every byte back until the client closes (ping-pong); {@code B} reads to
- * the end of the stream and answers with the SHA-256 of what it read (bulk). It binds the
+ * the end of the stream, prints {@code bulk: read <n> bytes, sha256 <hex>} and answers with
+ * that SHA-256 (bulk). It binds the
  * wildcard address, prints {@code transfer server on port <n>}, serves the given number of
  * connections and exits.
  */
@@ -80,14 +82,18 @@ public final class TransferServer {
         // A heap buffer: SHA-256 hashes a heap array in place, but copies a direct buffer's
         // bytes out in small pieces first, which made the digest the bottleneck of the transfer.
         ByteBuffer buf = ByteBuffer.allocate(direct.capacity());
+        long read = 0;
         for (;;) {
             buf.clear();
             if (c.read(buf) < 0) {
                 break;
             }
             sha.update(buf.array(), 0, buf.position());
+            read += buf.position();
         }
-        ByteBuffer digest = ByteBuffer.wrap(sha.digest());
+        byte[] sum = sha.digest();
+        System.out.println("bulk: read " + read + " bytes, sha256 " + HexFormat.of().formatHex(sum));
+        ByteBuffer digest = ByteBuffer.wrap(sum);
         while (digest.hasRemaining()) {
             c.write(digest);
         }

@@ -33,6 +33,7 @@ class TwoJvmLinkTest {
     private static final Path ROOT = Path.of("").toAbsolutePath().getParent();
     private static final Path JAVA = Path.of(System.getProperty("java.home"), "bin", "java");
     private static final Path CLASSES = ROOT.resolve("samples/target/classes");
+    private static final Path TEST_CLASSES = ROOT.resolve("samples/target/test-classes");
     private static final String SERVER_IP = "10.77.250.2";
     private static final String CLIENT_IP = "10.77.250.1";
     private static final int ROUNDS = Integer.getInteger("bypass.twojvm.rounds", 20_000);
@@ -61,7 +62,8 @@ class TwoJvmLinkTest {
                     rule, "--stats"));
             cmd.addAll(extra);
         }
-        cmd.addAll(List.of(JAVA.toString(), "-Xmx512m", "-cp", CLASSES.toString(), main));
+        // The test classes too: some programs run here are test helpers (ExitWithoutClose).
+        cmd.addAll(List.of(JAVA.toString(), "-Xmx512m", "-cp", CLASSES + java.io.File.pathSeparator + TEST_CLASSES, main));
         cmd.addAll(List.of(args));
         return cmd;
     }
@@ -135,6 +137,27 @@ class TwoJvmLinkTest {
         System.out.println("two JVMs, Bypass over shm, MTU 65513 (spin 50 us): " + summary(out[1]));
         System.out.println("two JVMs, Bypass over shm, MTU 1500 (spin 50 us):  " + summary(small[1]));
         System.out.println("two JVMs, JDK on kernel loopback:                 " + summary(kernel[1]));
+    }
+
+    /**
+     * A program that writes its data and exits without closing relies on the operating system
+     * to deliver the rest and close; on Bypass its JVM's link stack does it at exit
+     * ({@code bypass.exit.linger}). Without that the server would get a truncated stream and no
+     * end of it, and wait forever.
+     */
+    @Test
+    void aJvmThatExitsWithoutClosingStillDeliversItsLastBytesAndTheEndOfTheStream() throws Exception {
+        String link = "shm:" + dir.resolve("exit");
+        int mib = 64;
+        String[] out = run(command(link + "?side=1", SERVER_IP, "bind * *", List.of(), TransferServer.class.getName(),
+                        "0", "1"),
+                port -> command(link + "?side=0", CLIENT_IP, "connect 10.77.250.0/24 *",
+                        List.of(), ExitWithoutClose.class.getName(), SERVER_IP,
+                        Integer.toString(port), Integer.toString(mib)));
+        Matcher sent = Pattern.compile("sent " + mib + " MiB, sha256 (\\p{XDigit}{64})").matcher(out[1]);
+        assertTrue(sent.find(), out[1]);
+        assertTrue(out[0].contains("bulk: read " + ((long) mib << 20) + " bytes, sha256 " + sent.group(1)),
+                "the server read every byte, then the end of the stream: " + out[0]);
     }
 
     /** Server at SERVER_IP on side 1, client at CLIENT_IP on side 0, both spinning (latency profile). */

@@ -135,6 +135,13 @@ final class StackEngine {
     private long polls;
     /** {@link #tryProgress} polls (by selecting and spinning threads) that found work; guarded by the lock. */
     private long progressPollsWithWork;
+    /** Waits of blocking operations that parked (their spin, if any, did not suffice); guarded by the lock. */
+    private long waitParks;
+    /** The helper's polls that found work; written by the helper only (read racily for the stats line). */
+    private volatile long helperPollsWithWork;
+    /** The helper's {@link Thread#yield}s and its timed sleeps; written by the helper only. */
+    private volatile long helperYields;
+    private volatile long helperSleeps;
 
     private StackEngine(NetworkStack server, NetworkStack client, Link[] links, InMemoryLink[] ports,
                         boolean loopback, String name) {
@@ -301,6 +308,7 @@ final class StackEngine {
             return !Thread.currentThread().isInterrupted();
         }
         try {
+            waitParks++;
             w.parkLocked(timed, deadlineNs);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -410,6 +418,9 @@ final class StackEngine {
                 othersPolled = polls != pollsAfterMine;
                 now = nowNs();
                 work = pollLocked(now);
+                if (work > 0) {
+                    helperPollsWithWork++;
+                }
                 pollsAfterMine = polls;
                 next = stacksPollAtNs();
                 nextPollNs = next;
@@ -431,8 +442,10 @@ final class StackEngine {
             }
             helperWakeNs = now + waitNs;
             if (waitNs > 0) {
+                helperSleeps++;
                 LockSupport.parkNanos(this, waitNs);
             } else if (!loopback) {
+                helperYields++;
                 Thread.yield(); // a selecting or reading thread sharing this CPU takes the frames first
             }
         }
@@ -506,6 +519,29 @@ final class StackEngine {
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * Appends who made progress, for the stats line: polls that found work by the helper and
+     * by selecting or spinning threads, the helper's yields and sleeps, and blocking waits
+     * that parked; what tells whether frames were taken by a spinner at once or waited for
+     * the helper (README, Performance).
+     */
+    void appendProgressStats(StringBuilder b) {
+        long spinnerPolls;
+        long parks;
+        lock.lock();
+        try {
+            spinnerPolls = progressPollsWithWork;
+            parks = waitParks;
+        } finally {
+            lock.unlock();
+        }
+        b.append(" ENGINE_HELPER_POLLS_WITH_WORK=").append(helperPollsWithWork)
+                .append(" ENGINE_SPINNER_POLLS_WITH_WORK=").append(spinnerPolls)
+                .append(" ENGINE_HELPER_YIELDS=").append(helperYields)
+                .append(" ENGINE_HELPER_SLEEPS=").append(helperSleeps)
+                .append(" ENGINE_WAIT_PARKS=").append(parks);
     }
 
     /** @return the counter summed over this engine's stacks */

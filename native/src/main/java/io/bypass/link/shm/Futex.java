@@ -1,5 +1,6 @@
 package io.bypass.link.shm;
 
+import io.bypass.link.Downcalls;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
@@ -86,13 +87,7 @@ final class Futex {
         try {
             return (long) syscall.invokeExact(sysFutex, word, op, value, timespec);
         } catch (Throwable t) {
-            if (t instanceof RuntimeException r) {
-                throw r;
-            }
-            if (t instanceof Error e) {
-                throw e;
-            }
-            throw new IllegalStateException(t);
+            throw Downcalls.rethrow(t);
         }
     }
 }

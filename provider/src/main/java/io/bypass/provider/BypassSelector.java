@@ -325,6 +325,11 @@ final class BypassSelector extends AbstractSelector {
             for (StackEngine engine : bypass.engines()) {
                 engine.tryProgress(nowNs);
             }
+            // A poll that delivered frames has queued their keys: return now, not after another pause.
+            if (readyPending) {
+                spinPause.ended();
+                return spins;
+            }
         }
     }
 

@@ -522,6 +522,11 @@ final class StackEngine {
                     return;
                 }
                 tryProgress(nowNs);
+                if (w.events() != seen) {
+                    // This poll delivered what we wait for: return now, not after another pause.
+                    w.spinPause.ended();
+                    return;
+                }
                 w.spinPause.pause(spins);
             }
         } finally {

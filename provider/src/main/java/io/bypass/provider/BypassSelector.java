@@ -38,6 +38,8 @@ final class BypassSelector extends AbstractSelector {
     private static final int RUNNING = 0;
     private static final int PARKED = 1;
     private static final int IN_INNER = 2;
+    /** Blocked asleep on a link engine's doorbell ({@link #bellEngine}). */
+    private static final int IN_BELL = 3;
 
     private final BypassSelectorProvider bypass;
     private final Selector inner;
@@ -59,6 +61,8 @@ final class BypassSelector extends AbstractSelector {
     private int[] foundOps = new int[16];
     private volatile int blockState = RUNNING;
     private volatile Thread selecting;
+    /** The link engine whose doorbell the selecting thread sleeps on while {@link #blockState} is IN_BELL. */
+    private volatile StackEngine bellEngine;
     private boolean inAction;
     /** Selects that blocked so far; written by selecting threads only (under this selector's monitor). */
     private volatile long blocks;
@@ -142,6 +146,8 @@ final class BypassSelector extends AbstractSelector {
             LockSupport.unpark(selecting);
         } else if (s == IN_INNER) {
             inner.wakeup();
+        } else if (s == IN_BELL) {
+            bellEngine.wakeBellSleeper();
         }
     }
 
@@ -225,6 +231,9 @@ final class BypassSelector extends AbstractSelector {
         if (blocking) {
             begin();
         }
+        // The engines this select spins on: counted as spinners there while it does, so that
+        // their helpers leave the link's frames to it (StackEngine#spinStarted).
+        StackEngine[] spunOn = null;
         try {
             int spins = 0;
             for (;;) {
@@ -245,16 +254,40 @@ final class BypassSelector extends AbstractSelector {
                     return 0;
                 }
                 if (now - spinUntilNs < 0) {
+                    if (spunOn == null) {
+                        spunOn = spinStarted();
+                    }
                     pinOnce();
                     spins = spinUntilReady(remainingNs < spinUntilNs - now ? now + remainingNs : spinUntilNs, spins);
                     continue;
                 }
+                if (spunOn != null) {
+                    spinEnded(spunOn);
+                    spunOn = null;
+                }
                 block(remainingNs);
             }
         } finally {
+            if (spunOn != null) {
+                spinEnded(spunOn);
+            }
             if (blocking) {
                 end();
             }
+        }
+    }
+
+    private StackEngine[] spinStarted() {
+        StackEngine[] es = bypass.engines();
+        for (StackEngine e : es) {
+            e.spinStarted();
+        }
+        return es;
+    }
+
+    private static void spinEnded(StackEngine[] es) {
+        for (StackEngine e : es) {
+            e.spinEnded();
         }
     }
 
@@ -292,6 +325,11 @@ final class BypassSelector extends AbstractSelector {
             for (StackEngine engine : bypass.engines()) {
                 engine.tryProgress(nowNs);
             }
+            // A poll that delivered frames has queued their keys: return now, not after another pause.
+            if (readyPending) {
+                spinPause.ended();
+                return spins;
+            }
         }
     }
 
@@ -322,7 +360,7 @@ final class BypassSelector extends AbstractSelector {
             } finally {
                 blockState = RUNNING;
             }
-        } else {
+        } else if (!blockOnBell(remainingNs)) {
             selecting = Thread.currentThread();
             blockState = PARKED;
             try {
@@ -337,6 +375,35 @@ final class BypassSelector extends AbstractSelector {
                 blockState = RUNNING;
             }
         }
+    }
+
+    /**
+     * Blocks asleep on a link engine's doorbell when one is free: frames from the other process
+     * then wake this thread, which polls the engine in its next round, instead of the engine's
+     * helper, which would poll and then unpark this thread (one wake-up per frame, not two).
+     * Events from this process (a key queued, a wakeup, an interrupt) ring the doorbell through
+     * {@link #wakeBlocked}: IN_BELL is stored before the ready list is looked at, as PARKED is.
+     *
+     * @return false when no engine's doorbell was free (the caller parks)
+     */
+    private boolean blockOnBell(long remainingNs) {
+        for (StackEngine engine : bypass.engines()) {
+            if (engine.takeBellForSelect()) {
+                bellEngine = engine;
+                blockState = IN_BELL;
+                try {
+                    if (readyListEmpty() && !wakeupPending.get()) {
+                        engine.sleepOnBell(remainingNs);
+                    } else {
+                        engine.releaseBell();
+                    }
+                } finally {
+                    blockState = RUNNING;
+                }
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

@@ -165,6 +165,9 @@ public class BypassSelectorProvider extends SelectorProvider {
                 }
             }
         }
+        if (linkEngine != null) {
+            linkEngine.appendProgressStats(b);
+        }
         if (linkDown != null) {
             b.append(" linkDown=true");
         }

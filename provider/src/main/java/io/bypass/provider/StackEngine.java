@@ -13,6 +13,8 @@ import java.lang.foreign.Arena;
 import java.security.SecureRandom;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -36,12 +38,28 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>Progress: whoever needs it takes the lock, {@link #pollLocked} runs the stacks until
  * they are quiet, and unlocking re-arms the helper thread, which keeps timers (delayed
  * ACKs, retransmission, TIME-WAIT) moving when nobody else polls. Frames from another
- * process arrive with no thread of ours doing anything, and a link has no interrupt to wake
- * us (shared memory has none; TAP's fd could, but one design serves every link), so on a
- * link engine the helper also polls the link: at once again while frames keep coming, then
- * at intervals that double from {@link #LINK_POLL_MIN_NS} to {@link #LINK_POLL_MAX_NS} while
- * none do (interrupt moderation, done by hand). An idle link engine thus costs one short
- * wake-up per millisecond, and a spinning selector ({@code bypass.spin}) sees frames at once.
+ * process arrive with no thread of ours doing anything, so on a link engine somebody must
+ * watch the device, in this order of preference:
+ * <ol>
+ * <li>threads spinning on the engine (a selector, or a blocking operation under
+ *     {@code bypass.spin}; counted in {@link #spinners}): they look at the device's
+ *     pending-frame hint at every turn and poll when it says frames wait, so a frame goes
+ *     from the ring to the application with no wake-up at all. The helper then leaves them
+ *     the frames, the lock and the CPU: it polls only for a due timer, and wakes at the
+ *     polled-link intervals below to see whether they are still there;
+ * <li>a blocked application thread asleep on the device's doorbell ({@link Link#awaitFrames},
+ *     the shm link's futex word): the peer's transmit wakes it and it polls itself, one
+ *     wake-up per frame. One thread at a time ({@link #bell}); others park on their wait
+ *     points and its poll signals them;
+ * <li>the helper asleep on the doorbell, when neither of the above has wanted it for
+ *     {@link #LINK_POLL_MAX_NS}; a thread that blocks meanwhile asks for it back;
+ * <li>on a device without a doorbell (TAP, DPDK), the helper's polls: at once again while
+ *     frames keep coming, then at intervals that double from {@link #LINK_POLL_MIN_NS} to
+ *     {@link #LINK_POLL_MAX_NS} while none do (interrupt moderation, done by hand).
+ * </ol>
+ * Between two waits of a thread nobody may be watching; a frame then waits for the thread's
+ * next wait (which looks at the ring before it sleeps) or the helper's next look, at most
+ * {@link #LINK_POLL_MAX_NS} later.
  *
  * <p>Blocking: each channel has its own {@link WaitPoint}s (one per wait reason: a
  * condition of {@link #lock} and an event count) and its stack callbacks signal them. No
@@ -51,7 +69,14 @@ import java.util.concurrent.locks.ReentrantLock;
  * ({@link java.util.concurrent.locks.Condition#await} releases the lock atomically) or, when
  * spinning, reads the wait point's event count before it releases the lock and stops when
  * the count moves. So no polling guard is needed; virtual threads unmount while they wait,
- * since they park through {@code java.util.concurrent}.
+ * since they park through {@code java.util.concurrent}. A waiter asleep on a link's doorbell
+ * instead counts itself on its wait point under the lock, and a signal rings the doorbell
+ * from this side ({@link WaitPoint#signalLocked}); the doorbell's own invariant (see the shm
+ * link's {@code Doorbell}: the sleeper announces its sleep and then looks at the ring, the
+ * producer publishes and then looks at the announcement, a full fence between on each side,
+ * and the futex sleeps only while the word still holds the announcement) covers the frames
+ * from the other process. Virtual threads never sleep on a doorbell: the sleep is a system
+ * call, which would pin their carrier; they park, and the doorbell's sleeper signals them.
  *
  * <p>Spinning ({@code bypass.spin}, as Onload's EF_POLL_USEC): every blocking wait and every
  * select first spins without the lock, watching volatile words only (an event count, the
@@ -66,6 +91,11 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 final class StackEngine {
     private static final long IDLE_NS = TimeUnit.MILLISECONDS.toNanos(100);
+    /**
+     * The longest doorbell sleep of an application thread: every event that can end its wait
+     * rings the bell, so this only bounds the harm of a wake-up path we do not know of.
+     */
+    private static final long BELL_SLEEP_MAX_NS = TimeUnit.SECONDS.toNanos(1);
     /** A link engine's helper polls the link this soon after it last found it quiet... */
     static final long LINK_POLL_MIN_NS = TimeUnit.MICROSECONDS.toNanos(50);
     /** ...and at least this often however long it stays quiet. */
@@ -73,6 +103,12 @@ final class StackEngine {
     private static final int MAX_ROUNDS = 64;
     /** How often {@link #closeAtExit} polls while it lingers (the peers' ACKs come from another process or host). */
     private static final long EXIT_POLL_NS = TimeUnit.MICROSECONDS.toNanos(100);
+    /** {@link #bell}: nobody sleeps on the doorbell. */
+    private static final int BELL_FREE = 0;
+    /** {@link #bell}: the helper sleeps on it (nobody else waits for this engine, or they park). */
+    private static final int BELL_HELPER = 1;
+    /** {@link #bell}: a blocked application thread sleeps on it (a read, accept, connect or select). */
+    private static final int BELL_THREAD = 2;
     /** How long {@link #lock} waits on the CPU for a busy lock before it parks. */
     private static final long LOCK_SPIN_NS = 2_000;
     /**
@@ -128,6 +164,23 @@ final class StackEngine {
     /** Accelerated listeners per port (more than one: an SO_REUSEPORT group). */
     private final ConcurrentHashMap<Integer, Integer> listenerPorts = new ConcurrentHashMap<>();
     private final Thread helper;
+    /** A link engine's device when a thread may sleep on it for frames ({@link Link#canAwaitFrames}); null otherwise. */
+    private final Link awaitable;
+    /**
+     * Who sleeps on {@link #awaitable}'s doorbell ({@link #BELL_FREE}, {@link #BELL_HELPER},
+     * {@link #BELL_THREAD}): the link wakes one sleeper, so at most one thread of this engine
+     * sleeps on it at a time; the others park on their wait points and the sleeper's poll
+     * signals them.
+     */
+    private final AtomicInteger bell = new AtomicInteger(BELL_FREE);
+    /**
+     * When an application thread last wanted the doorbell (slept on it, or found the helper on
+     * it): the helper keeps off it for {@link #LINK_POLL_MAX_NS} after, so that blocked threads
+     * get it and a frame costs one wake-up, theirs, not the helper's and then theirs.
+     */
+    private volatile long threadBellNs = Long.MIN_VALUE / 2;
+    /** Threads spinning on this engine (blocking operations under bypass.spin, selectors): they poll the link. */
+    private final AtomicInteger spinners = new AtomicInteger();
     private volatile long helperWakeNs;
     /** The stacks' earliest poll time as of the last unlock (Long.MAX_VALUE: none). */
     private volatile long nextPollNs = Long.MAX_VALUE;
@@ -138,6 +191,15 @@ final class StackEngine {
     private long polls;
     /** {@link #tryProgress} polls (by selecting and spinning threads) that found work; guarded by the lock. */
     private long progressPollsWithWork;
+    /** Waits of blocking operations that parked (their spin, if any, did not suffice); guarded by the lock. */
+    private long waitParks;
+    /** The helper's polls that found work; written by the helper only (read racily for the stats line). */
+    private volatile long helperPollsWithWork;
+    /** The helper's {@link Thread#yield}s and its timed sleeps; written by the helper only. */
+    private volatile long helperYields;
+    private volatile long helperSleeps;
+    /** Doorbell sleeps of blocked application threads (waits and selects), each instead of a park. */
+    private final AtomicLong waitBellSleeps = new AtomicLong();
 
     private StackEngine(NetworkStack server, NetworkStack client, Link[] links, InMemoryLink[] ports,
                         boolean loopback, String name) {
@@ -147,6 +209,7 @@ final class StackEngine {
         this.links = links;
         this.ports = ports;
         this.loopback = loopback;
+        this.awaitable = !loopback && links.length == 1 && links[0].canAwaitFrames() ? links[0] : null;
         helper = Thread.ofPlatform().daemon().name(name).unstarted(this::helperLoop);
         helper.start();
     }
@@ -282,7 +345,7 @@ final class StackEngine {
 
     /** @return a new wait point on the stack lock, for one channel's wait reason */
     WaitPoint newWaitPoint() {
-        return new WaitPoint(lock.newCondition());
+        return new WaitPoint(lock.newCondition(), this);
     }
 
     /**
@@ -303,7 +366,11 @@ final class StackEngine {
             }
             return !Thread.currentThread().isInterrupted();
         }
+        if (takeBell(BELL_THREAD)) {
+            return sleepOnBellLocked(w, timed, deadlineNs);
+        }
         try {
+            waitParks++;
             w.parkLocked(timed, deadlineNs);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -311,6 +378,125 @@ final class StackEngine {
         }
         pollLocked(nowNs());
         return true;
+    }
+
+    /**
+     * The blocked thread itself sleeps on the link's doorbell, so that a frame from the peer
+     * costs one wake-up (of this thread, which then polls) instead of two (the helper's, then
+     * this thread's unpark). No wake-up is lost: the peer's transmit rings the bell after it
+     * publishes (the Dekker pair of {@code Doorbell}); an event of {@code w} from this process
+     * (a close, the helper's timer poll) is signalled under the lock, where {@link WaitPoint}
+     * sees {@link WaitPoint#bellSleepersLocked} and rings the bell from this side, which makes
+     * the sleep return or not start. Caller holds the lock and the bell ({@link #takeBell}).
+     *
+     * @return false when the thread was interrupted
+     */
+    private boolean sleepOnBellLocked(WaitPoint w, boolean timed, long deadlineNs) {
+        int seen = w.events();
+        w.bellSleeperLocked(1);
+        unlock();
+        try {
+            long nowNs = nowNs();
+            long sleepNs = timed ? Math.min(BELL_SLEEP_MAX_NS, deadlineNs - nowNs) : BELL_SLEEP_MAX_NS;
+            if (sleepNs > 0 && w.events() == seen) {
+                waitBellSleeps.incrementAndGet();
+                awaitable.awaitFrames(sleepNs);
+            }
+        } finally {
+            threadBellNs = nowNs();
+            bell.set(BELL_FREE);
+            lock();
+            w.bellSleeperLocked(-1);
+        }
+        pollLocked(nowNs());
+        return !Thread.currentThread().isInterrupted();
+    }
+
+    /**
+     * Takes the doorbell for {@code who} when this is a link engine whose device has one, nobody
+     * sleeps on it, and the engine runs. Release with {@code bell.set(BELL_FREE)}.
+     */
+    private boolean takeBell(int who) {
+        if (awaitable == null) {
+            return false;
+        }
+        if (who == BELL_THREAD) {
+            if (Thread.currentThread().isVirtual()) {
+                return false;
+            }
+            long nowNs = nowNs();
+            threadBellNs = nowNs;
+            if (bell.get() == BELL_HELPER) {
+                // Ask the helper for it: woken, it gives the bell back, polls, and keeps off it
+                // while threads want it (helperLoop). Wait for that a little; if the helper is
+                // slow to run, park this once (its poll signals this thread).
+                awaitable.wakeAwaiter();
+                long untilNs = nowNs + LINK_POLL_MIN_NS;
+                while (bell.get() == BELL_HELPER && nowNs() - untilNs < 0) {
+                    Thread.yield();
+                }
+            }
+        }
+        if (bell.get() != BELL_FREE || !bell.compareAndSet(BELL_FREE, who)) {
+            return false;
+        }
+        // After the CAS: shutdown() clears running and then waits for the bell to be free.
+        if (!running) {
+            bell.set(BELL_FREE);
+            return false;
+        }
+        return true;
+    }
+
+    /**
+     * For a selector about to block: takes this link engine's doorbell if it is free, so that
+     * the selecting thread sleeps on it ({@link #sleepOnBell}) instead of parking.
+     *
+     * @return whether the caller now holds the bell
+     */
+    boolean takeBellForSelect() {
+        return takeBell(BELL_THREAD);
+    }
+
+    /** Gives back the bell taken by {@link #takeBellForSelect} without sleeping. */
+    void releaseBell() {
+        bell.set(BELL_FREE);
+    }
+
+    /**
+     * A selecting thread holding the bell sleeps until the peer transmits, {@link #wakeBellSleeper}
+     * or {@code timeoutNs}, then gives the bell back; its next round polls this engine.
+     */
+    void sleepOnBell(long timeoutNs) {
+        try {
+            waitBellSleeps.incrementAndGet();
+            awaitable.awaitFrames(Math.min(BELL_SLEEP_MAX_NS, timeoutNs));
+        } finally {
+            threadBellNs = nowNs();
+            bell.set(BELL_FREE);
+        }
+    }
+
+    /**
+     * Ends the current or next doorbell sleep of a thread of this process (a selector whose key
+     * became ready, a wait point signalled). Any thread, with or without the lock.
+     */
+    void wakeBellSleeper() {
+        awaitable.wakeAwaiter();
+    }
+
+    /** A thread starts spinning on this engine: it polls the link, so the helper need not. Pair with {@link #spinEnded}. */
+    void spinStarted() {
+        spinners.incrementAndGet();
+        if (bell.get() == BELL_HELPER) {
+            // The helper sleeps on the bell: wake it, so that it leaves the frames to the spinner.
+            awaitable.wakeAwaiter();
+        }
+    }
+
+    /** A thread stopped spinning on this engine. */
+    void spinEnded() {
+        spinners.decrementAndGet();
     }
 
     /**
@@ -324,6 +510,7 @@ final class StackEngine {
         // Read before unlocking: an event signalled after this read moves the count.
         int seen = w.events();
         unlock();
+        spinStarted();
         try {
             Thread self = Thread.currentThread();
             for (int spins = 0; !self.isInterrupted(); spins++) {
@@ -338,9 +525,15 @@ final class StackEngine {
                     return;
                 }
                 tryProgress(nowNs);
+                if (w.events() != seen) {
+                    // This poll delivered what we wait for: return now, not after another pause.
+                    w.spinPause.ended();
+                    return;
+                }
                 w.spinPause.pause(spins);
             }
         } finally {
+            spinEnded();
             lock();
         }
     }
@@ -371,7 +564,19 @@ final class StackEngine {
         nextPollNs = next;
         lock.unlock();
         if (next != Long.MAX_VALUE && next - helperWakeNs < 0) {
-            LockSupport.unpark(helper);
+            wakeHelper();
+        }
+    }
+
+    /**
+     * Ends the helper's wait, a park or a sleep on the doorbell. The helper re-reads
+     * {@link #nextPollNs} after it takes the bell, and this reads the bell after the caller
+     * wrote {@link #nextPollNs}: one of the two sees the other.
+     */
+    private void wakeHelper() {
+        LockSupport.unpark(helper);
+        if (awaitable != null && bell.get() == BELL_HELPER) {
+            awaitable.wakeAwaiter();
         }
     }
 
@@ -404,38 +609,54 @@ final class StackEngine {
         long linkPollNs = LINK_POLL_MIN_NS;
         long pollsAfterMine = 0;
         while (running) {
-            long now;
-            long next;
-            int work;
-            boolean othersPolled;
-            lock.lock();
-            try {
-                othersPolled = polls != pollsAfterMine;
-                now = nowNs();
-                work = pollLocked(now);
-                pollsAfterMine = polls;
-                next = stacksPollAtNs();
-                nextPollNs = next;
-            } finally {
-                lock.unlock();
+            long now = nowNs();
+            boolean spinning = !loopback && spinners.get() > 0;
+            int work = 0;
+            boolean othersPolled = true;
+            long next = nextPollNs;
+            if (!spinning || next - now <= 0) {
+                lock.lock();
+                try {
+                    othersPolled = polls != pollsAfterMine;
+                    now = nowNs();
+                    work = pollLocked(now);
+                    if (work > 0) {
+                        helperPollsWithWork++;
+                    }
+                    pollsAfterMine = polls;
+                    next = stacksPollAtNs();
+                    nextPollNs = next;
+                } finally {
+                    lock.unlock();
+                }
             }
+            // else: threads spinning on this engine poll the link and due timers themselves
+            // (tryProgress); the helper leaves them the frames, the lock and the CPU.
             long waitNs = next == Long.MAX_VALUE ? IDLE_NS : Math.max(0, Math.min(IDLE_NS, next - now));
+            helperWakeNs = now + waitNs;
+            if (!loopback && !spinning && now - threadBellNs > LINK_POLL_MAX_NS && takeBell(BELL_HELPER)) {
+                sleepOnBellAsHelper(waitNs);
+                continue;
+            }
             if (!loopback) {
-                // Frames from the other side arrive unannounced: poll again at once while they
-                // come, then back off (see the class comment). While other threads poll too (a
-                // spinning reader or selector), they take the frames: polling beside them at
+                // Frames from the other side arrive unannounced and no doorbell is ours to sleep on
+                // (the link has none, or a blocked thread of ours sleeps on it): poll again at once
+                // while they come, then back off (see the class comment). While other threads poll
+                // too (a spinning reader or selector), they take the frames: polling beside them at
                 // full speed would only take their CPU and their lock, so the helper paces itself.
                 if (work == 0) {
                     linkPollNs = Math.min(LINK_POLL_MAX_NS, Math.max(LINK_POLL_MIN_NS, 2 * linkPollNs));
                 } else {
-                    linkPollNs = othersPolled ? LINK_POLL_MIN_NS : 0;
+                    linkPollNs = othersPolled || spinning ? LINK_POLL_MIN_NS : 0;
                 }
                 waitNs = Math.min(waitNs, linkPollNs);
+                helperWakeNs = now + waitNs;
             }
-            helperWakeNs = now + waitNs;
             if (waitNs > 0) {
+                helperSleeps++;
                 LockSupport.parkNanos(this, waitNs);
             } else if (!loopback) {
+                helperYields++;
                 Thread.yield(); // a selecting or reading thread sharing this CPU takes the frames first
             }
         }
@@ -489,12 +710,32 @@ final class StackEngine {
     }
 
     /**
+     * The helper, holding the doorbell, sleeps on it until the peer transmits, a timer is due, a
+     * thread starts spinning here ({@link #spinStarted}) or the engine shuts down; then gives it
+     * back and polls. Re-reads {@link #nextPollNs} after taking the bell (see {@link #wakeHelper}).
+     */
+    private void sleepOnBellAsHelper(long waitNs) {
+        try {
+            long next = nextPollNs;
+            long sleepNs = next == Long.MAX_VALUE ? waitNs : Math.min(waitNs, next - nowNs());
+            // Read after taking the bell: a spinner that started before the take is seen here,
+            // one that starts after it sees BELL_HELPER and rings (spinStarted).
+            if (sleepNs > 0 && spinners.get() == 0) {
+                helperSleeps++;
+                awaitable.awaitFrames(sleepNs);
+            }
+        } finally {
+            bell.set(BELL_FREE);
+        }
+    }
+
+    /**
      * Stops the helper thread and closes a link engine's device; channels of this engine stop
      * making progress (tests, embedding).
      */
     void shutdown() {
         running = false;
-        LockSupport.unpark(helper);
+        wakeHelper();
         if (loopback) {
             return;
         }
@@ -502,6 +743,12 @@ final class StackEngine {
             helper.join();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        // A thread asleep on the doorbell holds the link's memory (its futex word): wake it and let
+        // it leave before the link unmaps. takeBell refuses once running is false.
+        while (bell.get() != BELL_FREE) {
+            awaitable.wakeAwaiter();
+            Thread.yield();
         }
         lock.lock();
         try {
@@ -556,6 +803,40 @@ final class StackEngine {
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * Appends who made progress, for the stats line: polls that found work by the helper and
+     * by selecting or spinning threads, the helper's yields and sleeps, and blocking waits
+     * that parked; what tells whether frames were taken by a spinner at once or waited for
+     * the helper (README, Performance).
+     */
+    void appendProgressStats(StringBuilder b) {
+        long spinnerPolls;
+        long parks;
+        lock.lock();
+        try {
+            spinnerPolls = progressPollsWithWork;
+            parks = waitParks;
+        } finally {
+            lock.unlock();
+        }
+        b.append(" ENGINE_HELPER_POLLS_WITH_WORK=").append(helperPollsWithWork)
+                .append(" ENGINE_SPINNER_POLLS_WITH_WORK=").append(spinnerPolls)
+                .append(" ENGINE_HELPER_YIELDS=").append(helperYields)
+                .append(" ENGINE_HELPER_SLEEPS=").append(helperSleeps)
+                .append(" ENGINE_WAIT_PARKS=").append(parks)
+                .append(" ENGINE_WAIT_BELL_SLEEPS=").append(waitBellSleeps.get());
+    }
+
+    /** @return doorbell sleeps of blocked application threads so far (for tests) */
+    long waitBellSleeps() {
+        return waitBellSleeps.get();
+    }
+
+    /** @return the helper's polls that found work so far (for tests) */
+    long helperPollsWithWork() {
+        return helperPollsWithWork;
     }
 
     /** @return the counter summed over this engine's stacks */

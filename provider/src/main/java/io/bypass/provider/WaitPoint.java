@@ -13,7 +13,9 @@ import java.util.concurrent.locks.Condition;
  * <p>No lost wakeup (the invariant of {@link StackEngine}): {@link #signalLocked} runs under
  * the stack lock; a parking waiter counts itself and parks under the same lock
  * ({@link Condition#await} releases it atomically); a spinning waiter reads the count
- * before releasing the lock and stops spinning when it changes.
+ * before releasing the lock and stops spinning when it changes; a waiter that sleeps on a
+ * link's doorbell instead of parking counts itself under the lock too, and a signal rings the
+ * doorbell for it.
  */
 final class WaitPoint {
     private static final VarHandle EVENTS;
@@ -27,6 +29,10 @@ final class WaitPoint {
     }
 
     private final Condition condition;
+    /** The engine whose doorbell a waiter of this point may sleep on. */
+    private final StackEngine engine;
+    /** Waiters asleep on the engine's doorbell instead of parked; guarded by the stack lock. */
+    private int bellSleepers;
     /** Bumped by every event; written under the stack lock, read by spinning waiters without it. */
     private volatile int events;
     /** How a thread spinning for this wait point pauses. */
@@ -36,8 +42,9 @@ final class WaitPoint {
     /** Parks so far, a measure of how often spinning did not suffice; guarded by the stack lock. */
     private long parks;
 
-    WaitPoint(Condition condition) {
+    WaitPoint(Condition condition, StackEngine engine) {
         this.condition = condition;
+        this.engine = engine;
     }
 
     /** Records an event and wakes the parked waiters, if any. Caller holds the stack lock. */
@@ -48,6 +55,16 @@ final class WaitPoint {
         if (parked > 0) {
             condition.signalAll();
         }
+        if (bellSleepers > 0) {
+            // The waiter sleeps on the link's doorbell (StackEngine#sleepOnBellLocked), not on the
+            // condition: ring it from this side; a ring before its sleep makes the sleep return at once.
+            engine.wakeBellSleeper();
+        }
+    }
+
+    /** A waiter starts ({@code +1}) or ends ({@code -1}) a sleep on the doorbell; caller holds the stack lock. */
+    void bellSleeperLocked(int delta) {
+        bellSleepers += delta;
     }
 
     /** @return the event count, for a spinning waiter to compare against (no lock needed) */

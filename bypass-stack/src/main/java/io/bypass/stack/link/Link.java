@@ -68,6 +68,42 @@ public interface Link {
     }
 
     /**
+     * Whether {@link #awaitFrames} can block until frames arrive: the link has an interrupt
+     * of some kind (a doorbell word in shared memory, a pollable fd, a NIC's rx interrupt), so
+     * an idle poller may sleep on it instead of polling at intervals.
+     *
+     * @return false by default: the caller polls, backing off while the link is quiet
+     */
+    default boolean canAwaitFrames() {
+        return false;
+    }
+
+    /**
+     * Blocks the calling thread until frames may be waiting to be received, {@link #wakeAwaiter}
+     * is called, or {@code timeoutNs} passes; it may also return early for no reason (a signal,
+     * a spurious wake-up), so the caller polls and decides again. It receives nothing.
+     *
+     * <p>Unlike the other methods, this one is called <em>without</em> holding the link: the
+     * stack lock's holder may receive and transmit meanwhile. At most one thread awaits a
+     * link at a time.
+     *
+     * @param timeoutNs the longest wait, in nanoseconds ({@code <= 0}: do not block)
+     * @return whether frames were seen waiting when it returned (a hint, like {@link #pending()})
+     * @throws UnsupportedOperationException when {@link #canAwaitFrames()} is false (the default)
+     */
+    default boolean awaitFrames(long timeoutNs) {
+        throw new UnsupportedOperationException(getClass().getName() + " cannot block for frames");
+    }
+
+    /**
+     * Makes a thread blocked in {@link #awaitFrames} return now (a timer became due earlier
+     * than it planned, or the engine shuts down); when none is blocked, costs a read of one
+     * word. Any thread may call it, without holding the link. By default there is nothing to wake.
+     */
+    default void wakeAwaiter() {
+    }
+
+    /**
      * The device's own MAC address, when frames must be addressed to it to arrive (a NIC
      * filters on its address unless promiscuous): a stack on this link takes it unless told
      * otherwise. Links whose far end delivers every frame (in-memory, shared memory, TAP) have none.

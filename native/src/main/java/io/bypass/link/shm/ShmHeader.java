@@ -19,7 +19,9 @@ import java.lang.invoke.VarHandle;
  *   136   side 0 beat  long  System.nanoTime of side 0's last poll
  *   256   side 1 pid   long
  *   264   side 1 beat  long
- *   384..511           reserved
+ *   384   side 0 bell  int   the {@link Doorbell} side 0 sleeps on, waiting for ring 1
+ *   448   side 1 bell  int   the {@link Doorbell} side 1 sleeps on, waiting for ring 0
+ *   388..447, 452..511 reserved
  *   512   ring 0       side 0 produces, side 1 consumes ({@link SpscRing} layout)
  *   512 + ringBytes    ring 1: side 1 produces, side 0 consumes
  * </pre>
@@ -27,12 +29,17 @@ import java.lang.invoke.VarHandle;
  * <p>Each side's pid and heartbeat share a pair of cache lines that only that side writes.
  * The heartbeat is {@code System.nanoTime()}, which HotSpot on Linux reads from
  * {@code CLOCK_MONOTONIC}, one clock for all processes on the host.
+ *
+ * <p>The doorbells have their own pair of cache lines, away from the heartbeats: each side
+ * reads the other's bell after every transmitted burst, and a heartbeat store on the same
+ * line would make that read a miss once per heartbeat. Version 2 added them; a version 1
+ * peer would never ring, so the versions refuse each other.
  */
 final class ShmHeader {
     /** "BYPSHMLK" read as a little-endian long. */
     static final long MAGIC = 0x4B4C_4D48_5350_5942L;
     /** Layout version; any change of the layout above changes it. */
-    static final int VERSION = 1;
+    static final int VERSION = 2;
     static final long MAGIC_OFFSET = 0;
     static final long VERSION_OFFSET = 8;
     static final long SLOT_SIZE_OFFSET = 12;
@@ -42,6 +49,8 @@ final class ShmHeader {
     static final long SIDE_STRIDE = 128;
     static final long PID_OFFSET = 0;
     static final long HEARTBEAT_OFFSET = 8;
+    static final long DOORBELL_0_OFFSET = 384;
+    static final long DOORBELL_STRIDE = 64;
     /** Bytes before ring 0. */
     static final long LENGTH = 512;
 
@@ -86,7 +95,8 @@ final class ShmHeader {
         }
         int version = memory.get(INT, VERSION_OFFSET);
         if (version != VERSION) {
-            return "layout version " + version + " in the file, this build speaks version " + VERSION;
+            return "layout version " + version + " in the file, this build speaks version " + VERSION
+                    + ": both ends must run the same Bypass release (if no process uses the file, delete it)";
         }
         // The MTU first: it is what a user sets, and the slot size follows from it.
         String field = compare("mtu", memory.get(INT, MTU_OFFSET), config.mtu());
@@ -124,6 +134,14 @@ final class ShmHeader {
     /** Opaque is enough: the heartbeat orders nothing else, it only has to become visible. */
     void heartbeatOpaque(int side, long nowNs) {
         LONG.setOpaque(memory, sideOffset(side) + HEARTBEAT_OFFSET, nowNs);
+    }
+
+    /**
+     * @param file the mapped file, from offset 0
+     * @return the 4-byte doorbell word that {@code side} sleeps on while it waits for ring {@code 1 - side}
+     */
+    static MemorySegment doorbell(MemorySegment file, int side) {
+        return file.asSlice(DOORBELL_0_OFFSET + side * DOORBELL_STRIDE, Integer.BYTES);
     }
 
     private static long sideOffset(int side) {

@@ -15,6 +15,7 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.function.BooleanSupplier;
 
 /**
  * One end of an Ethernet link between two processes on one host through a shared-memory
@@ -45,8 +46,16 @@ import java.nio.file.StandardOpenOption;
  * dead process had not received are discarded by the newcomer before it receives anything
  * ({@link #rxDiscardedOnAttach()}), since they belong to connections it never had.
  *
- * <p>A link end is used by one thread at a time, as the {@link Link} contract says. The
- * link reads the clock (it is a device, not the stack).
+ * <p><b>Waking a sleeping peer.</b> Each side has a {@link Doorbell} in the header: an end with
+ * nothing to do may sleep in {@link #awaitFrames} (a futex on its bell), and {@link #transmit}
+ * wakes the peer when its bell says it sleeps, so an idle receiver sees a frame within a
+ * futex wake-up instead of at its next poll. When the peer does not sleep a transmitted burst
+ * costs one fence and one load of its bell. Without a futex (an architecture we have no
+ * syscall number for) {@link #canAwaitFrames} is false and callers poll.
+ *
+ * <p>A link end is used by one thread at a time, as the {@link Link} contract says, except
+ * {@link #awaitFrames} and {@link #wakeAwaiter}, which touch only the bell and the ring's tail.
+ * The link reads the clock (it is a device, not the stack).
  */
 public final class ShmLink implements Link, AutoCloseable {
     /** How often a side stamps its heartbeat and looks at its peer's. */
@@ -67,6 +76,12 @@ public final class ShmLink implements Link, AutoCloseable {
     private final LinkCapabilities capabilities;
     private final long peerTimeoutNs;
     private final int maxFrame;
+    /** The bell this end sleeps on; null without a futex. */
+    private final Doorbell myBell;
+    /** The bell the peer sleeps on, rung after a transmitted burst; null without a futex. */
+    private final Doorbell peerBell;
+    /** {@link #awaitFrames}' look at the ring, held so that a wait allocates nothing. */
+    private final BooleanSupplier framesWaiting;
 
     private PeerState peerState = PeerState.WAITING;
     private long peerPid;
@@ -91,6 +106,14 @@ public final class ShmLink implements Link, AutoCloseable {
         this.capabilities = LinkCapabilities.inMemory(config.mtu());
         this.peerTimeoutNs = config.peerTimeoutNs();
         this.rxDiscardedOnAttach = fresh ? 0 : in.discardAll();
+        Futex futex = Futex.available().orElse(null);
+        this.myBell = futex == null ? null : new Doorbell(ShmHeader.doorbell(file, side), futex, arena);
+        this.peerBell = futex == null ? null : new Doorbell(ShmHeader.doorbell(file, 1 - side), futex, arena);
+        this.framesWaiting = () -> in.available() > 0;
+        if (!fresh && myBell != null) {
+            // A dead predecessor may have left its bell SLEEPING or WAKE_PENDING.
+            myBell.reset();
+        }
         long nowNs = System.nanoTime();
         header.heartbeatOpaque(side, nowNs);
         refreshPeer(nowNs);
@@ -277,6 +300,9 @@ public final class ShmLink implements Link, AutoCloseable {
             }
             if (n > 0) {
                 out.publish(n);
+                if (peerBell != null) {
+                    peerBell.ring();
+                }
                 counters.add(LinkCounter.TX_FRAMES, n);
                 counters.add(LinkCounter.TX_BYTES, bytes);
             }
@@ -343,6 +369,31 @@ public final class ShmLink implements Link, AutoCloseable {
     @Override
     public int pending() {
         return in.available();
+    }
+
+    /** @return whether this host has the futex the doorbell sleeps on (Linux on x86-64 or aarch64) */
+    @Override
+    public boolean canAwaitFrames() {
+        return myBell != null;
+    }
+
+    /**
+     * Sleeps on this end's doorbell until the peer transmits, {@link #wakeAwaiter} is called,
+     * or the timeout passes; returns at once when frames already wait.
+     */
+    @Override
+    public boolean awaitFrames(long timeoutNs) {
+        if (myBell == null) {
+            return Link.super.awaitFrames(timeoutNs);
+        }
+        return myBell.await(timeoutNs, framesWaiting);
+    }
+
+    @Override
+    public void wakeAwaiter() {
+        if (myBell != null) {
+            myBell.wake();
+        }
     }
 
     /** @return frames of this end's transmit and receive pools held outside the pools (a leak check) */

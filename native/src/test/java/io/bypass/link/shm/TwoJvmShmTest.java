@@ -176,7 +176,8 @@ class TwoJvmShmTest {
 
     private static Process startPeer(Path file, String mode, int mtu, int mssCap) throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process p = new ProcessBuilder(java, "-Xmx256m", "-cp", System.getProperty("java.class.path"),
+        Process p = new ProcessBuilder(java, "-Xmx256m", "--enable-native-access=ALL-UNNAMED", "-cp",
+                System.getProperty("java.class.path"),
                 ShmPeerMain.class.getName(), file.toString(), mode, Integer.toString(mtu), Integer.toString(mssCap))
                 .redirectErrorStream(true).start();
         String line = new BufferedReader(new InputStreamReader(p.getInputStream())).readLine();

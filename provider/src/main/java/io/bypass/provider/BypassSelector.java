@@ -274,23 +274,35 @@ final class BypassSelector extends AbstractSelector {
      */
     private int spinUntilReady(long untilNs, int spins) {
         Thread self = Thread.currentThread();
-        for (;;) {
-            spinPause.pause(spins++);
-            if (readyPending) {
-                spinPause.ended();
-                return spins;
+        // Counted as a spinner by the engines of the spin's start, so that their writers leave
+        // the receipt of their frames to this thread (StackEngine#pollAfterWriteLocked).
+        StackEngine[] counted = bypass.engines();
+        for (StackEngine engine : counted) {
+            engine.spinStarted();
+        }
+        try {
+            for (;;) {
+                spinPause.pause(spins++);
+                if (readyPending) {
+                    spinPause.ended();
+                    return spins;
+                }
+                if (wakeupPending.get() || self.isInterrupted() || innerKeyCount.get() > 0) {
+                    return spins;
+                }
+                long nowNs = System.nanoTime();
+                if (nowNs - untilNs >= 0) {
+                    return spins;
+                }
+                // Read each turn: an engine that starts during the spin joins at once (the array is
+                // replaced, never changed, so this reads no lock and allocates nothing).
+                for (StackEngine engine : bypass.engines()) {
+                    engine.tryProgress(nowNs);
+                }
             }
-            if (wakeupPending.get() || self.isInterrupted() || innerKeyCount.get() > 0) {
-                return spins;
-            }
-            long nowNs = System.nanoTime();
-            if (nowNs - untilNs >= 0) {
-                return spins;
-            }
-            // Read each turn: an engine that starts during the spin joins at once (the array is
-            // replaced, never changed, so this reads no lock and allocates nothing).
-            for (StackEngine engine : bypass.engines()) {
-                engine.tryProgress(nowNs);
+        } finally {
+            for (StackEngine engine : counted) {
+                engine.spinEnded();
             }
         }
     }

@@ -296,9 +296,9 @@ final class BypassSelector extends AbstractSelector {
      * flag, a pending wakeup, the interrupt status, each engine's work hint) until one of them
      * says a full round of {@link #doSelect} has something to find, or {@code untilNs} passes.
      * An engine's stack lock is taken only to drive its stacks when they have work (frames on
-     * a link, a due timer): a peer's write in the same JVM has already delivered and queued
-     * our key in its own progress step, but a device link's frames are delivered by nobody
-     * unless polled, so a link engine whose device cannot tell whether frames wait is polled
+     * a link, a due timer): a peer's write in the same JVM leaves its frames on the loopback
+     * wire for a spinning thread to take (StackEngine#pollAfterWriteLocked), and a device
+     * link's frames are delivered by nobody unless polled, so a link engine whose device cannot tell whether frames wait is polled
      * at every turn ({@link StackEngine#hasWork}). With kernel-side keys the inner selector
      * must be polled, so it returns after one pause.
      *

@@ -593,7 +593,7 @@ final class BypassSocketChannel extends SocketChannel implements BypassSelectabl
             if (blocking) {
                 begin();
             }
-            e.lock();
+            e.lockFor(c);
             try {
                 long now = StackEngine.nowNs();
                 for (;;) {
@@ -632,7 +632,7 @@ final class BypassSocketChannel extends SocketChannel implements BypassSelectabl
                 }
                 if (total > 0) {
                     // The window opened: if the read queued a window update, the peer hears of it now.
-                    e.pollIfDueLocked(now);
+                    e.pollAfterReadLocked(c, now);
                 } else if (eof && c.error() != TcpError.NONE) {
                     failure = Errors.of(c.error());
                 }
@@ -753,7 +753,7 @@ final class BypassSocketChannel extends SocketChannel implements BypassSelectabl
             if (blocking) {
                 begin();
             }
-            e.lock();
+            e.lockFor(c);
             try {
                 long now = StackEngine.nowNs();
                 for (;;) {
@@ -772,7 +772,7 @@ final class BypassSocketChannel extends SocketChannel implements BypassSelectabl
                             total += n;
                         }
                     }
-                    e.pollLocked(now);
+                    e.pollAfterWriteLocked(c, now);
                     if (c.error() != TcpError.NONE || !writable(c.state())) {
                         if (total == 0) {
                             failure = Errors.of(c.error());

@@ -36,6 +36,7 @@ final class ReportJson {
         config.put("sizeBytes", o.sizeBytes());
         config.put("roundTrips", o.roundTrips());
         config.put("bulkBytes", o.bulkBytes());
+        config.put("bulkWarmupBytes", o.bulkWarmupBytes());
         config.put("connections", o.connections());
         config.put("bypassSpinMicros", o.spinMicros());
         root.put("ratio", "how many times better Bypass is than the kernel (> 1: Bypass better)");

@@ -54,6 +54,12 @@ public final class ShmLink implements Link, AutoCloseable {
     /** {@link #open(Path, ShmLinkConfig, int)}: take whichever side is free. */
     public static final int ANY_SIDE = -1;
     private static final int ETHERNET_HEADER = 14;
+    /**
+     * Received frames up to this long are copied into the pool, longer ones lent from their
+     * slot ({@link LentSlots}): a short segment is cheap to copy and, left unread by the
+     * application, would otherwise keep a whole slot (as NIC drivers' {@code rx_copybreak}).
+     */
+    static final int COPYBREAK_BYTES = 2048;
 
     private final Path path;
     private final Arena arena;
@@ -64,6 +70,7 @@ public final class ShmLink implements Link, AutoCloseable {
     private final long pid;
     private final FramePool transmitPool;
     private final FramePool receivePool;
+    private final LentSlots lentSlots;
     private final LinkCapabilities capabilities;
     private final long peerTimeoutNs;
     private final int maxFrame;
@@ -91,6 +98,11 @@ public final class ShmLink implements Link, AutoCloseable {
         this.capabilities = LinkCapabilities.inMemory(config.mtu());
         this.peerTimeoutNs = config.peerTimeoutNs();
         this.rxDiscardedOnAttach = fresh ? 0 : in.discardAll();
+        if (!fresh) {
+            // A dead predecessor's holds would have the peer step over those slots for ever.
+            in.clearHolds();
+        }
+        this.lentSlots = new LentSlots(in);
         long nowNs = System.nanoTime();
         header.heartbeatOpaque(side, nowNs);
         refreshPeer(nowNs);
@@ -208,22 +220,39 @@ public final class ShmLink implements Link, AutoCloseable {
         long bytes = 0;
         while (taken < ready) {
             int length = in.length(taken);
+            if (length == SpscRing.SKIP) {
+                // A slot this end still held when the producer came round to it.
+                taken++;
+                continue;
+            }
             if (length < ETHERNET_HEADER || length > maxFrame) {
                 counters.increment(LinkCounter.RX_DROP_MALFORMED);
                 taken++;
                 continue;
             }
-            Frame frame = receivePool.allocate();
-            if (frame == null) {
-                // Leave the rest in the ring: the stack frees frames as the application reads.
-                break;
+            Frame frame;
+            if (length > COPYBREAK_BYTES && lentSlots.canLend()) {
+                frame = lentSlots.lend(taken, length);
+                if (frame == null) {
+                    counters.increment(LinkCounter.RX_DROP_MALFORMED);
+                    taken++;
+                    continue;
+                }
+                taken++;
+            } else {
+                frame = receivePool.allocate();
+                if (frame == null) {
+                    // Leave the rest in the ring: the stack frees frames as the application reads.
+                    break;
+                }
+                in.read(taken++, frame.memory(), 0, length);
+                frame.window(0, length);
             }
-            in.read(taken++, frame.memory(), 0, length);
-            frame.window(0, length);
             burst[n++] = frame;
             bytes += length;
         }
         if (taken > 0) {
+            // Release: also publishes the holds of the slots lent above.
             in.consume(taken);
         }
         if (n > 0) {
@@ -268,15 +297,30 @@ public final class ShmLink implements Link, AutoCloseable {
     public int transmit(Frame[] burst, int count) {
         int n = 0;
         if (peerState == PeerState.UP) {
-            n = Math.min(count, out.freeSlots(count));
+            int free = out.freeSlots(count);
+            int slots = 0;
             long bytes = 0;
-            for (int i = 0; i < n; i++) {
-                Frame frame = burst[i];
-                out.write(i, frame.memory(), frame.offset(), frame.length());
+            while (n < count) {
+                if (slots == free) {
+                    // Skipped held slots used up what the cached head promised: look again.
+                    free = out.freeSlots(slots + count - n);
+                    if (slots == free) {
+                        break;
+                    }
+                }
+                if (out.held(slots)) {
+                    // The peer still lends this slot's bytes to its stack (see SpscRing): go round it.
+                    out.skip(slots++);
+                    continue;
+                }
+                Frame frame = burst[n++];
+                out.write(slots++, frame.memory(), frame.offset(), frame.length());
                 bytes += frame.length();
             }
+            if (slots > 0) {
+                out.publish(slots);
+            }
             if (n > 0) {
-                out.publish(n);
                 counters.add(LinkCounter.TX_FRAMES, n);
                 counters.add(LinkCounter.TX_BYTES, bytes);
             }
@@ -345,9 +389,14 @@ public final class ShmLink implements Link, AutoCloseable {
         return in.available();
     }
 
-    /** @return frames of this end's transmit and receive pools held outside the pools (a leak check) */
+    /** @return frames of this end's transmit and receive pools held outside the pools, and slots lent (a leak check) */
     public int framesInUse() {
-        return transmitPool.inUse() + receivePool.inUse();
+        return transmitPool.inUse() + receivePool.inUse() + lentSlots.lent();
+    }
+
+    /** @return received frames lent from their ring slots now, not copied (see {@link LentSlots}) */
+    public int slotsLent() {
+        return lentSlots.lent();
     }
 
     /**

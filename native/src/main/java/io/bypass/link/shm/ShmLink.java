@@ -71,6 +71,7 @@ public final class ShmLink implements Link, AutoCloseable {
     private final FramePool transmitPool;
     private final FramePool receivePool;
     private final LentSlots lentSlots;
+    private final TransmitSlots transmitSlots;
     private final LinkCapabilities capabilities;
     private final long peerTimeoutNs;
     private final int maxFrame;
@@ -103,6 +104,7 @@ public final class ShmLink implements Link, AutoCloseable {
             in.clearHolds();
         }
         this.lentSlots = new LentSlots(in);
+        this.transmitSlots = new TransmitSlots(out);
         long nowNs = System.nanoTime();
         header.heartbeatOpaque(side, nowNs);
         refreshPeer(nowNs);
@@ -288,8 +290,18 @@ public final class ShmLink implements Link, AutoCloseable {
         }
     }
 
+    /**
+     * The next ring slot itself while the peer is up ({@link TransmitSlots}: the frame is built
+     * where the peer reads it), else, or when too many slot frames are out, a pool frame.
+     */
     @Override
     public Frame allocate() {
+        if (peerState == PeerState.UP) {
+            Frame frame = transmitSlots.allocate();
+            if (frame != null) {
+                return frame;
+            }
+        }
         return transmitPool.allocate();
     }
 
@@ -297,29 +309,11 @@ public final class ShmLink implements Link, AutoCloseable {
     public int transmit(Frame[] burst, int count) {
         int n = 0;
         if (peerState == PeerState.UP) {
-            int free = out.freeSlots(count);
-            int slots = 0;
             long bytes = 0;
-            while (n < count) {
-                if (slots == free) {
-                    // Skipped held slots used up what the cached head promised: look again.
-                    free = out.freeSlots(slots + count - n);
-                    if (slots == free) {
-                        break;
-                    }
-                }
-                if (out.held(slots)) {
-                    // The peer still lends this slot's bytes to its stack (see SpscRing): go round it.
-                    out.skip(slots++);
-                    continue;
-                }
-                Frame frame = burst[n++];
-                out.write(slots++, frame.memory(), frame.offset(), frame.length());
-                bytes += frame.length();
+            while (n < count && transmitSlots.put(burst[n])) {
+                bytes += burst[n++].length();
             }
-            if (slots > 0) {
-                out.publish(slots);
-            }
+            transmitSlots.publish();
             if (n > 0) {
                 counters.add(LinkCounter.TX_FRAMES, n);
                 counters.add(LinkCounter.TX_BYTES, bytes);
@@ -389,9 +383,14 @@ public final class ShmLink implements Link, AutoCloseable {
         return in.available();
     }
 
-    /** @return frames of this end's transmit and receive pools held outside the pools, and slots lent (a leak check) */
+    /** @return frames of this end's pools held outside them, slots lent and slot frames out (a leak check) */
     public int framesInUse() {
-        return transmitPool.inUse() + receivePool.inUse() + lentSlots.lent();
+        return transmitPool.inUse() + receivePool.inUse() + lentSlots.lent() + transmitSlots.outstanding();
+    }
+
+    /** @return frames handed out by {@link #allocate} as ring slots (see {@link TransmitSlots}), not yet back */
+    public int slotFramesOut() {
+        return transmitSlots.outstanding();
     }
 
     /** @return received frames lent from their ring slots now, not copied (see {@link LentSlots}) */

@@ -187,6 +187,28 @@ public final class SpscRing {
     }
 
     /**
+     * Producer: the slot number of the {@code i}-th free slot after the tail (where a frame
+     * built in place, {@link #slotData}, must be for {@link #publishLength}).
+     *
+     * @param i slot index after the tail, from 0
+     * @return 0 to {@link #capacity()} - 1
+     */
+    public int slotAfterTail(int i) {
+        return (int) ((tailPlain() + i) & mask);
+    }
+
+    /**
+     * Producer: sets the length word of a slot whose frame bytes were written in place,
+     * through {@link #slotData}; published, like {@link #write}, by the next {@link #publish}.
+     *
+     * @param slot   a slot number from {@link #slotAfterTail}
+     * @param length frame bytes, at most {@link #maxLength()}
+     */
+    public void writeLength(int slot, int length) {
+        region.set(INT, SLOTS_OFFSET + (long) slot * slotSize, length);
+    }
+
+    /**
      * Producer: whether the consumer still holds the {@code i}-th free slot after the tail,
      * which must then be {@link #skip skipped}, not written.
      *

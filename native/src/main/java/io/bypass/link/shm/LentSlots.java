@@ -16,6 +16,11 @@ import io.bypass.stack.buffer.FrameOwner;
  * beyond that, and for short frames (not worth a 64 KiB slot each while unread), the link
  * copies into its pool as before.
  *
+ * <p>Trust: a lent frame's bytes stay in memory the peer can write. A peer that broke the
+ * protocol and wrote into a held slot could change a payload under the stack, as it could
+ * send a different one; it cannot make this end read out of bounds (the length was checked
+ * when the slot was lent, and the frame's memory is the slot's, bounds-checked by the JDK).
+ *
  * <p>Used under the stack lock, like the link: lending and {@link #recycle} happen on the
  * thread that holds it.
  */

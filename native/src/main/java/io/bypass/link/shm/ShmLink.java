@@ -43,7 +43,13 @@ import java.nio.file.StandardOpenOption;
  * process had sent and this end had not yet received are still delivered (they are
  * complete; TCP treats them as the stale segments they are). Frames this end sent that the
  * dead process had not received are discarded by the newcomer before it receives anything
- * ({@link #rxDiscardedOnAttach()}), since they belong to connections it never had.
+ * ({@link #rxDiscardedOnAttach()}), since they belong to connections it never had, and
+ * drops the dead process's slot holds (see {@link SpscRing}).
+ *
+ * <p><b>Copies.</b> {@link #allocate} hands out the next outgoing ring slot itself
+ * ({@link TransmitSlots}) and {@link #receive} lends long frames from their incoming slot
+ * ({@link LentSlots}), so the link copies only short frames, frames it has no slot for, and
+ * frames the stack kept back.
  *
  * <p>A link end is used by one thread at a time, as the {@link Link} contract says. The
  * link reads the clock (it is a device, not the stack).

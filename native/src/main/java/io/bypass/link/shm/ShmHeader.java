@@ -38,8 +38,11 @@ import java.lang.invoke.VarHandle;
 final class ShmHeader {
     /** "BYPSHMLK" read as a little-endian long. */
     static final long MAGIC = 0x4B4C_4D48_5350_5942L;
-    /** Layout version; any change of the layout above changes it. */
-    static final int VERSION = 2;
+    /**
+     * Layout version; any change of the layout above or of the rings' changes it (2: the
+     * doorbell words; 3: and held slots, {@link SpscRing#SKIP}).
+     */
+    static final int VERSION = 3;
     static final long MAGIC_OFFSET = 0;
     static final long VERSION_OFFSET = 8;
     static final long SLOT_SIZE_OFFSET = 12;

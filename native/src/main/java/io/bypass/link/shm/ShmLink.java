@@ -44,7 +44,13 @@ import java.util.function.BooleanSupplier;
  * process had sent and this end had not yet received are still delivered (they are
  * complete; TCP treats them as the stale segments they are). Frames this end sent that the
  * dead process had not received are discarded by the newcomer before it receives anything
- * ({@link #rxDiscardedOnAttach()}), since they belong to connections it never had.
+ * ({@link #rxDiscardedOnAttach()}), since they belong to connections it never had, and
+ * drops the dead process's slot holds (see {@link SpscRing}).
+ *
+ * <p><b>Copies.</b> {@link #allocate} hands out the next outgoing ring slot itself
+ * ({@link TransmitSlots}) and {@link #receive} lends long frames from their incoming slot
+ * ({@link LentSlots}), so the link copies only short frames, frames it has no slot for, and
+ * frames the stack kept back.
  *
  * <p><b>Waking a sleeping peer.</b> Each side has a {@link Doorbell} in the header: an end with
  * nothing to do may sleep in {@link #awaitFrames} (a futex on its bell), and {@link #transmit}
@@ -63,6 +69,12 @@ public final class ShmLink implements Link, AutoCloseable {
     /** {@link #open(Path, ShmLinkConfig, int)}: take whichever side is free. */
     public static final int ANY_SIDE = -1;
     private static final int ETHERNET_HEADER = 14;
+    /**
+     * Received frames up to this long are copied into the pool, longer ones lent from their
+     * slot ({@link LentSlots}): a short segment is cheap to copy and, left unread by the
+     * application, would otherwise keep a whole slot (as NIC drivers' {@code rx_copybreak}).
+     */
+    static final int COPYBREAK_BYTES = 2048;
 
     private final Path path;
     private final Arena arena;
@@ -73,6 +85,8 @@ public final class ShmLink implements Link, AutoCloseable {
     private final long pid;
     private final FramePool transmitPool;
     private final FramePool receivePool;
+    private final LentSlots lentSlots;
+    private final TransmitSlots transmitSlots;
     private final LinkCapabilities capabilities;
     private final long peerTimeoutNs;
     private final int maxFrame;
@@ -114,6 +128,12 @@ public final class ShmLink implements Link, AutoCloseable {
             // A dead predecessor may have left its bell SLEEPING or WAKE_PENDING.
             myBell.reset();
         }
+        if (!fresh) {
+            // A dead predecessor's holds would have the peer step over those slots for ever.
+            in.clearHolds();
+        }
+        this.lentSlots = new LentSlots(in);
+        this.transmitSlots = new TransmitSlots(out);
         long nowNs = System.nanoTime();
         header.heartbeatOpaque(side, nowNs);
         refreshPeer(nowNs);
@@ -231,22 +251,39 @@ public final class ShmLink implements Link, AutoCloseable {
         long bytes = 0;
         while (taken < ready) {
             int length = in.length(taken);
+            if (length == SpscRing.SKIP) {
+                // A slot this end still held when the producer came round to it.
+                taken++;
+                continue;
+            }
             if (length < ETHERNET_HEADER || length > maxFrame) {
                 counters.increment(LinkCounter.RX_DROP_MALFORMED);
                 taken++;
                 continue;
             }
-            Frame frame = receivePool.allocate();
-            if (frame == null) {
-                // Leave the rest in the ring: the stack frees frames as the application reads.
-                break;
+            Frame frame;
+            if (length > COPYBREAK_BYTES && lentSlots.canLend()) {
+                frame = lentSlots.lend(taken, length);
+                if (frame == null) {
+                    counters.increment(LinkCounter.RX_DROP_MALFORMED);
+                    taken++;
+                    continue;
+                }
+                taken++;
+            } else {
+                frame = receivePool.allocate();
+                if (frame == null) {
+                    // Leave the rest in the ring: the stack frees frames as the application reads.
+                    break;
+                }
+                in.read(taken++, frame.memory(), 0, length);
+                frame.window(0, length);
             }
-            in.read(taken++, frame.memory(), 0, length);
-            frame.window(0, length);
             burst[n++] = frame;
             bytes += length;
         }
         if (taken > 0) {
+            // Release: also publishes the holds of the slots lent above.
             in.consume(taken);
         }
         if (n > 0) {
@@ -282,8 +319,18 @@ public final class ShmLink implements Link, AutoCloseable {
         }
     }
 
+    /**
+     * The next ring slot itself while the peer is up ({@link TransmitSlots}: the frame is built
+     * where the peer reads it), else, or when too many slot frames are out, a pool frame.
+     */
     @Override
     public Frame allocate() {
+        if (peerState == PeerState.UP) {
+            Frame frame = transmitSlots.allocate();
+            if (frame != null) {
+                return frame;
+            }
+        }
         return transmitPool.allocate();
     }
 
@@ -291,15 +338,12 @@ public final class ShmLink implements Link, AutoCloseable {
     public int transmit(Frame[] burst, int count) {
         int n = 0;
         if (peerState == PeerState.UP) {
-            n = Math.min(count, out.freeSlots(count));
             long bytes = 0;
-            for (int i = 0; i < n; i++) {
-                Frame frame = burst[i];
-                out.write(i, frame.memory(), frame.offset(), frame.length());
-                bytes += frame.length();
+            while (n < count && transmitSlots.put(burst[n])) {
+                bytes += burst[n++].length();
             }
+            transmitSlots.publish();
             if (n > 0) {
-                out.publish(n);
                 if (peerBell != null) {
                     peerBell.ring();
                 }
@@ -396,9 +440,19 @@ public final class ShmLink implements Link, AutoCloseable {
         }
     }
 
-    /** @return frames of this end's transmit and receive pools held outside the pools (a leak check) */
+    /** @return frames of this end's pools held outside them, slots lent and slot frames out (a leak check) */
     public int framesInUse() {
-        return transmitPool.inUse() + receivePool.inUse();
+        return transmitPool.inUse() + receivePool.inUse() + lentSlots.lent() + transmitSlots.outstanding();
+    }
+
+    /** @return frames handed out by {@link #allocate} as ring slots (see {@link TransmitSlots}), not yet back */
+    public int slotFramesOut() {
+        return transmitSlots.outstanding();
+    }
+
+    /** @return received frames lent from their ring slots now, not copied (see {@link LentSlots}) */
+    public int slotsLent() {
+        return lentSlots.lent();
     }
 
     /**

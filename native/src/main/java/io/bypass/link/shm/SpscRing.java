@@ -16,7 +16,7 @@ import java.lang.invoke.VarHandle;
  *   8..127            padding: the tail has its own pair of cache lines (adjacent-line prefetch)
  *   128               head: slots ever consumed (long; written by the consumer only)
  *   136..255          padding
- *   256               slot 0: | length (int) | 4 bytes pad | frame bytes ... |  slotSize bytes
+ *   256               slot 0: | length (int) | held (int) | frame bytes ... |  slotSize bytes
  *   256 + slotSize    slot 1
  *   ...               slot slotCount - 1
  * </pre>
@@ -29,6 +29,14 @@ import java.lang.invoke.VarHandle;
  * before it overwrites them. The producer keeps a private copy of the head and reads the
  * shared one only when its copy says the ring is too full, so that in steady state the
  * consumer's line is not pulled across cores on every burst.
+ *
+ * <p><b>Held slots.</b> The consumer may lend a slot's frame bytes to its stack instead of
+ * copying them out (the payload then stays there until the application reads it): it sets the
+ * slot's {@code held} word before it frees the slot with the head, and clears it (release)
+ * when its stack lets the frame go. The producer, before it fills a slot, reads that word
+ * (acquire); a held slot it leaves alone and publishes with the length {@link #SKIP}, which the
+ * consumer steps over. So a frame the application does not read for a long time costs one
+ * slot, not the ring: nothing waits for it in order, the producer goes round it.
  *
  * <p>A ring view is used by one thread. Two views over the same memory, one producing and
  * one consuming, may live in different processes. Lengths read from a slot are checked
@@ -43,10 +51,15 @@ public final class SpscRing {
     static final long SLOTS_OFFSET = 256;
     /** Offset of a slot's frame bytes after its length word (8 keeps them 8-byte aligned). */
     static final int SLOT_DATA_OFFSET = 8;
+    /** Offset of a slot's held word: non-zero while the consumer lends the slot's bytes out. */
+    static final int SLOT_HELD_OFFSET = 4;
+    /** The length word of a slot the producer stepped over because the consumer still held it. */
+    public static final int SKIP = -1;
     /** Slot sizes are multiples of a cache line, so that slots do not share lines. */
     static final int SLOT_ALIGNMENT = 64;
 
     private static final VarHandle LONG = ValueLayout.JAVA_LONG.varHandle();
+    private static final VarHandle HELD = ValueLayout.JAVA_INT.varHandle();
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT;
 
     private final MemorySegment region;
@@ -96,11 +109,34 @@ public final class SpscRing {
         return (SLOT_DATA_OFFSET + maxFrameBytes + SLOT_ALIGNMENT - 1) & -SLOT_ALIGNMENT;
     }
 
-    /** Sets both counters to zero; only while neither side uses the ring (at creation). */
+    /** Sets both counters to zero and every slot unheld; only while neither side uses the ring (at creation). */
     public void reset() {
+        clearHolds();
         LONG.setRelease(region, TAIL_OFFSET, 0L);
         LONG.setRelease(region, HEAD_OFFSET, 0L);
         headCache = 0;
+    }
+
+    /**
+     * Consumer: marks every slot unheld (a process that attaches in place of a dead consumer
+     * holds nothing, whatever its predecessor held).
+     */
+    public void clearHolds() {
+        for (int slot = 0; slot < slotCount; slot++) {
+            // Release: what the previous holder read happens before the producer's overwrite.
+            HELD.setRelease(region, SLOTS_OFFSET + (long) slot * slotSize + SLOT_HELD_OFFSET, 0);
+        }
+    }
+
+    /**
+     * The frame bytes of a slot, for a frame that lends them ({@link #hold}); made once per
+     * slot, not per packet.
+     *
+     * @param slot slot number, 0 to {@link #capacity()} - 1
+     * @return a view of the slot's {@link #maxLength()} frame bytes
+     */
+    public MemorySegment slotData(int slot) {
+        return region.asSlice(SLOTS_OFFSET + (long) slot * slotSize + SLOT_DATA_OFFSET, maxLength);
     }
 
     /** @return the largest frame a slot holds */
@@ -151,6 +187,50 @@ public final class SpscRing {
     }
 
     /**
+     * Producer: the slot number of the {@code i}-th free slot after the tail (where a frame
+     * built in place, {@link #slotData}, must be for {@link #publishLength}).
+     *
+     * @param i slot index after the tail, from 0
+     * @return 0 to {@link #capacity()} - 1
+     */
+    public int slotAfterTail(int i) {
+        return (int) ((tailPlain() + i) & mask);
+    }
+
+    /**
+     * Producer: sets the length word of a slot whose frame bytes were written in place,
+     * through {@link #slotData}; published, like {@link #write}, by the next {@link #publish}.
+     *
+     * @param slot   a slot number from {@link #slotAfterTail}
+     * @param length frame bytes, at most {@link #maxLength()}
+     */
+    public void writeLength(int slot, int length) {
+        region.set(INT, SLOTS_OFFSET + (long) slot * slotSize, length);
+    }
+
+    /**
+     * Producer: whether the consumer still holds the {@code i}-th free slot after the tail,
+     * which must then be {@link #skip skipped}, not written.
+     *
+     * @param i slot index after the tail, from 0, within {@link #freeSlots}
+     * @return true while the consumer lends the slot's bytes out
+     */
+    public boolean held(int i) {
+        // Acquire: the consumer's reads of the bytes it held happen before our overwrite.
+        return (int) HELD.getAcquire(region, slotOffset(tailPlain() + i) + SLOT_HELD_OFFSET) != 0;
+    }
+
+    /**
+     * Producer: publishes the {@code i}-th free slot after the tail as {@link #SKIP}, without
+     * touching its bytes (the consumer still holds them).
+     *
+     * @param i slot index after the tail, from 0
+     */
+    public void skip(int i) {
+        region.set(INT, slotOffset(tailPlain() + i), SKIP);
+    }
+
+    /**
      * Producer: makes {@code n} written slots visible to the consumer, one release store
      * for the whole burst.
      *
@@ -194,6 +274,37 @@ public final class SpscRing {
      */
     public void read(int i, MemorySegment dst, long offset, int length) {
         MemorySegment.copy(region, slotOffset(headPlain() + i) + SLOT_DATA_OFFSET, dst, offset, length);
+    }
+
+    /**
+     * Consumer: the slot number of the {@code i}-th full slot after the head.
+     *
+     * @param i slot index after the head
+     * @return 0 to {@link #capacity()} - 1
+     */
+    public int slotOf(int i) {
+        return (int) ((headPlain() + i) & mask);
+    }
+
+    /**
+     * Consumer: keeps a slot's bytes after the slot is freed with {@link #consume}, until
+     * {@link #unhold}; the producer steps over it meanwhile. Call before the {@code consume}
+     * that frees it: its release store publishes this one.
+     *
+     * @param slot a slot number from {@link #slotOf}
+     */
+    public void hold(int slot) {
+        region.set(INT, SLOTS_OFFSET + (long) slot * slotSize + SLOT_HELD_OFFSET, 1);
+    }
+
+    /**
+     * Consumer: gives a held slot back to the producer.
+     *
+     * @param slot a slot number passed to {@link #hold}
+     */
+    public void unhold(int slot) {
+        // Release: our reads of the held bytes happen before the producer may overwrite them.
+        HELD.setRelease(region, SLOTS_OFFSET + (long) slot * slotSize + SLOT_HELD_OFFSET, 0);
     }
 
     /**

@@ -93,12 +93,12 @@ class ShmLinkTest {
     }
 
     @Test
-    void fileOfTheLayoutBeforeDoorbellsIsRefusedWithTheVersionsNamed() throws Exception {
+    void fileOfAnOlderLayoutIsRefusedWithTheVersionsNamed() throws Exception {
         Path file = dir.resolve("link");
         try (ShmLink a = ShmLink.open(file, ShmHost.config())) {
             writeInt(file, ShmHeader.VERSION_OFFSET, 1);
             IllegalStateException e = assertThrows(IllegalStateException.class, () -> ShmLink.open(file, ShmHost.config()));
-            assertEquals("shm link " + file + ": layout version 1 in the file, this build speaks version 2: both ends"
+            assertEquals("shm link " + file + ": layout version 1 in the file, this build speaks version " + ShmHeader.VERSION + ": both ends"
                     + " must run the same Bypass release (if no process uses the file, delete it)", e.getMessage());
         }
     }

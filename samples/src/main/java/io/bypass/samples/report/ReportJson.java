@@ -38,6 +38,7 @@ final class ReportJson {
         config.put("sizeBytes", o.sizeBytes());
         config.put("roundTrips", o.roundTrips());
         config.put("bulkBytes", o.bulkBytes());
+        config.put("bulkWarmupBytes", o.bulkWarmupBytes());
         config.put("connections", o.connections());
         config.put("bypassSpinMicros", o.spinMicros());
         config.put("kernelBusyPoll", "the kernel side's round trip measured again with busy-polling selectors"

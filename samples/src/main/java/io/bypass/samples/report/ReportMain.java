@@ -56,10 +56,10 @@ public final class ReportMain {
     static boolean run(ReportOptions o, PrintStream progress) throws IOException, InterruptedException {
         // The plot is drawn off-screen; no display is needed or wanted.
         System.setProperty("java.awt.headless", "true");
-        progress.printf(Locale.ROOT, "benchmark report: %d B x %,d round trips, bulk %,d bytes, %,d connections;"
+        progress.printf(Locale.ROOT, "benchmark report: %d B x %,d round trips, bulk %,d bytes after %,d unmeasured, %,d connections;"
                         + " Bypass spins %d us; the kernel side blocks in select(), and busy-polls in a second round-trip"
                         + " measurement; %d CPUs, load average %.1f%n",
-                o.sizeBytes(), o.roundTrips(), o.bulkBytes(), o.connections(), o.spinMicros(),
+                o.sizeBytes(), o.roundTrips(), o.bulkBytes(), o.bulkWarmupBytes(), o.connections(), o.spinMicros(),
                 Runtime.getRuntime().availableProcessors(),
                 java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
         Runner runner = new Runner(o, progress);

@@ -209,7 +209,7 @@ final class Runner {
             case RTT -> List.of("--workload", "rtt", "--size", Integer.toString(options.sizeBytes()),
                     "--count", Integer.toString(options.roundTrips()), "--warmup", Integer.toString(options.roundTrips() / 5));
             case BULK -> List.of("--workload", "bulk", "--count", Long.toString(options.bulkBytes()),
-                    "--warmup", Long.toString(options.bulkBytes() / 8));
+                    "--warmup", Long.toString(options.bulkWarmupBytes()));
             case CONNECT -> List.of("--workload", "connect", "--count", Integer.toString(options.connections()),
                     "--warmup", Integer.toString(warmupConnections()));
         };

@@ -50,7 +50,7 @@ class ReportHarnessTest {
     void tinyReportWritesEveryTargetTheTableAndThePlot(@TempDir Path out) throws Exception {
         assumeDropinJar();
         ReportOptions o = ReportOptions.parse(new String[] {"--root", ROOT.toString(), "--out", out.toString(),
-                "--rtt", "300", "--bulk-bytes", "1048576", "--connections", "30"});
+                "--rtt", "300", "--bulk-bytes", "1048576", "--bulk-warmup-mib", "1", "--connections", "30"});
         ByteArrayOutputStream text = new ByteArrayOutputStream();
         boolean ok;
         try (PrintStream progress = new PrintStream(text, true, StandardCharsets.UTF_8)) {

@@ -1,0 +1,116 @@
+package io.bypass.link.shm;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+
+import io.bypass.stack.buffer.Frame;
+import io.bypass.stack.link.LinkCounter;
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Frames built in their ring slot (TransmitSlots): published in order, none holding back the rest. */
+class ShmLinkInPlaceTransmitTest {
+    /** Eight slots a direction, so that a few frames wrap the ring; at most two slot frames out. */
+    private static final ShmLinkConfig SMALL = new ShmLinkConfig(9000, 8, 16, 200_000_000L);
+    private static final int LENGTH = 3000;
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void allocateHandsOutTheRingSlotAndTransmitOnlyPublishesIt() throws Exception {
+        try (ShmLink a = ShmLink.open(dir.resolve("link"), SMALL); ShmLink b = ShmLink.open(dir.resolve("link"), SMALL)) {
+            a.receive(new Frame[1], 1);
+            Frame f = build(a, 4);
+            assertEquals(1, a.slotFramesOut());
+            assertEquals(0, b.pending());
+            assertEquals(1, a.transmit(new Frame[] {f}, 1));
+            assertEquals(0, a.framesInUse());
+            Frame[] burst = new Frame[4];
+            assertEquals(1, b.receive(burst, 4));
+            assertFilled(burst[0], 4);
+            burst[0].release();
+        }
+    }
+
+    @Test
+    void aFrameKeptBackDoesNotHoldBackTheFramesAfterItAndArrivesIntactLater() throws Exception {
+        try (ShmLink a = ShmLink.open(dir.resolve("link"), SMALL); ShmLink b = ShmLink.open(dir.resolve("link"), SMALL)) {
+            a.receive(new Frame[1], 1);
+            // Kept back, as a packet waiting for ARP is; then a dozen frames wrap the ring past its slot.
+            Frame kept = build(a, 1);
+            Frame[] burst = new Frame[4];
+            for (int i = 0; i < 12; i++) {
+                assertEquals(1, a.transmit(new Frame[] {build(a, 10 + i)}, 1));
+                assertEquals(1, b.receive(burst, 4));
+                assertFilled(burst[0], 10 + i);
+                burst[0].release();
+            }
+            assertFilled(kept, 1);
+            assertEquals(1, a.transmit(new Frame[] {kept}, 1));
+            assertEquals(1, b.receive(burst, 4));
+            assertFilled(burst[0], 1);
+            burst[0].release();
+            assertEquals(0, a.framesInUse());
+            assertEquals(0, b.framesInUse());
+            assertEquals(0, b.stats().get(LinkCounter.RX_DROP_MALFORMED));
+            assertEquals(13, b.stats().get(LinkCounter.RX_FRAMES));
+        }
+    }
+
+    @Test
+    void aFrameReleasedUnsentLeavesNothingOnTheRing() throws Exception {
+        try (ShmLink a = ShmLink.open(dir.resolve("link"), SMALL); ShmLink b = ShmLink.open(dir.resolve("link"), SMALL)) {
+            a.receive(new Frame[1], 1);
+            Frame dropped = build(a, 1);
+            Frame sent = build(a, 2);
+            dropped.release();
+            assertEquals(1, a.transmit(new Frame[] {sent}, 1));
+            Frame[] burst = new Frame[4];
+            assertEquals(1, b.receive(burst, 4));
+            assertFilled(burst[0], 2);
+            burst[0].release();
+            assertEquals(0, a.framesInUse());
+            assertEquals(0, b.stats().get(LinkCounter.RX_DROP_MALFORMED));
+        }
+    }
+
+    @Test
+    void framesLeaveInTheOrderOfTheBurstWhenSlotAndPoolFramesMix() throws Exception {
+        try (ShmLink a = ShmLink.open(dir.resolve("link"), SMALL); ShmLink b = ShmLink.open(dir.resolve("link"), SMALL)) {
+            a.receive(new Frame[1], 1);
+            // Two slot frames, then pool frames once the slot frames' limit is reached.
+            Frame[] out = new Frame[5];
+            for (int i = 0; i < out.length; i++) {
+                out[i] = build(a, 30 + i);
+            }
+            assertEquals(2, a.slotFramesOut());
+            assertEquals(5, a.transmit(out, 5));
+            Frame[] burst = new Frame[8];
+            assertEquals(5, b.receive(burst, 8));
+            for (int i = 0; i < 5; i++) {
+                assertFilled(burst[i], 30 + i);
+                burst[i].release();
+            }
+            assertEquals(0, a.framesInUse());
+        }
+    }
+
+    private static Frame build(ShmLink link, int fill) {
+        Frame f = link.allocate();
+        assertNotNull(f);
+        f.memory().asSlice(0, LENGTH).fill((byte) fill);
+        f.window(0, LENGTH);
+        return f;
+    }
+
+    private static void assertFilled(Frame f, int fill) {
+        assertEquals(LENGTH, f.length());
+        for (int i = 0; i < LENGTH; i += 97) {
+            assertEquals((byte) fill, f.memory().get(ValueLayout.JAVA_BYTE, f.offset() + i), "byte " + i);
+        }
+        assertEquals((byte) fill, f.memory().get(ValueLayout.JAVA_BYTE, f.offset() + LENGTH - 1));
+    }
+}

@@ -49,44 +49,19 @@ class LinkDoorbellTest {
         return new BypassSelectorProvider(BypassConfig.from(p));
     }
 
-    private static void readFully(SocketChannel ch, ByteBuffer b) throws java.io.IOException {
-        b.clear();
-        while (b.hasRemaining()) {
-            if (ch.read(b) < 0) {
-                throw new java.io.EOFException();
-            }
-        }
-        b.flip();
-    }
-
     @Test
     void blockedReadersSleepOnTheDoorbellAndTakeTheFramesThemselves() throws Exception {
         BypassSelectorProvider a = provider(0, A_IP);
         BypassSelectorProvider b = provider(1, B_IP);
-        try (ServerSocketChannel ssc = b.openServerSocketChannel().bind(new InetSocketAddress(0));
-             SocketChannel c = a.openSocketChannel()) {
-            int port = ((InetSocketAddress) ssc.getLocalAddress()).getPort();
-            c.connect(new InetSocketAddress(Addresses.inet(B_IP), port));
-            SocketChannel s = ssc.accept();
-            CompletableFuture<Void> echo = CompletableFuture.runAsync(() -> {
-                ByteBuffer buf = ByteBuffer.allocateDirect(SIZE);
-                try (s) {
-                    for (int i = 0; i < WARM_UP + ROUND_TRIPS; i++) {
-                        readFully(s, buf);
-                        s.write(buf);
-                    }
-                } catch (java.io.IOException e) {
-                    throw new java.io.UncheckedIOException(e);
-                }
-            });
+        try (LinkEcho link = LinkEcho.connect(a, b, B_IP)) {
+            SocketChannel c = link.client();
+            SocketChannel s = link.server();
+            int port = ((InetSocketAddress) link.listener().getLocalAddress()).getPort();
+            CompletableFuture<Void> echo = link.blockingEcho(WARM_UP + ROUND_TRIPS, SIZE);
             StackEngine linkA = a.connectEngine(new InetSocketAddress(Addresses.inet(B_IP), port));
             StackEngine linkB = b.bindEngines(new InetSocketAddress(Addresses.inet(B_IP), 0))[0];
             ByteBuffer buf = ByteBuffer.allocateDirect(SIZE);
-            for (int i = 0; i < WARM_UP; i++) {
-                buf.clear();
-                c.write(buf);
-                readFully(c, buf);
-            }
+            link.pingPong(buf, WARM_UP);
             com.sun.management.ThreadMXBean threads =
                     (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
             long allocated = threads.getCurrentThreadAllocatedBytes();
@@ -94,11 +69,7 @@ class LinkDoorbellTest {
             long bSleeps = linkB.waitBellSleeps();
             long aHelper = linkA.helperPollsWithWork();
             long bHelper = linkB.helperPollsWithWork();
-            for (int i = 0; i < ROUND_TRIPS; i++) {
-                buf.clear();
-                c.write(buf);
-                readFully(c, buf);
-            }
+            link.pingPong(buf, ROUND_TRIPS);
             allocated = threads.getCurrentThreadAllocatedBytes() - allocated;
             echo.get(60, TimeUnit.SECONDS);
             aSleeps = linkA.waitBellSleeps() - aSleeps;
@@ -128,40 +99,18 @@ class LinkDoorbellTest {
     void aSelectorThatDoesNotSpinSleepsOnTheDoorbell() throws Exception {
         BypassSelectorProvider a = provider(0, A_IP);
         BypassSelectorProvider b = provider(1, B_IP);
-        try (ServerSocketChannel ssc = b.openServerSocketChannel().bind(new InetSocketAddress(0));
-             SocketChannel c = a.openSocketChannel()) {
-            int port = ((InetSocketAddress) ssc.getLocalAddress()).getPort();
-            c.connect(new InetSocketAddress(Addresses.inet(B_IP), port));
-            SocketChannel s = ssc.accept();
+        try (LinkEcho link = LinkEcho.connect(a, b, B_IP)) {
+            SocketChannel c = link.client();
+            SocketChannel s = link.server();
+            int port = ((InetSocketAddress) link.listener().getLocalAddress()).getPort();
             s.configureBlocking(false);
             BypassSelector sel = (BypassSelector) b.openSelector();
             s.register(sel, SelectionKey.OP_READ);
             StackEngine linkB = b.bindEngines(new InetSocketAddress(Addresses.inet(B_IP), 0))[0];
             long bSleeps = linkB.waitBellSleeps();
-            CompletableFuture<Void> echo = CompletableFuture.runAsync(() -> {
-                ByteBuffer buf = ByteBuffer.allocateDirect(SIZE);
-                try (s; Selector closing = sel) {
-                    for (int echoed = 0; echoed < ROUND_TRIPS * SIZE; ) {
-                        sel.select();
-                        sel.selectedKeys().clear();
-                        buf.clear();
-                        int n = s.read(buf);
-                        buf.flip();
-                        while (buf.hasRemaining()) {
-                            s.write(buf);
-                        }
-                        echoed += n;
-                    }
-                } catch (java.io.IOException e) {
-                    throw new java.io.UncheckedIOException(e);
-                }
-            });
+            CompletableFuture<Void> echo = link.selectorEcho(sel, ROUND_TRIPS * SIZE, SIZE);
             ByteBuffer buf = ByteBuffer.allocateDirect(SIZE);
-            for (int i = 0; i < ROUND_TRIPS; i++) {
-                buf.clear();
-                c.write(buf);
-                readFully(c, buf);
-            }
+            link.pingPong(buf, ROUND_TRIPS);
             echo.get(60, TimeUnit.SECONDS);
             bSleeps = linkB.waitBellSleeps() - bSleeps;
             System.out.printf("shm link, selector echo without spinning: %d round trips, selects that blocked %d,"

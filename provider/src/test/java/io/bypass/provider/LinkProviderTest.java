@@ -11,6 +11,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import io.bypass.stack.Counter;
 import io.bypass.stack.link.LinkCounter;
 import io.bypass.stack.wire.Ipv4Address;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -20,9 +23,13 @@ import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.Properties;
 import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -135,19 +142,17 @@ class LinkProviderTest {
     void atExitTheLinkStackDeliversWhatItsConnectionsStillOweThenTheFin() throws Exception {
         BypassSelectorProvider[] ps = pair("bind * *", "connect 10.9.0.0/24 *");
         byte[] data = new byte[4 << 20];
-        new java.util.SplittableRandom(5).nextBytes(data);
-        try (ServerSocketChannel ssc = ps[0].openServerSocketChannel().bind(new InetSocketAddress(0))) {
-            SocketChannel c = ps[1].openSocketChannel();
-            c.connect(new InetSocketAddress(Addresses.inet(A_IP), ((InetSocketAddress) ssc.getLocalAddress()).getPort()));
-            try (SocketChannel s = ssc.accept()) {
-                java.util.concurrent.CompletableFuture<byte[]> received =
-                        java.util.concurrent.CompletableFuture.supplyAsync(() -> readToEnd(s));
-                c.write(ByteBuffer.wrap(data));
-                ps[1].atExit();
-                assertTrue(java.util.Arrays.equals(data, received.get(30, java.util.concurrent.TimeUnit.SECONDS)),
-                        "a got every byte b wrote before it exited, then the FIN");
-                assertEquals(0, ps[1].counter(Counter.TCP_ABORTS));
-            }
+        new SplittableRandom(5).nextBytes(data);
+        try (LinkEcho link = LinkEcho.connect(ps[1], ps[0], A_IP)) {
+            SocketChannel c = link.client();
+            SocketChannel s = link.server();
+            CompletableFuture<byte[]> received =
+                    CompletableFuture.supplyAsync(() -> readToEnd(s));
+            c.write(ByteBuffer.wrap(data));
+            ps[1].atExit();
+            assertTrue(Arrays.equals(data, received.get(30, TimeUnit.SECONDS)),
+                    "a got every byte b wrote before it exited, then the FIN");
+            assertEquals(0, ps[1].counter(Counter.TCP_ABORTS));
         } finally {
             shutdown(ps);
         }
@@ -168,53 +173,51 @@ class LinkProviderTest {
         BypassSelectorProvider b = new BypassSelectorProvider(BypassConfig.from(props)
                 .withLink("shm:" + file + "?side=1", B_IP).withRules(Rules.parse("connect 10.9.0.0/24 *", "test")));
         BypassSelectorProvider[] ps = {a, b};
-        try (ServerSocketChannel ssc = a.openServerSocketChannel().bind(new InetSocketAddress(0))) {
-            SocketChannel c = b.openSocketChannel();
-            c.connect(new InetSocketAddress(Addresses.inet(A_IP), ((InetSocketAddress) ssc.getLocalAddress()).getPort()));
-            try (SocketChannel s = ssc.accept()) {
-                // a does not read: b's data fills a's window and b's send buffer, and stays unacknowledged.
-                c.configureBlocking(false);
-                ByteBuffer chunk = ByteBuffer.allocate(64 * 1024);
-                long written = 0;
-                for (int idle = 0; idle < 200; idle++) {
-                    int n = c.write(chunk.clear());
-                    written += n;
-                    if (n > 0) {
-                        idle = 0;
-                    } else {
-                        Thread.sleep(1);
-                    }
+        try (LinkEcho link = LinkEcho.connect(b, a, A_IP)) {
+            SocketChannel c = link.client();
+            SocketChannel s = link.server();
+            // a does not read: b's data fills a's window and b's send buffer, and stays unacknowledged.
+            c.configureBlocking(false);
+            ByteBuffer chunk = ByteBuffer.allocate(64 * 1024);
+            long written = 0;
+            for (int idle = 0; idle < 200; idle++) {
+                int n = c.write(chunk.clear());
+                written += n;
+                if (n > 0) {
+                    idle = 0;
+                } else {
+                    Thread.sleep(1);
                 }
-                b.atExit();
-                long read = 0;
-                ByteBuffer in = ByteBuffer.allocate(256 * 1024);
-                java.io.IOException reset = null;
-                try {
-                    for (int n; (n = s.read(in.clear())) >= 0; ) {
-                        read += n;
-                    }
-                } catch (java.io.IOException e) {
-                    reset = e;
-                }
-                assertNotNull(reset, "a read the end of the stream instead of the reset, after " + read + " bytes");
-                assertTrue(reset.getMessage().contains("reset"), reset.getMessage());
-                assertTrue(read < written, read + " of " + written + " bytes arrived: some were still owed");
-                assertEquals(1, b.counter(Counter.TCP_ABORTS));
             }
+            b.atExit();
+            long read = 0;
+            ByteBuffer in = ByteBuffer.allocate(256 * 1024);
+            IOException reset = null;
+            try {
+                for (int n; (n = s.read(in.clear())) >= 0; ) {
+                    read += n;
+                }
+            } catch (IOException e) {
+                reset = e;
+            }
+            assertNotNull(reset, "a read the end of the stream instead of the reset, after " + read + " bytes");
+            assertTrue(reset.getMessage().contains("reset"), reset.getMessage());
+            assertTrue(read < written, read + " of " + written + " bytes arrived: some were still owed");
+            assertEquals(1, b.counter(Counter.TCP_ABORTS));
         } finally {
             shutdown(ps);
         }
     }
 
     private static byte[] readToEnd(SocketChannel s) {
-        java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
+        ByteArrayOutputStream all = new ByteArrayOutputStream();
         ByteBuffer buf = ByteBuffer.allocate(256 * 1024);
         try {
             while (s.read(buf.clear()) >= 0) {
                 all.write(buf.array(), 0, buf.position());
             }
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
         return all.toByteArray();
     }
@@ -351,8 +354,8 @@ class LinkProviderTest {
                     } else if (n > 0) {
                         echoed[0] += n;
                     }
-                } catch (java.io.IOException ex) {
-                    throw new java.io.UncheckedIOException(ex);
+                } catch (IOException ex) {
+                    throw new UncheckedIOException(ex);
                 }
             };
             Runnable pingPong = () -> {
@@ -364,8 +367,8 @@ class LinkProviderTest {
                         selB.selectNow(echo);
                         selA.selectNow(echo);
                     }
-                } catch (java.io.IOException ex) {
-                    throw new java.io.UncheckedIOException(ex);
+                } catch (IOException ex) {
+                    throw new UncheckedIOException(ex);
                 }
             };
             for (int i = 0; i < 20_000; i++) {

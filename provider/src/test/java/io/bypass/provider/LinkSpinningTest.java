@@ -54,47 +54,22 @@ class LinkSpinningTest {
         return new BypassSelectorProvider(BypassConfig.from(p));
     }
 
-    private static void readFully(SocketChannel ch, ByteBuffer b) throws java.io.IOException {
-        b.clear();
-        while (b.hasRemaining()) {
-            if (ch.read(b) < 0) {
-                throw new java.io.EOFException();
-            }
-        }
-        b.flip();
-    }
-
     @ParameterizedTest
     @ValueSource(strings = {"shm", "hintless"})
     void spinningBlockingReadersPollTheDeviceThemselves(String scheme) throws Exception {
         BypassSelectorProvider a = provider(scheme, 0, A_IP);
         BypassSelectorProvider b = provider(scheme, 1, B_IP);
-        try (ServerSocketChannel ssc = b.openServerSocketChannel().bind(new InetSocketAddress(0));
-             SocketChannel c = a.openSocketChannel()) {
-            int port = ((InetSocketAddress) ssc.getLocalAddress()).getPort();
-            c.connect(new InetSocketAddress(Addresses.inet(B_IP), port));
-            SocketChannel s = ssc.accept();
-            CompletableFuture<Void> echo = CompletableFuture.runAsync(() -> {
-                ByteBuffer buf = ByteBuffer.allocateDirect(SIZE);
-                try (s) {
-                    for (int i = 0; i < ROUND_TRIPS; i++) {
-                        readFully(s, buf);
-                        s.write(buf);
-                    }
-                } catch (java.io.IOException e) {
-                    throw new java.io.UncheckedIOException(e);
-                }
-            });
+        try (LinkEcho link = LinkEcho.connect(a, b, B_IP)) {
+            SocketChannel c = link.client();
+            SocketChannel s = link.server();
+            int port = ((InetSocketAddress) link.listener().getLocalAddress()).getPort();
+            CompletableFuture<Void> echo = link.blockingEcho(ROUND_TRIPS, SIZE);
             StackEngine linkA = a.connectEngine(new InetSocketAddress(Addresses.inet(B_IP), port));
             StackEngine linkB = b.bindEngines(new InetSocketAddress(Addresses.inet(B_IP), 0))[0];
             long aBefore = linkA.progressPollsWithWork();
             long bBefore = linkB.progressPollsWithWork();
             ByteBuffer buf = ByteBuffer.allocateDirect(SIZE);
-            for (int i = 0; i < ROUND_TRIPS; i++) {
-                buf.clear();
-                c.write(buf);
-                readFully(c, buf);
-            }
+            link.pingPong(buf, ROUND_TRIPS);
             echo.get(60, TimeUnit.SECONDS);
             long aPolls = linkA.progressPollsWithWork() - aBefore;
             long bPolls = linkB.progressPollsWithWork() - bBefore;
@@ -117,40 +92,18 @@ class LinkSpinningTest {
     void aSpinningSelectorPollsTheDeviceItself(String scheme) throws Exception {
         BypassSelectorProvider a = provider(scheme, 0, A_IP);
         BypassSelectorProvider b = provider(scheme, 1, B_IP);
-        try (ServerSocketChannel ssc = b.openServerSocketChannel().bind(new InetSocketAddress(0));
-             SocketChannel c = a.openSocketChannel()) {
-            int port = ((InetSocketAddress) ssc.getLocalAddress()).getPort();
-            c.connect(new InetSocketAddress(Addresses.inet(B_IP), port));
-            SocketChannel s = ssc.accept();
+        try (LinkEcho link = LinkEcho.connect(a, b, B_IP)) {
+            SocketChannel c = link.client();
+            SocketChannel s = link.server();
+            int port = ((InetSocketAddress) link.listener().getLocalAddress()).getPort();
             s.configureBlocking(false);
             BypassSelector sel = (BypassSelector) b.openSelector();
             s.register(sel, SelectionKey.OP_READ);
-            CompletableFuture<Void> echo = CompletableFuture.runAsync(() -> {
-                ByteBuffer buf = ByteBuffer.allocateDirect(SIZE);
-                try (s; Selector closing = sel) {
-                    for (int echoed = 0; echoed < ROUND_TRIPS * SIZE; ) {
-                        sel.select();
-                        sel.selectedKeys().clear();
-                        buf.clear();
-                        int n = s.read(buf);
-                        buf.flip();
-                        while (buf.hasRemaining()) {
-                            s.write(buf);
-                        }
-                        echoed += n;
-                    }
-                } catch (java.io.IOException e) {
-                    throw new java.io.UncheckedIOException(e);
-                }
-            });
+            CompletableFuture<Void> echo = link.selectorEcho(sel, ROUND_TRIPS * SIZE, SIZE);
             StackEngine linkB = b.bindEngines(new InetSocketAddress(Addresses.inet(B_IP), 0))[0];
             long bBefore = linkB.progressPollsWithWork();
             ByteBuffer buf = ByteBuffer.allocateDirect(SIZE);
-            for (int i = 0; i < ROUND_TRIPS; i++) {
-                buf.clear();
-                c.write(buf);
-                readFully(c, buf);
-            }
+            link.pingPong(buf, ROUND_TRIPS);
             echo.get(60, TimeUnit.SECONDS);
             long bPolls = linkB.progressPollsWithWork() - bBefore;
             System.out.printf("%s link, selector echo: %d round trips, selector's polls that took frames %d,"

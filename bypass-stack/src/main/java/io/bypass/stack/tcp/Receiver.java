@@ -309,10 +309,11 @@ final class Receiver {
 
     /**
      * @return bytes the receive frames this connection may still take can hold, a full-sized
-     *         segment each: the window never promises more (see {@link ReceiveWindow})
+     *         segment per {@link TcpConfig#framesPerFullSegment} frames: the window never
+     *         promises more (see {@link ReceiveWindow})
      */
     private int roomBytes() {
         int frames = framesAllowed() - queue.frames() - reassembly.frames();
-        return (int) Math.min(Integer.MAX_VALUE, Math.max(frames, 0) * (long) mss);
+        return (int) Math.min(Integer.MAX_VALUE, Math.max(frames, 0) * (long) mss / config.framesPerFullSegment());
     }
 }

@@ -78,4 +78,15 @@ class TcpConfigTest {
         e = assertThrows(IllegalArgumentException.class, () -> TcpConfig.builder().receiveBufferMaxBytes(100).build());
         assertTrue(e.getMessage().contains("receiveBufferMaxBytes"), e.getMessage());
     }
+
+    @Test
+    void framesPerFullSegmentDefaultsToOneSurvivesToBuilderAndIsChecked() {
+        assertEquals(1, TcpConfig.defaults().framesPerFullSegment());
+        assertEquals(2, TcpConfig.builder().framesPerFullSegment(2).build().toBuilder().build().framesPerFullSegment());
+        for (int bad : new int[] {0, 17}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> TcpConfig.builder().framesPerFullSegment(bad).build());
+            assertTrue(e.getMessage().contains("framesPerFullSegment"), e.getMessage());
+        }
+    }
 }

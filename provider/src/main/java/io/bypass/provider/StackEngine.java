@@ -8,12 +8,11 @@ import io.bypass.stack.link.Link;
 import io.bypass.stack.link.LinkCounter;
 import io.bypass.stack.tcp.ProcessExit;
 import io.bypass.stack.tcp.TcpConfig;
-import java.lang.foreign.Arena;
-
 import io.bypass.stack.tcp.TcpConnection;
-
+import java.lang.foreign.Arena;
 import java.lang.invoke.VarHandle;
 import java.security.SecureRandom;
+import java.util.Arrays;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -256,7 +255,7 @@ final class StackEngine {
         this.loopback = loopback;
         this.awaitable = !loopback && links.length == 1 && links[0].canAwaitFrames() ? links[0] : null;
         this.stackPollAtNs = new long[stacks.length];
-        java.util.Arrays.fill(stackPollAtNs, Long.MAX_VALUE);
+        Arrays.fill(stackPollAtNs, Long.MAX_VALUE);
         helper = Thread.ofPlatform().daemon().name(name).unstarted(this::helperLoop);
         helper.start();
     }

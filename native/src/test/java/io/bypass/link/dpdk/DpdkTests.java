@@ -29,6 +29,19 @@ final class DpdkTests {
         Assumptions.assumeTrue(failure == null, what + " skipped: " + failure);
     }
 
+    /**
+     * @return the machine's 2 MiB hugepages now ({@code HugePages_Total} of /proc/meminfo): the
+     *         reserved ones and the surplus ones still mapped after a reservation was given back
+     */
+    static long hugepagesTotal() throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
+            if (line.startsWith("HugePages_Total:")) {
+                return Long.parseLong(line.substring("HugePages_Total:".length()).strip());
+            }
+        }
+        return 0;
+    }
+
     /** Keeps the host kernel from sending IPv6 autoconfiguration out of an interface of ours. */
     static void disableIpv6(String name) throws IOException {
         Files.writeString(Path.of("/proc/sys/net/ipv6/conf", name, "disable_ipv6"), "1");

@@ -116,9 +116,22 @@ class HugepageInteropTest {
                 deleteTree(Path.of("/var/run/dpdk", prefix));
             } finally {
                 Files.writeString(NR_HUGEPAGES, saved);
+                awaitHugepagesTotal(Long.parseLong(saved));
             }
         }
         assertEquals(saved, Files.readString(NR_HUGEPAGES).trim(), "nr_hugepages restored");
+    }
+
+    /**
+     * Pages still mapped when nr_hugepages goes back stay as surplus pages until their last
+     * user, the exiting child, lets go: the next test (DpdkLinkErrorsTest's "none reserved")
+     * must find the machine as it was, so wait for them to go, for up to ten seconds.
+     */
+    private static void awaitHugepagesTotal(long pages) throws IOException, InterruptedException {
+        long deadlineNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (DpdkTests.hugepagesTotal() != pages && System.nanoTime() - deadlineNs < 0) {
+            Thread.sleep(20);
+        }
     }
 
     /** A child killed on timeout could not delete its veth and namespace: do it for it. */

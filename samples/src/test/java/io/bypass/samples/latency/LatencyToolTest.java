@@ -1,5 +1,6 @@
 package io.bypass.samples.latency;
 
+import io.bypass.samples.DropinJar;
 import org.HdrHistogram.Histogram;
 import org.junit.jupiter.api.Test;
 
@@ -15,7 +16,6 @@ import java.util.regex.Pattern;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** The latency tool as a user runs it: server and client in two JVMs; and its argument errors. */
 class LatencyToolTest {
@@ -71,13 +71,8 @@ class LatencyToolTest {
     /** The same under bin/bypass: busy-polling is plain selectNow(), so it works on any provider. */
     @Test
     void busyPollingPingPongCompletesOnBypass() throws Exception {
-        Path root = Path.of("").toAbsolutePath().getParent();
-        try (var files = java.nio.file.Files.list(root.resolve("provider/target"))) {
-            assumeTrue(files.anyMatch(p -> p.getFileName().toString().endsWith("-dropin.jar")),
-                    "the drop-in jar is built by the package phase (bin/build test builds it)");
-        } catch (java.nio.file.NoSuchFileException e) {
-            assumeTrue(false, "provider/target does not exist yet");
-        }
+        DropinJar.findOrSkip();
+        Path root = DropinJar.ROOT;
         List<String> cmd = new java.util.ArrayList<>(List.of(root.resolve("bin/bypass").toString(), "--rule", "bind * *",
                 "--stats"));
         cmd.addAll(tool("both", "--busy-poll", "--count", "500", "--warmup", "100"));

@@ -1,18 +1,16 @@
 package io.bypass.samples.netty;
 
+import io.bypass.samples.DropinJar;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The unmodified Netty HTTP hello server answers the JDK HttpClient's requests in a child JVM
@@ -23,11 +21,7 @@ class HelloServerTest {
 
     @Test
     void nettyHelloServerAnswersOverBypass() throws Exception {
-        try (Stream<Path> files = Files.exists(ROOT.resolve("provider/target"))
-                ? Files.list(ROOT.resolve("provider/target")) : Stream.empty()) {
-            assumeTrue(files.anyMatch(p -> p.getFileName().toString().endsWith("-dropin.jar")),
-                    "the drop-in jar is built by the package phase (bin/build test builds it)");
-        }
+        DropinJar.findOrSkip();
         List<String> cmd = List.of(ROOT.resolve("bin/bypass").toString(), "--rule", "bind * *", "--stats",
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"), HelloServer.class.getName(), "0", "--requests", "50");

@@ -1,5 +1,6 @@
 package io.bypass.samples.nio;
 
+import io.bypass.samples.DropinJar;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -17,11 +18,9 @@ import java.util.jar.JarOutputStream;
 import java.util.jar.Manifest;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The unmodified plain-NIO echo runs accelerated under {@code bin/bypass} in a child JVM,
@@ -37,12 +36,7 @@ class LauncherTest {
 
     @BeforeAll
     static void findDropinJar() throws IOException {
-        Path target = ROOT.resolve("provider/target");
-        try (Stream<Path> files = Files.exists(target) ? Files.list(target) : Stream.empty()) {
-            dropin = files.filter(p -> p.getFileName().toString().matches("bypass-provider-.*-dropin\\.jar"))
-                    .findFirst().orElse(null);
-        }
-        assumeTrue(dropin != null, "the drop-in jar is built by the package phase (bin/build test builds it)");
+        dropin = DropinJar.findOrSkip();
     }
 
     private static String run(List<String> javaArgs) throws Exception {

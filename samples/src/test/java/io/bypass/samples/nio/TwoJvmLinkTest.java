@@ -2,13 +2,12 @@ package io.bypass.samples.nio;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.bypass.samples.DropinJar;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,7 +15,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -45,12 +43,7 @@ class TwoJvmLinkTest {
 
     @BeforeAll
     static void findDropinJar() throws IOException {
-        Path target = ROOT.resolve("provider/target");
-        try (Stream<Path> files = Files.exists(target) ? Files.list(target) : Stream.empty()) {
-            dropin = files.filter(p -> p.getFileName().toString().matches("bypass-provider-.*-dropin\\.jar"))
-                    .findFirst().orElse(null);
-        }
-        assumeTrue(dropin != null, "the drop-in jar is built by the package phase (bin/build test builds it)");
+        dropin = DropinJar.findOrSkip();
     }
 
     /** @return the launcher command for one side, or plain java when {@code link} is null */

@@ -1,12 +1,12 @@
 package io.bypass.samples.report;
 
+import io.bypass.samples.DropinJar;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayOutputStream;
-import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -19,7 +19,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The whole report in a tiny configuration (child JVMs of the latency tool, bin/bypass, the
@@ -37,18 +36,9 @@ class ReportHarnessTest {
     /** The targets that measure the busy-polling kernel baseline. */
     private static final List<String> BUSY_POLL_TARGETS = List.of("a", "b");
 
-    private static void assumeDropinJar() throws IOException {
-        try (Stream<Path> files = Files.list(ROOT.resolve("provider/target"))) {
-            assumeTrue(files.anyMatch(p -> p.getFileName().toString().endsWith("-dropin.jar")),
-                    "the drop-in jar is built by the package phase (bin/build test builds it)");
-        } catch (java.nio.file.NoSuchFileException e) {
-            assumeTrue(false, "provider/target does not exist yet");
-        }
-    }
-
     @Test
     void tinyReportWritesEveryTargetTheTableAndThePlot(@TempDir Path out) throws Exception {
-        assumeDropinJar();
+        DropinJar.findOrSkip();
         ReportOptions o = ReportOptions.parse(new String[] {"--root", ROOT.toString(), "--out", out.toString(),
                 "--rtt", "300", "--bulk-bytes", "1048576", "--bulk-warmup-mib", "1", "--connections", "30"});
         ByteArrayOutputStream text = new ByteArrayOutputStream();

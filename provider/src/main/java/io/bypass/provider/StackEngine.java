@@ -357,7 +357,8 @@ final class StackEngine {
      * whole engine runs until quiet ({@link #pollLocked}). Caller holds the lock.
      */
     void pollAfterWriteLocked(TcpConnection c, long nowNs) {
-        if (stacks.length == 1) {
+        if (stacks.length == 1 || spinners.get() == 0) {
+            // Nobody to leave the receipt to (a spinner counted after this read finds no frame of ours).
             pollLocked(nowNs);
             return;
         }
@@ -365,7 +366,7 @@ final class StackEngine {
         touched |= 1 << own;
         stacks[own].poll(nowNs);
         polls++;
-        // Dekker with spinEnded: the frames are on the wire before the spinner count is read.
+        // Dekker with spinEnded: the frames are on the wire before the spinner count is read again.
         VarHandle.fullFence();
         if (spinners.get() == 0) {
             pollLocked(nowNs);

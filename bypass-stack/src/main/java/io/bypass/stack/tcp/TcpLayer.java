@@ -510,7 +510,7 @@ public final class TcpLayer implements TransportProtocol {
         halfOpen += delta;
     }
 
-    /** @return every connection in the table now (for {@link ProcessExit}; allocates: not a hot path) */
+    /** @return every connection in the table now (listener close, {@link ProcessExit}; allocates: not a hot path) */
     TcpConnection[] connectionsNow() {
         Object[] all = new Object[connections.size()];
         int n = connections.values(all);
@@ -565,10 +565,7 @@ public final class TcpLayer implements TransportProtocol {
             }
         }
         l.nextInGroup = null;
-        Object[] all = new Object[connections.size()];
-        int n = connections.values(all);
-        for (int i = 0; i < n; i++) {
-            TcpConnection c = (TcpConnection) all[i];
+        for (TcpConnection c : connectionsNow()) {
             if (c.parent == l) {
                 c.abortUnaccepted(nowNs);
             }

@@ -38,7 +38,7 @@ final class BypassSelector extends AbstractSelector {
     private static final int RUNNING = 0;
     private static final int PARKED = 1;
     private static final int IN_INNER = 2;
-    /** Blocked asleep on a link engine's doorbell ({@link #bellEngine}). */
+    /** Blocked asleep on a link engine's doorbell ({@link #sleepingOn}). */
     private static final int IN_BELL = 3;
 
     private final BypassSelectorProvider bypass;
@@ -61,8 +61,8 @@ final class BypassSelector extends AbstractSelector {
     private int[] foundOps = new int[16];
     private volatile int blockState = RUNNING;
     private volatile Thread selecting;
-    /** The link engine whose doorbell the selecting thread sleeps on while {@link #blockState} is IN_BELL. */
-    private volatile StackEngine bellEngine;
+    /** The doorbell the selecting thread sleeps on while {@link #blockState} is IN_BELL. */
+    private volatile LinkBell sleepingOn;
     private boolean inAction;
     /** Selects that blocked so far; written by selecting threads only (under this selector's monitor). */
     private volatile long blocks;
@@ -147,7 +147,7 @@ final class BypassSelector extends AbstractSelector {
         } else if (s == IN_INNER) {
             inner.wakeup();
         } else if (s == IN_BELL) {
-            bellEngine.wakeBellSleeper();
+            sleepingOn.wakeSleeper();
         }
     }
 
@@ -388,14 +388,19 @@ final class BypassSelector extends AbstractSelector {
      */
     private boolean blockOnBell(long remainingNs) {
         for (StackEngine engine : bypass.engines()) {
-            if (engine.takeBellForSelect()) {
-                bellEngine = engine;
+            LinkBell bell = engine.bell();
+            if (bell != null && bell.takeForThread()) {
+                sleepingOn = bell;
                 blockState = IN_BELL;
                 try {
                     if (readyListEmpty() && !wakeupPending.get()) {
-                        engine.sleepOnBell(remainingNs);
+                        try {
+                            bell.sleepAsThread(remainingNs);
+                        } finally {
+                            bell.releaseByThread();
+                        }
                     } else {
-                        engine.releaseBell();
+                        bell.release();
                     }
                 } finally {
                     blockState = RUNNING;

@@ -16,7 +16,6 @@ import java.util.Arrays;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -105,11 +104,6 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 final class StackEngine {
     private static final long IDLE_NS = TimeUnit.MILLISECONDS.toNanos(100);
-    /**
-     * The longest doorbell sleep of an application thread: every event that can end its wait
-     * rings the bell, so this only bounds the harm of a wake-up path we do not know of.
-     */
-    private static final long BELL_SLEEP_MAX_NS = TimeUnit.SECONDS.toNanos(1);
     /** A link engine's helper polls the link this soon after it last found it quiet... */
     static final long LINK_POLL_MIN_NS = TimeUnit.MICROSECONDS.toNanos(50);
     /** ...and at least this often however long it stays quiet. */
@@ -119,12 +113,6 @@ final class StackEngine {
     private static final int ALL_STACKS = -1;
     /** How often {@link #closeAtExit} polls while it lingers (the peers' ACKs come from another process or host). */
     private static final long EXIT_POLL_NS = TimeUnit.MICROSECONDS.toNanos(100);
-    /** {@link #bell}: nobody sleeps on the doorbell. */
-    private static final int BELL_FREE = 0;
-    /** {@link #bell}: the helper sleeps on it (nobody else waits for this engine, or they park). */
-    private static final int BELL_HELPER = 1;
-    /** {@link #bell}: a blocked application thread sleeps on it (a read, accept, connect or select). */
-    private static final int BELL_THREAD = 2;
     /** How long {@link #lock} waits on the CPU for a busy lock before it parks. */
     private static final long LOCK_SPIN_NS = 2_000;
     /**
@@ -193,21 +181,8 @@ final class StackEngine {
     /** Accelerated listeners per port (more than one: an SO_REUSEPORT group). */
     private final ConcurrentHashMap<Integer, Integer> listenerPorts = new ConcurrentHashMap<>();
     private final Thread helper;
-    /** A link engine's device when a thread may sleep on it for frames ({@link Link#canAwaitFrames}); null otherwise. */
-    private final Link awaitable;
-    /**
-     * Who sleeps on {@link #awaitable}'s doorbell ({@link #BELL_FREE}, {@link #BELL_HELPER},
-     * {@link #BELL_THREAD}): the link wakes one sleeper, so at most one thread of this engine
-     * sleeps on it at a time; the others park on their wait points and the sleeper's poll
-     * signals them.
-     */
-    private final AtomicInteger bell = new AtomicInteger(BELL_FREE);
-    /**
-     * When an application thread last wanted the doorbell (slept on it, or found the helper on
-     * it): the helper keeps off it for {@link #LINK_POLL_MAX_NS} after, so that blocked threads
-     * get it and a frame costs one wake-up, theirs, not the helper's and then theirs.
-     */
-    private volatile long threadBellNs = Long.MIN_VALUE / 2;
+    /** Who sleeps on the device's doorbell, when a link engine's device has one ({@link Link#canAwaitFrames}); null otherwise. */
+    private final LinkBell bell;
     /**
      * Threads spinning on this engine (blocking operations under bypass.spin, selectors): they
      * poll the link, so the helper need not; on the loopback engine writers leave the receipt
@@ -242,8 +217,6 @@ final class StackEngine {
     /** The helper's {@link Thread#yield}s and its timed sleeps; written by the helper only. */
     private volatile long helperYields;
     private volatile long helperSleeps;
-    /** Doorbell sleeps of blocked application threads (waits and selects), each instead of a park. */
-    private final AtomicLong waitBellSleeps = new AtomicLong();
 
     private StackEngine(NetworkStack server, NetworkStack client, Link[] links, InMemoryLink[] ports,
                         boolean loopback, String name) {
@@ -253,7 +226,7 @@ final class StackEngine {
         this.links = links;
         this.ports = ports;
         this.loopback = loopback;
-        this.awaitable = !loopback && links.length == 1 && links[0].canAwaitFrames() ? links[0] : null;
+        this.bell = !loopback && links.length == 1 && links[0].canAwaitFrames() ? new LinkBell(links[0], this::running) : null;
         this.stackPollAtNs = new long[stacks.length];
         Arrays.fill(stackPollAtNs, Long.MAX_VALUE);
         helper = Thread.ofPlatform().daemon().name(name).unstarted(this::helperLoop);
@@ -411,9 +384,9 @@ final class StackEngine {
      */
     void spinStarted() {
         spinners.incrementAndGet();
-        if (bell.get() == BELL_HELPER) {
-            // The helper sleeps on the bell: wake it, so that it leaves the frames to the spinner.
-            awaitable.wakeAwaiter();
+        if (bell != null) {
+            // If the helper sleeps on the bell, it wakes and leaves the frames to the spinner.
+            bell.wakeHelper();
         }
     }
 
@@ -506,7 +479,7 @@ final class StackEngine {
 
     /** @return a new wait point on the stack lock, for one channel's wait reason */
     WaitPoint newWaitPoint() {
-        return new WaitPoint(lock.newCondition(), this);
+        return new WaitPoint(lock.newCondition(), bell);
     }
 
     /**
@@ -527,7 +500,7 @@ final class StackEngine {
             }
             return !Thread.currentThread().isInterrupted();
         }
-        if (takeBell(BELL_THREAD)) {
+        if (bell != null && bell.takeForThread()) {
             return sleepOnBellLocked(w, timed, deadlineNs);
         }
         try {
@@ -548,7 +521,7 @@ final class StackEngine {
      * publishes (the Dekker pair of {@code Doorbell}); an event of {@code w} from this process
      * (a close, the helper's timer poll) is signalled under the lock, where {@link WaitPoint}
      * sees {@link WaitPoint#bellSleepersLocked} and rings the bell from this side, which makes
-     * the sleep return or not start. Caller holds the lock and the bell ({@link #takeBell}).
+     * the sleep return or not start. Caller holds the lock and the bell ({@link LinkBell#takeForThread}).
      *
      * @return false when the thread was interrupted
      */
@@ -557,15 +530,12 @@ final class StackEngine {
         w.bellSleeperLocked(1);
         unlock();
         try {
-            long nowNs = nowNs();
-            long sleepNs = timed ? Math.min(BELL_SLEEP_MAX_NS, deadlineNs - nowNs) : BELL_SLEEP_MAX_NS;
+            long sleepNs = timed ? deadlineNs - nowNs() : Long.MAX_VALUE;
             if (sleepNs > 0 && w.events() == seen) {
-                waitBellSleeps.incrementAndGet();
-                awaitable.awaitFrames(sleepNs);
+                bell.sleepAsThread(sleepNs);
             }
         } finally {
-            threadBellNs = nowNs();
-            bell.set(BELL_FREE);
+            bell.releaseByThread();
             lock();
             w.bellSleeperLocked(-1);
         }
@@ -573,77 +543,13 @@ final class StackEngine {
         return !Thread.currentThread().isInterrupted();
     }
 
-    /**
-     * Takes the doorbell for {@code who} when this is a link engine whose device has one, nobody
-     * sleeps on it, and the engine runs. Release with {@code bell.set(BELL_FREE)}.
-     */
-    private boolean takeBell(int who) {
-        if (awaitable == null) {
-            return false;
-        }
-        if (who == BELL_THREAD) {
-            if (Thread.currentThread().isVirtual()) {
-                return false;
-            }
-            long nowNs = nowNs();
-            threadBellNs = nowNs;
-            if (bell.get() == BELL_HELPER) {
-                // Ask the helper for it: woken, it gives the bell back, polls, and keeps off it
-                // while threads want it (helperLoop). Wait for that a little; if the helper is
-                // slow to run, park this once (its poll signals this thread).
-                awaitable.wakeAwaiter();
-                long untilNs = nowNs + LINK_POLL_MIN_NS;
-                while (bell.get() == BELL_HELPER && nowNs() - untilNs < 0) {
-                    Thread.yield();
-                }
-            }
-        }
-        if (bell.get() != BELL_FREE || !bell.compareAndSet(BELL_FREE, who)) {
-            return false;
-        }
-        // After the CAS: shutdown() clears running and then waits for the bell to be free.
-        if (!running) {
-            bell.set(BELL_FREE);
-            return false;
-        }
-        return true;
+    /** @return the doorbell of this link engine's device, or null when it has none (a selector about to block sleeps on it) */
+    LinkBell bell() {
+        return bell;
     }
 
-    /**
-     * For a selector about to block: takes this link engine's doorbell if it is free, so that
-     * the selecting thread sleeps on it ({@link #sleepOnBell}) instead of parking.
-     *
-     * @return whether the caller now holds the bell
-     */
-    boolean takeBellForSelect() {
-        return takeBell(BELL_THREAD);
-    }
-
-    /** Gives back the bell taken by {@link #takeBellForSelect} without sleeping. */
-    void releaseBell() {
-        bell.set(BELL_FREE);
-    }
-
-    /**
-     * A selecting thread holding the bell sleeps until the peer transmits, {@link #wakeBellSleeper}
-     * or {@code timeoutNs}, then gives the bell back; its next round polls this engine.
-     */
-    void sleepOnBell(long timeoutNs) {
-        try {
-            waitBellSleeps.incrementAndGet();
-            awaitable.awaitFrames(Math.min(BELL_SLEEP_MAX_NS, timeoutNs));
-        } finally {
-            threadBellNs = nowNs();
-            bell.set(BELL_FREE);
-        }
-    }
-
-    /**
-     * Ends the current or next doorbell sleep of a thread of this process (a selector whose key
-     * became ready, a wait point signalled). Any thread, with or without the lock.
-     */
-    void wakeBellSleeper() {
-        awaitable.wakeAwaiter();
+    private boolean running() {
+        return running;
     }
 
     /**
@@ -729,8 +635,8 @@ final class StackEngine {
      */
     private void wakeHelper() {
         LockSupport.unpark(helper);
-        if (awaitable != null && bell.get() == BELL_HELPER) {
-            awaitable.wakeAwaiter();
+        if (bell != null) {
+            bell.wakeHelper();
         }
     }
 
@@ -819,7 +725,7 @@ final class StackEngine {
             // (tryProgress); the helper leaves them the frames, the lock and the CPU.
             long waitNs = next == Long.MAX_VALUE ? IDLE_NS : Math.max(0, Math.min(IDLE_NS, next - now));
             helperWakeNs = now + waitNs;
-            if (!loopback && !spinning && now - threadBellNs > LINK_POLL_MAX_NS && takeBell(BELL_HELPER)) {
+            if (!spinning && bell != null && bell.takeForHelper(now)) {
                 sleepOnBellAsHelper(waitNs);
                 continue;
             }
@@ -904,13 +810,13 @@ final class StackEngine {
             long next = nextPollNs;
             long sleepNs = next == Long.MAX_VALUE ? waitNs : Math.min(waitNs, next - nowNs());
             // Read after taking the bell: a spinner that started before the take is seen here,
-            // one that starts after it sees BELL_HELPER and rings (spinStarted).
+            // one that starts after it finds the helper on the bell and wakes it (spinStarted).
             if (sleepNs > 0 && spinners.get() == 0) {
                 helperSleeps++;
-                awaitable.awaitFrames(sleepNs);
+                bell.sleepAsHelper(sleepNs);
             }
         } finally {
-            bell.set(BELL_FREE);
+            bell.release();
         }
     }
 
@@ -930,10 +836,9 @@ final class StackEngine {
             Thread.currentThread().interrupt();
         }
         // A thread asleep on the doorbell holds the link's memory (its futex word): wake it and let
-        // it leave before the link unmaps. takeBell refuses once running is false.
-        while (bell.get() != BELL_FREE) {
-            awaitable.wakeAwaiter();
-            Thread.yield();
+        // it leave before the link unmaps. The bell refuses new takes once running is false.
+        if (bell != null) {
+            bell.awaitFree();
         }
         lock.lock();
         try {
@@ -1011,12 +916,12 @@ final class StackEngine {
                 .append(" ENGINE_HELPER_YIELDS=").append(helperYields)
                 .append(" ENGINE_HELPER_SLEEPS=").append(helperSleeps)
                 .append(" ENGINE_WAIT_PARKS=").append(parks)
-                .append(" ENGINE_WAIT_BELL_SLEEPS=").append(waitBellSleeps.get());
+                .append(" ENGINE_WAIT_BELL_SLEEPS=").append(waitBellSleeps());
     }
 
     /** @return doorbell sleeps of blocked application threads so far (for tests) */
     long waitBellSleeps() {
-        return waitBellSleeps.get();
+        return bell == null ? 0 : bell.threadSleeps();
     }
 
     /** @return the helper's polls that found work so far (for tests) */

@@ -29,9 +29,9 @@ final class WaitPoint {
     }
 
     private final Condition condition;
-    /** The engine whose doorbell a waiter of this point may sleep on. */
-    private final StackEngine engine;
-    /** Waiters asleep on the engine's doorbell instead of parked; guarded by the stack lock. */
+    /** The doorbell a waiter of this point may sleep on (its engine's device's), or null. */
+    private final LinkBell bell;
+    /** Waiters asleep on the doorbell instead of parked; guarded by the stack lock. */
     private int bellSleepers;
     /** Bumped by every event; written under the stack lock, read by spinning waiters without it. */
     private volatile int events;
@@ -42,9 +42,9 @@ final class WaitPoint {
     /** Parks so far, a measure of how often spinning did not suffice; guarded by the stack lock. */
     private long parks;
 
-    WaitPoint(Condition condition, StackEngine engine) {
+    WaitPoint(Condition condition, LinkBell bell) {
         this.condition = condition;
-        this.engine = engine;
+        this.bell = bell;
     }
 
     /** Records an event and wakes the parked waiters, if any. Caller holds the stack lock. */
@@ -58,7 +58,7 @@ final class WaitPoint {
         if (bellSleepers > 0) {
             // The waiter sleeps on the link's doorbell (StackEngine#sleepOnBellLocked), not on the
             // condition: ring it from this side; a ring before its sleep makes the sleep return at once.
-            engine.wakeBellSleeper();
+            bell.wakeSleeper();
         }
     }
 

@@ -178,17 +178,7 @@ class LinkProviderTest {
             SocketChannel s = link.server();
             // a does not read: b's data fills a's window and b's send buffer, and stays unacknowledged.
             c.configureBlocking(false);
-            ByteBuffer chunk = ByteBuffer.allocate(64 * 1024);
-            long written = 0;
-            for (int idle = 0; idle < 200; idle++) {
-                int n = c.write(chunk.clear());
-                written += n;
-                if (n > 0) {
-                    idle = 0;
-                } else {
-                    Thread.sleep(1);
-                }
-            }
+            long written = WindowFill.untilClosed(c, 200);
             b.atExit();
             long read = 0;
             ByteBuffer in = ByteBuffer.allocate(256 * 1024);

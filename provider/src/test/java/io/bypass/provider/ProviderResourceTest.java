@@ -137,17 +137,7 @@ class ProviderResourceTest {
             try (SocketChannel s = ssc.accept()) {
                 c.setOption(java.net.StandardSocketOptions.TCP_NODELAY, true);
                 c.configureBlocking(false);
-                ByteBuffer chunk = ByteBuffer.allocate(64 * 1024);
-                long written = 0;
-                for (int idle = 0; idle < 100; idle++) {
-                    int n = c.write(chunk.clear());
-                    written += n;
-                    if (n > 0) {
-                        idle = 0;
-                    } else {
-                        Thread.sleep(1);
-                    }
-                }
+                long written = WindowFill.untilClosed(c, 100);
                 System.out.printf("loopback, reader not reading: %,d bytes written before the window closed%n", written);
                 assertEquals(0, p.counter(io.bypass.stack.Counter.TCP_RX_DROP_MEMORY), "segments declined for want of a frame");
                 ByteBuffer in = ByteBuffer.allocate(1 << 20);

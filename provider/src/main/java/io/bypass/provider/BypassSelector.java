@@ -237,12 +237,16 @@ final class BypassSelector extends AbstractSelector {
         try {
             int spins = 0;
             for (;;) {
-                long progressNs = System.nanoTime();
-                for (StackEngine engine : bypass.engines()) {
-                    engine.tryProgress(progressNs);
+                // A spin that saw keys queued has just run the engines itself: collect them now.
+                if (spins == 0 || !readyPending) {
+                    long progressNs = System.nanoTime();
+                    for (StackEngine engine : bypass.engines()) {
+                        engine.tryProgress(progressNs);
+                    }
                 }
                 int updated = collect(action);
-                boolean woken = wakeupPending.getAndSet(false);
+                // Read before the exchange: a locked instruction costs more than the rare wakeup.
+                boolean woken = wakeupPending.get() && wakeupPending.getAndSet(false);
                 if (updated >= 0 || woken || !blocking || Thread.currentThread().isInterrupted()) {
                     processCancelled();
                     return Math.max(updated, 0);

@@ -315,10 +315,13 @@ final class StackEngine {
             for (NetworkStack s : stacks) {
                 work += s.poll(nowNs);
             }
-            if (work == 0 && !portsPending()) {
+            total += work;
+            // Another round for what this one left: frames it put on the loopback wire, or
+            // frames that reached the device meanwhile or did not fit one receive burst.
+            boolean more = ports.length == 0 ? work > 0 && framesMayWait() : work > 0 || portsPending();
+            if (!more) {
                 break;
             }
-            total += work;
         }
         return total;
     }

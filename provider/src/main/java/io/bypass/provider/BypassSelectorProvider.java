@@ -91,7 +91,7 @@ public class BypassSelectorProvider extends SelectorProvider {
         StackEngine onLink = null;
         if (config.externalLink()) {
             try {
-                onLink = StackEngine.onLink(config, openLink(config));
+                onLink = EngineFactory.onLink(config, openLink(config));
             } catch (IllegalStateException e) {
                 if (!config.linkFallbackKernel()) {
                     throw e;
@@ -254,7 +254,7 @@ public class BypassSelectorProvider extends SelectorProvider {
             synchronized (this) {
                 e = engine;
                 if (e == null) {
-                    e = StackEngine.loopback(config);
+                    e = EngineFactory.loopback(config);
                     engine = e;
                     // The loopback engine first: a wildcard listener's primary engine, and the lock order.
                     StackEngine[] es = new StackEngine[engines.length + 1];

@@ -25,8 +25,14 @@ final class ReportJson {
     private ReportJson() {
     }
 
-    /** Writes {@code report.json}-style output to {@code file}. */
-    static void write(Path file, List<TargetResult> results, ReportOptions o, String plotFile) throws IOException {
+    /**
+     * Writes {@code report.json}-style output to {@code file}.
+     *
+     * @param cacheLineBeforeNs the {@link CacheLineProbe} round trip before the targets ran (-1: one CPU)
+     * @param cacheLineAfterNs  and after
+     */
+    static void write(Path file, List<TargetResult> results, ReportOptions o, String plotFile, long cacheLineBeforeNs,
+                      long cacheLineAfterNs) throws IOException {
         ObjectNode root = MAPPER.createObjectNode();
         root.put("generated", Instant.now().toString());
         ObjectNode machine = root.putObject("machine");
@@ -34,6 +40,9 @@ final class ReportJson {
         machine.put("loadAverage", ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
         machine.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version"));
         machine.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
+        ObjectNode cacheLine = machine.putObject("cacheLineRoundTripNs");
+        cacheLine.put("before", cacheLineBeforeNs);
+        cacheLine.put("after", cacheLineAfterNs);
         ObjectNode config = root.putObject("config");
         config.put("sizeBytes", o.sizeBytes());
         config.put("roundTrips", o.roundTrips());

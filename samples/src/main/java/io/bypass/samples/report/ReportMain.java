@@ -62,6 +62,10 @@ public final class ReportMain {
                 o.sizeBytes(), o.roundTrips(), o.bulkBytes(), o.bulkWarmupBytes(), o.connections(), o.spinMicros(),
                 Runtime.getRuntime().availableProcessors(),
                 java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+        long cacheLineBeforeNs = CacheLineProbe.medianRoundTripNs();
+        progress.printf(Locale.ROOT, "cache-line round trip between two spinning threads (the floor under a round trip"
+                + " between processes over shared memory; on a VM it depends on where the host runs its CPUs): %d ns%n",
+                cacheLineBeforeNs);
         Runner runner = new Runner(o, progress);
         List<TargetResult> results = new ArrayList<>();
         for (Target t : Targets.all(o.spinMicros())) {
@@ -69,6 +73,9 @@ public final class ReportMain {
                 results.add(runner.run(t));
             }
         }
+        long cacheLineAfterNs = CacheLineProbe.medianRoundTripNs();
+        progress.printf(Locale.ROOT, "cache-line round trip at the end: %d ns (at the start: %d ns)%n", cacheLineAfterNs,
+                cacheLineBeforeNs);
         progress.println();
         progress.print(ReportTable.format(results, o));
         Files.createDirectories(o.out());
@@ -82,7 +89,7 @@ public final class ReportMain {
             plotted = false;
         }
         Path json = o.out().resolve(JSON);
-        ReportJson.write(json, results, o, plotted ? PNG : null);
+        ReportJson.write(json, results, o, plotted ? PNG : null, cacheLineBeforeNs, cacheLineAfterNs);
         progress.println();
         progress.println("written: " + json + (plotted ? ", " + png : " (no round trip measured, no plot)"));
         return results.stream().noneMatch(r -> r.status() == TargetResult.Status.FAILED);

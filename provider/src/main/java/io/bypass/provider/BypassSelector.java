@@ -244,10 +244,12 @@ final class BypassSelector extends AbstractSelector {
             int spins = 0;
             for (;;) {
                 long progressNs = System.nanoTime();
+                boolean progressed = false;
                 for (StackEngine engine : bypass.engines()) {
-                    if (engine.tryProgress(progressNs)) {
-                        progressed(progressNs);
-                    }
+                    progressed |= engine.tryProgress(progressNs);
+                }
+                if (progressed) {
+                    progressed();
                 }
                 int updated = collect(action);
                 boolean woken = wakeupPending.getAndSet(false);
@@ -342,7 +344,7 @@ final class BypassSelector extends AbstractSelector {
             }
             if (progressed) {
                 // The spin goes on from now ({@link #progressed}); doSelect bounds it by the timeout.
-                progressed(nowNs);
+                progressed();
                 return spins;
             }
         }
@@ -357,10 +359,11 @@ final class BypassSelector extends AbstractSelector {
      * Spinning only from the select's start, a server's select that slept on the doorbell until
      * a SYN came, answered it and found no key ready went straight back to sleep, and the
      * handshake's ACK then cost a second wake-up: one per connection step, each a scheduler's
-     * wake-up latency on a loaded machine (README, Performance).
+     * wake-up latency on a loaded machine (README, Performance). From the end of the poll, not
+     * its start: a poll that was preempted would otherwise have used up the spin it grants.
      */
-    private void progressed(long nowNs) {
-        long untilNs = nowNs + bypass.config().spinNs();
+    private void progressed() {
+        long untilNs = System.nanoTime() + bypass.config().spinNs();
         if (untilNs - spinUntilNs > 0) {
             spinUntilNs = untilNs;
         }

@@ -361,6 +361,8 @@ final class BypassSelector extends AbstractSelector {
      * handshake's ACK then cost a second wake-up: one per connection step, each a scheduler's
      * wake-up latency on a loaded machine (README, Performance). From the end of the poll, not
      * its start: a poll that was preempted would otherwise have used up the spin it grants.
+     * No wake-up is at stake: a longer spin only postpones the block, which announces itself
+     * (PARKED, IN_BELL) before it looks at the ready list, as before.
      */
     private void progressed() {
         long untilNs = System.nanoTime() + bypass.config().spinNs();

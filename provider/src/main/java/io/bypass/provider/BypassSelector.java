@@ -53,6 +53,12 @@ final class BypassSelector extends AbstractSelector {
     private ArrayList<BypassSelectionKey> ready = new ArrayList<>();
     /** How the selecting thread pauses while it spins; confined to selecting threads. */
     private final SpinPause spinPause = new SpinPause();
+    /**
+     * When the current select stops spinning and blocks: {@code bypass.spin} after its start or
+     * after its last poll that found work, whichever is later ({@link #progressed}); confined to
+     * selecting threads.
+     */
+    private long spinUntilNs;
     /** Whether {@link #ready} is non-empty; written under readyLock, read by a spinning select without it. */
     private volatile boolean readyPending;
     /** The list being looked at by the selecting thread; confined to it. */
@@ -227,7 +233,7 @@ final class BypassSelector extends AbstractSelector {
         processCancelled();
         boolean blocking = timeoutNs != 0;
         long startNs = System.nanoTime();
-        long spinUntilNs = startNs + bypass.config().spinNs();
+        spinUntilNs = startNs + bypass.config().spinNs();
         if (blocking) {
             begin();
         }
@@ -240,8 +246,12 @@ final class BypassSelector extends AbstractSelector {
                 // A spin that saw keys queued has just run the engines itself: collect them now.
                 if (spins == 0 || !readyPending) {
                     long progressNs = System.nanoTime();
+                    boolean progressed = false;
                     for (StackEngine engine : bypass.engines()) {
-                        engine.tryProgress(progressNs);
+                        progressed |= engine.tryProgress(progressNs);
+                    }
+                    if (progressed) {
+                        progressed();
                     }
                 }
                 int updated = collect(action);
@@ -298,7 +308,8 @@ final class BypassSelector extends AbstractSelector {
     /**
      * The cheap part of a spinning select: watches volatile words only (the readiness list's
      * flag, a pending wakeup, the interrupt status, each engine's work hint) until one of them
-     * says a full round of {@link #doSelect} has something to find, or {@code untilNs} passes.
+     * says a full round of {@link #doSelect} has something to find, a poll found work (the spin
+     * then goes on from now, {@link #progressed}), or {@code untilNs} passes.
      * An engine's stack lock is taken only to drive its stacks when they have work (frames on
      * a link, a due timer): a peer's write in the same JVM leaves its frames on the loopback
      * wire for a spinning thread to take (StackEngine#pollAfterWriteLocked), and a device
@@ -326,14 +337,41 @@ final class BypassSelector extends AbstractSelector {
             }
             // Read each turn: an engine that starts during the spin joins at once (the array is
             // replaced, never changed, so this reads no lock and allocates nothing).
+            boolean progressed = false;
             for (StackEngine engine : bypass.engines()) {
-                engine.tryProgress(nowNs);
+                progressed |= engine.tryProgress(nowNs);
             }
             // A poll that delivered frames has queued their keys: return now, not after another pause.
             if (readyPending) {
                 spinPause.ended();
                 return spins;
             }
+            if (progressed) {
+                // The spin goes on from now ({@link #progressed}); doSelect bounds it by the timeout.
+                progressed();
+                return spins;
+            }
+        }
+    }
+
+    /**
+     * A poll of this select found work (frames, timers) but may have made no key ready: a SYN
+     * answered, the ACK of a FIN, a window update. The exchange it belongs to goes on (the next
+     * step of a handshake or close comes within a round trip), so the select spins for another
+     * {@code bypass.spin} from now rather than block: {@code bypass.spin} is how long a select
+     * spins with nothing to do, as Onload's EF_POLL_USEC, not how long a select may spin in all.
+     * Spinning only from the select's start, a server's select that slept on the doorbell until
+     * a SYN came, answered it and found no key ready went straight back to sleep, and the
+     * handshake's ACK then cost a second wake-up: one per connection step, each a scheduler's
+     * wake-up latency on a loaded machine (README, Performance). From the end of the poll, not
+     * its start: a poll that was preempted would otherwise have used up the spin it grants.
+     * No wake-up is at stake: a longer spin only postpones the block, which announces itself
+     * (PARKED, IN_BELL) before it looks at the ready list, as before.
+     */
+    private void progressed() {
+        long untilNs = System.nanoTime() + bypass.config().spinNs();
+        if (untilNs - spinUntilNs > 0) {
+            spinUntilNs = untilNs;
         }
     }
 

@@ -104,6 +104,11 @@ final class LinkBell {
         device.awaitFrames(timeoutNs);
     }
 
+    /** @return whether a blocked application thread holds the bell (sleeps on it, or is about to; a hint for the helper) */
+    boolean heldByThread() {
+        return owner.get() == THREAD;
+    }
+
     /** Gives the bell back. */
     void release() {
         owner.set(FREE);

@@ -47,7 +47,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * <li>a blocked application thread asleep on the device's doorbell ({@link Link#awaitFrames},
  *     the shm link's futex word): the peer's transmit wakes it and it polls itself, one
  *     wake-up per frame. One thread at a time ({@link #bell}); others park on their wait
- *     points and its poll signals them;
+ *     points and its poll signals them. The helper polls then only for a due timer, as beside
+ *     a spinner: its poll would take the sleeper's frames and wake it a second time;
  * <li>the helper asleep on the doorbell, when neither of the above has wanted it for
  *     {@link #LINK_POLL_MAX_NS}; a thread that blocks meanwhile asks for it back;
  * <li>on a device without a doorbell (TAP, DPDK), the helper's polls: at once again while
@@ -553,19 +554,24 @@ final class StackEngine {
      * Polls if there is work (frames on the wire, a timer due as of {@code nowNs}) and nobody else is polling; a
      * thread that fails to take the lock relies on the holder. The check reads no stack
      * state, so an idle select costs the same however many sockets the stacks hold.
+     *
+     * @return whether this poll handled frames or timers (the engine is active: a spinning
+     *         select keeps spinning, see {@code BypassSelector#doSelect})
      */
-    void tryProgress(long nowNs) {
+    boolean tryProgress(long nowNs) {
         if (hasWork(nowNs) && lock.tryLock()) {
             touched = 0;
             try {
                 int work = stacks.length == 1 || nextPollNs - nowNs <= 0 ? pollLocked(nowNs) : pollArrivalsLocked(nowNs);
                 if (work > 0) {
                     progressPollsWithWork++;
+                    return true;
                 }
             } finally {
                 unlock();
             }
         }
+        return false;
     }
 
     /**
@@ -610,11 +616,22 @@ final class StackEngine {
         long pollsAfterMine = 0;
         while (running) {
             long now = nowNs();
-            boolean spinning = !loopback && spinners.get() > 0;
+            // Threads that watch the device themselves: spinners poll it, and a blocked thread
+            // asleep on its doorbell is woken by the peer's transmit and polls what woke it
+            // (sleepOnBellLocked, a select's next round). A poll of the helper's beside them only
+            // takes their frames and then wakes the sleeper a second time (the signal rings the
+            // bell from this side): two wake-ups for one frame, and on a loaded machine the
+            // helper's own wake-up is late, so the frame waited for its timed poll. No frame is
+            // left behind by leaving it: a frame that comes while the sleeper holds the bell ends
+            // its sleep (the Doorbell's Dekker pair) and is polled by it; one that comes after
+            // the sleeper gave the bell back waits for that thread's next wait or the helper's
+            // next look, as between any two waits (the class comment), since the helper keeps
+            // its paced wake-ups.
+            boolean othersWatch = !loopback && (spinners.get() > 0 || bell != null && bell.heldByThread());
             int work = 0;
             boolean othersPolled = true;
             long next = nextPollNs;
-            if (!spinning || next - now <= 0) {
+            if (!othersWatch || next - now <= 0) {
                 lock.lock();
                 try {
                     othersPolled = polls != pollsAfterMine;
@@ -631,23 +648,25 @@ final class StackEngine {
                 }
             }
             // else: threads spinning on this engine poll the link and due timers themselves
-            // (tryProgress); the helper leaves them the frames, the lock and the CPU.
+            // (tryProgress), a doorbell sleeper the link; the helper leaves them the frames, the
+            // lock and the CPU.
             long waitNs = next == Long.MAX_VALUE ? IDLE_NS : Math.max(0, Math.min(IDLE_NS, next - now));
             helperWakeNs = now + waitNs;
-            if (!spinning && bell != null && bell.takeForHelper(now)) {
+            if (!othersWatch && bell != null && bell.takeForHelper(now)) {
                 sleepOnBellAsHelper(waitNs);
                 continue;
             }
             if (!loopback) {
                 // Frames from the other side arrive unannounced and no doorbell is ours to sleep on
-                // (the link has none, or a blocked thread of ours sleeps on it): poll again at once
-                // while they come, then back off (see the class comment). While other threads poll
-                // too (a spinning reader or selector), they take the frames: polling beside them at
-                // full speed would only take their CPU and their lock, so the helper paces itself.
+                // (the link has none, or a thread of ours just wanted it): poll again at once while
+                // they come, then back off (see the class comment). While other threads watch the
+                // link (a spinning reader or selector, a doorbell sleeper), they take the frames:
+                // polling beside them would only take their CPU and their lock, so the helper only
+                // looks in at these paced intervals.
                 if (work == 0) {
                     linkPollNs = Math.min(LINK_POLL_MAX_NS, Math.max(LINK_POLL_MIN_NS, 2 * linkPollNs));
                 } else {
-                    linkPollNs = othersPolled || spinning ? LINK_POLL_MIN_NS : 0;
+                    linkPollNs = othersPolled || othersWatch ? LINK_POLL_MIN_NS : 0;
                 }
                 waitNs = Math.min(waitNs, linkPollNs);
                 helperWakeNs = now + waitNs;

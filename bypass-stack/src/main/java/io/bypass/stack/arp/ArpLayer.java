@@ -130,8 +130,9 @@ public final class ArpLayer {
      * ownership of the frame: it goes to the transmit burst, waits in the neighbour's
      * queue, or is released and counted.
      *
-     * @param frame     a frame whose window is the whole Ethernet frame, source MAC and
-     *                  EtherType written; the destination MAC is written here
+     * @param frame     a frame whose window is the whole Ethernet frame, the IPv4 packet
+     *                  written after the Ethernet header; the header itself is written here,
+     *                  when the neighbour's MAC is known
      * @param nextHopIp the on-link neighbour (destination or gateway)
      * @param nowNs     the caller's current time
      */

@@ -130,9 +130,12 @@ public final class Ipv4Layer implements IpSender {
             drop(frame, Counter.IP_RX_DROP_BAD_CHECKSUM);
             return;
         }
-        int src = header.source();
+        // The header in three accesses (see Ipv4Header#versionToFragment).
+        long first = header.versionToFragment();
+        long second = header.ttlToSource();
+        int src = (int) second;
         int dst = header.destination();
-        int protocol = header.protocol();
+        int protocol = (int) (second >>> 48) & 0xff;
         boolean toGroup = dst == Ipv4Address.BROADCAST || dst == subnetBroadcast || Ipv4Address.isMulticast(dst);
         if (dst != ourIp && !toGroup) {
             drop(frame, Counter.IP_RX_DROP_NOT_FOR_US);
@@ -153,7 +156,7 @@ public final class Ipv4Layer implements IpSender {
             drop(frame, Counter.IP_RX_DROP_UNKNOWN_PROTOCOL);
             return;
         }
-        if (header.isFragment()) {
+        if ((first & (Ipv4Header.FLAG_MF | Ipv4Header.FRAGMENT_OFFSET_MASK)) != 0) {
             Frame whole = reassembly.add(frame, header, nowNs);
             if (whole != null) {
                 transport.receive(whole, FragmentReassembly.PAYLOAD_AT, whole.length() - Ipv4Header.MIN_LENGTH,
@@ -161,12 +164,12 @@ public final class Ipv4Layer implements IpSender {
             }
             return;
         }
-        int headerLength = header.headerLength();
+        int headerLength = ((int) (first >>> 56) & 0xf) * 4;
         if (headerLength > Ipv4Header.MIN_LENGTH) {
             // RFC 1122 section 3.2.1.8: options we do not implement are ignored.
             counters.increment(Counter.IP_RX_OPTIONS_IGNORED);
         }
-        int totalLength = header.totalLength();
+        int totalLength = (int) (first >>> 32) & 0xffff;
         // Trims Ethernet padding: the frame may be longer than the packet (RFC 894 minimum size).
         frame.window(frame.offset(), totalLength);
         transport.receive(frame, frame.offset() + headerLength, totalLength - headerLength, src, dst, nowNs);
@@ -238,12 +241,12 @@ public final class Ipv4Layer implements IpSender {
             header.updateChecksum();
         }
         nextIdentification = (nextIdentification + 1) & 0xffff;
-        ethernet.wrapUnchecked(frame.memory(), 0, frame.length());
         if (destinationMac != -1) {
+            ethernet.wrapUnchecked(frame.memory(), 0, frame.length());
             ethernet.write(destinationMac, ourMac, EtherType.IPV4);
             tx.add(frame);
         } else {
-            ethernet.write(MacAddress.ZERO, ourMac, EtherType.IPV4);
+            // ARP writes the whole Ethernet header once it knows the neighbour's MAC.
             arp.transmit(frame, nextHop, nowNs);
         }
     }

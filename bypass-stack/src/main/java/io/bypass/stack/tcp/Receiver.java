@@ -314,6 +314,9 @@ final class Receiver {
      */
     private int roomBytes() {
         int frames = framesAllowed() - queue.frames() - reassembly.frames();
-        return (int) Math.min(Integer.MAX_VALUE, Math.max(frames, 0) * (long) mss / config.framesPerFullSegment());
+        long bytes = Math.max(frames, 0) * (long) mss;
+        int perSegment = config.framesPerFullSegment();
+        // Every segment sent and every read asks: no 64-bit division in the usual case of one frame per segment.
+        return (int) Math.min(Integer.MAX_VALUE, perSegment == 1 ? bytes : bytes / perSegment);
     }
 }

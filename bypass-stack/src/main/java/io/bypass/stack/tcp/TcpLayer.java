@@ -210,8 +210,17 @@ public final class TcpLayer implements TransportProtocol {
 
     @Override
     public void receive(Frame frame, int offset, int length, int srcIp, int dstIp, long nowNs) {
-        if (!header.wrap(frame.memory(), offset, length) || header.sourcePort() == 0
-                || header.destinationPort() == 0) {
+        if (!header.wrap(frame.memory(), offset, length)) {
+            counters.increment(Counter.TCP_RX_DROP_MALFORMED);
+            frame.release();
+            return;
+        }
+        // The fixed header in two accesses (see TcpHeader#portsAndSequence).
+        long low = header.portsAndSequence();
+        long high = header.acknowledgmentToWindow();
+        int srcPort = (int) (low >>> 48);
+        int dstPort = (int) (low >>> 32) & 0xffff;
+        if (srcPort == 0 || dstPort == 0) {
             counters.increment(Counter.TCP_RX_DROP_MALFORMED);
             frame.release();
             return;
@@ -221,29 +230,30 @@ public final class TcpLayer implements TransportProtocol {
             frame.release();
             return;
         }
-        int flags = header.flags();
+        int flags = (int) (high >>> 16) & 0xff;
         if ((flags & (SYN | FIN)) == (SYN | FIN) || (flags & (SYN | RST)) == (SYN | RST)) {
             counters.increment(Counter.TCP_RX_DROP_BAD_FLAGS);
             frame.release();
             return;
         }
+        int headerLength = ((int) (high >>> 28) & 0xf) * 4;
         Segment seg = segment;
         seg.frame = frame;
         seg.srcIp = srcIp;
         seg.dstIp = dstIp;
-        seg.srcPort = header.sourcePort();
-        seg.dstPort = header.destinationPort();
-        seg.seq = header.sequence();
-        seg.ack = header.acknowledgment();
+        seg.srcPort = srcPort;
+        seg.dstPort = dstPort;
+        seg.seq = (int) low;
+        seg.ack = (int) (high >>> 32);
         seg.flags = flags;
-        seg.window = header.window();
-        seg.payloadOffset = (int) header.payloadOffset();
-        seg.payloadLength = header.payloadLength();
+        seg.window = (int) high & 0xffff;
+        seg.payloadOffset = offset + headerLength;
+        seg.payloadLength = length - headerLength;
         seg.mss = -1;
         seg.options = options;
         options.clear();
-        if (header.optionsLength() > 0) {
-            if (options.parse(header.memory(), header.optionsOffset(), header.optionsLength())) {
+        if (headerLength > TcpHeader.MIN_LENGTH) {
+            if (options.parse(frame.memory(), offset + TcpHeader.MIN_LENGTH, headerLength - TcpHeader.MIN_LENGTH)) {
                 seg.mss = options.mss();
             } else {
                 counters.increment(Counter.TCP_RX_BAD_OPTIONS);

@@ -70,8 +70,10 @@ public final class EthernetHeader {
 
     /** Writes all three fields. */
     public void write(long destination, long source, int etherType) {
-        NetworkOrder.putU48(memory, offset + DESTINATION, destination);
-        NetworkOrder.putU48(memory, offset + SOURCE, source);
+        // Three accesses, not five: the destination and the source's first two bytes as one
+        // 64-bit word, then the source's last four bytes and the EtherType.
+        NetworkOrder.putI64(memory, offset + DESTINATION, (destination << 16) | ((source >>> 32) & 0xffff));
+        NetworkOrder.putI32(memory, offset + SOURCE + 2, (int) source);
         NetworkOrder.putU16(memory, offset + ETHER_TYPE, etherType);
     }
 }

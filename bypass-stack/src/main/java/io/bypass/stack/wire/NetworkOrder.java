@@ -10,6 +10,8 @@ public final class NetworkOrder {
             ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
     private static final ValueLayout.OfInt U32 =
             ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
+    private static final ValueLayout.OfLong U64 =
+            ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
 
     private NetworkOrder() {
     }
@@ -42,6 +44,20 @@ public final class NetworkOrder {
     /** Writes {@code value} as a 32-bit field at {@code offset}. */
     public static void putI32(MemorySegment memory, long offset, int value) {
         memory.set(U32, offset, value);
+    }
+
+    /**
+     * @return the 64 bits at {@code offset}, the first byte in the high bits: several
+     *         header fields read at once (every access is bounds- and liveness-checked, so
+     *         hot paths read and write headers in as few, wide accesses as they can)
+     */
+    public static long getI64(MemorySegment memory, long offset) {
+        return memory.get(U64, offset);
+    }
+
+    /** Writes {@code value} as 64 bits at {@code offset}, its high byte first (see {@link #getI64}). */
+    public static void putI64(MemorySegment memory, long offset, long value) {
+        memory.set(U64, offset, value);
     }
 
     /** @return the 48-bit field at {@code offset} (a MAC address) in the low bits */

@@ -92,6 +92,23 @@ public final class TcpHeader {
         this.segmentLength = segmentLength;
     }
 
+    /**
+     * @return bytes 0 to 7 in one access: source port (bits 63..48), destination port
+     *         (47..32), sequence number (31..0); for the receive path, where every access
+     *         is bounds- and liveness-checked
+     */
+    public long portsAndSequence() {
+        return NetworkOrder.getI64(memory, offset + SOURCE_PORT);
+    }
+
+    /**
+     * @return bytes 8 to 15 in one access: acknowledgment number (bits 63..32), data offset
+     *         (31..28), flags (23..16), window (15..0)
+     */
+    public long acknowledgmentToWindow() {
+        return NetworkOrder.getI64(memory, offset + ACKNOWLEDGMENT);
+    }
+
     /** @return the source port */
     public int sourcePort() {
         return NetworkOrder.getU16(memory, offset + SOURCE_PORT);
@@ -190,15 +207,13 @@ public final class TcpHeader {
      */
     public void write(int sourcePort, int destinationPort, int sequence, int acknowledgment,
                       int headerLength, int flags, int window) {
-        NetworkOrder.putU16(memory, offset + SOURCE_PORT, sourcePort);
-        NetworkOrder.putU16(memory, offset + DESTINATION_PORT, destinationPort);
-        NetworkOrder.putI32(memory, offset + SEQUENCE, sequence);
-        NetworkOrder.putI32(memory, offset + ACKNOWLEDGMENT, acknowledgment);
-        NetworkOrder.putU8(memory, offset + DATA_OFFSET, (headerLength / 4) << 4);
-        NetworkOrder.putU8(memory, offset + FLAGS, flags);
-        NetworkOrder.putU16(memory, offset + WINDOW, window);
-        NetworkOrder.putU16(memory, offset + CHECKSUM, 0);
-        NetworkOrder.putU16(memory, offset + URGENT, 0);
+        // Three accesses, not nine (every access is bounds- and liveness-checked): ports and
+        // sequence number, acknowledgment number to window, checksum and urgent pointer zero.
+        NetworkOrder.putI64(memory, offset + SOURCE_PORT, ((sourcePort & 0xffffL) << 48)
+                | ((destinationPort & 0xffffL) << 32) | (sequence & 0xffffffffL));
+        NetworkOrder.putI64(memory, offset + ACKNOWLEDGMENT, ((long) acknowledgment << 32)
+                | ((long) (((headerLength / 4) << 4) & 0xff) << 24) | ((flags & 0xffL) << 16) | (window & 0xffffL));
+        NetworkOrder.putI32(memory, offset + CHECKSUM, 0);
     }
 
     /** Sets the source port. */

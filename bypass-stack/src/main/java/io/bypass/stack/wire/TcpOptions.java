@@ -52,6 +52,11 @@ public final class TcpOptions {
     public static final int SACK_HEADER_LENGTH = 4;
     /** Bytes per SACK block (left and right edge). */
     public static final int SACK_BLOCK_LENGTH = 8;
+    /**
+     * NOP, NOP, kind 8, length 10: the first word of the timestamps option as RFC 7323
+     * appendix A lays it out, which every segment after the SYNs carries.
+     */
+    public static final int TIMESTAMPS_PREFIX = (KIND_NOP << 24) | (KIND_NOP << 16) | (KIND_TIMESTAMPS << 8) | 10;
 
     private int mss;
     private int windowScale;
@@ -72,6 +77,15 @@ public final class TcpOptions {
      */
     public boolean parse(MemorySegment memory, long offset, int length) {
         clear();
+        if (length == TIMESTAMPS_LENGTH && NetworkOrder.getI32(memory, offset) == TIMESTAMPS_PREFIX) {
+            // The layout of RFC 7323 appendix A that every segment after the SYNs carries
+            // (ours and Linux's): two accesses instead of a walk of six options.
+            long values = NetworkOrder.getI64(memory, offset + 4);
+            timestamps = true;
+            timestampValue = (int) (values >>> 32);
+            timestampEcho = (int) values;
+            return true;
+        }
         long p = offset;
         long end = offset + length;
         while (p < end) {
@@ -243,9 +257,10 @@ public final class TcpOptions {
      * @return bytes written, {@link #TIMESTAMPS_LENGTH}
      */
     public static int writeTimestamps(MemorySegment memory, long offset, int tsVal, int tsEcr) {
-        NetworkOrder.putU8(memory, offset, KIND_NOP);
-        NetworkOrder.putU8(memory, offset + 1, KIND_NOP);
-        writeTimestampsBody(memory, offset + 2, tsVal, tsEcr);
+        // The layout of RFC 7323 appendix A, in three accesses: NOP, NOP, kind, length, then
+        // TSval and TSecr.
+        NetworkOrder.putI32(memory, offset, TIMESTAMPS_PREFIX);
+        NetworkOrder.putI64(memory, offset + 4, ((long) tsVal << 32) | (tsEcr & 0xffffffffL));
         return TIMESTAMPS_LENGTH;
     }
 

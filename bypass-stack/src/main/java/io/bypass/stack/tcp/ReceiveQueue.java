@@ -217,9 +217,10 @@ final class ReceiveQueue {
             Frame f = frames[head];
             int off = offsets[head];
             int n = Math.min(lengths[head], dst.remaining());
-            ByteBuffer view = f.asByteBuffer();
-            view.limit(off + n).position(off);
-            dst.put(view);
+            // An absolute bulk put: no limit and position juggling on the frame's view.
+            int at = dst.position();
+            dst.put(at, f.asByteBuffer(), off, n);
+            dst.position(at + n);
             copied += n;
             bytes -= n;
             if (n == lengths[head]) {

@@ -93,11 +93,10 @@ final class SendBuffer {
         while (taken < n) {
             int tail = wrap(head + length);
             int chunk = Math.min(n - taken, capacity - tail);
-            int srcLimit = src.limit();
-            src.limit(src.position() + chunk);
-            view.limit(tail + chunk).position(tail);
-            view.put(src);
-            src.limit(srcLimit);
+            // An absolute bulk put: no limit and position juggling on either buffer.
+            int from = src.position();
+            view.put(tail, src, from, chunk);
+            src.position(from + chunk);
             length += chunk;
             taken += chunk;
         }

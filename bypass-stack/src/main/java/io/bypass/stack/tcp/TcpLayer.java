@@ -251,13 +251,15 @@ public final class TcpLayer implements TransportProtocol {
         seg.payloadLength = length - headerLength;
         seg.mss = -1;
         seg.options = options;
-        options.clear();
         if (headerLength > TcpHeader.MIN_LENGTH) {
+            // parse clears the options first, and leaves them clear when it fails.
             if (options.parse(frame.memory(), offset + TcpHeader.MIN_LENGTH, headerLength - TcpHeader.MIN_LENGTH)) {
                 seg.mss = options.mss();
             } else {
                 counters.increment(Counter.TCP_RX_BAD_OPTIONS);
             }
+        } else {
+            options.clear();
         }
         dispatch(seg, nowNs);
         seg.frame = null;

@@ -117,6 +117,10 @@ final class Teardown {
      */
     boolean ackProcessed(long nowNs) {
         Sender snd = c.snd;
+        if (!snd.finQueued) {
+            // Every transition below needs our FIN acknowledged: the common case ends here.
+            return true;
+        }
         boolean finAcked = snd.finQueued && snd.una == snd.finSeq() + 1;
         switch (c.state) {
             case FIN_WAIT_1 -> {

@@ -13,7 +13,6 @@ import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
-import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -42,12 +41,7 @@ class LinkConnectionDoorbellTest {
     Path dir;
 
     private BypassSelectorProvider provider(int side, int ip) {
-        Properties p = new Properties();
-        p.setProperty("bypass.link", "shm:" + dir.resolve("link") + "?side=" + side);
-        p.setProperty("bypass.ip", Ipv4Address.toString(ip));
-        p.setProperty("bypass.rules.inline", "connect 10.9.2.0/24 *; bind * *");
-        p.setProperty("bypass.spin", "0");
-        return new BypassSelectorProvider(BypassConfig.from(p));
+        return LinkEcho.provider(dir.resolve("link"), "shm", side, ip, 0);
     }
 
     private static StackEngine linkEngine(BypassSelectorProvider p) {

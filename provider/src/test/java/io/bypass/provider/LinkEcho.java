@@ -1,5 +1,6 @@
 package io.bypass.provider;
 
+import io.bypass.stack.wire.Ipv4Address;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -8,17 +9,36 @@ import java.nio.ByteBuffer;
 import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
+import java.nio.file.Path;
+import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * What the link tests share: a connection between two providers on the ends of one link, an
- * echo on it (blocking, or selector-driven) and the client's ping-pong of fixed-size messages.
+ * What the link tests share: a provider on one end of a link, a connection between two such
+ * providers, an echo on it (blocking, or selector-driven) and the client's ping-pong of
+ * fixed-size messages.
  *
  * @param listener the server provider's listener
  * @param client   the client provider's end
  * @param server   the accepted end
  */
 record LinkEcho(ServerSocketChannel listener, SocketChannel client, SocketChannel server) implements AutoCloseable {
+    /**
+     * A provider on end {@code side} of the link in {@code file}, at {@code ip}, accelerating
+     * connections to its /24 and every bind.
+     *
+     * @param scheme     the link's scheme in {@code bypass.link} ({@code shm}, or a test link's)
+     * @param spinMicros {@code bypass.spin}
+     */
+    static BypassSelectorProvider provider(Path file, String scheme, int side, int ip, int spinMicros) {
+        Properties p = new Properties();
+        p.setProperty("bypass.link", scheme + ":" + file + "?side=" + side);
+        p.setProperty("bypass.ip", Ipv4Address.toString(ip));
+        p.setProperty("bypass.rules.inline", "connect " + Ipv4Address.toString(ip & 0xffffff00) + "/24 *; bind * *");
+        p.setProperty("bypass.spin", Integer.toString(spinMicros));
+        return new BypassSelectorProvider(BypassConfig.from(p));
+    }
+
     /** Connects a client of {@code clientSide} to a listener of {@code serverSide} at {@code serverIp}. */
     static LinkEcho connect(BypassSelectorProvider clientSide, BypassSelectorProvider serverSide, int serverIp)
             throws IOException {

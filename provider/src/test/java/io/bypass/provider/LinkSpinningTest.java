@@ -15,7 +15,6 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
 import java.util.HashSet;
-import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -46,12 +45,7 @@ class LinkSpinningTest {
     Path dir;
 
     private BypassSelectorProvider provider(String scheme, int side, int ip) {
-        Properties p = new Properties();
-        p.setProperty("bypass.link", scheme + ":" + dir.resolve("link") + "?side=" + side);
-        p.setProperty("bypass.ip", Ipv4Address.toString(ip));
-        p.setProperty("bypass.rules.inline", "connect 10.9.0.0/24 *; bind * *");
-        p.setProperty("bypass.spin", Integer.toString(SPIN_FOREVER_US));
-        return new BypassSelectorProvider(BypassConfig.from(p));
+        return LinkEcho.provider(dir.resolve("link"), scheme, side, ip, SPIN_FOREVER_US);
     }
 
     @ParameterizedTest

@@ -66,34 +66,31 @@ class LinkConnectionDoorbellTest {
             // One connection first: ARP, and the classes of every step loaded.
             CompletableFuture<Void> accepting = acceptAndClose(ssc, sel, 1 + CONNECTIONS);
             connectAndAwaitClose(a, server);
-            long clientHelper = client.helperPollsWithWork();
-            long serverHelper = serverSide.helperPollsWithWork();
-            long clientSleeps = client.waitBellSleeps();
-            long serverSleeps = serverSide.waitBellSleeps();
+            Wakes clientBefore = Wakes.of(client);
+            Wakes serverBefore = Wakes.of(serverSide);
             long startNs = System.nanoTime();
             for (int i = 0; i < CONNECTIONS; i++) {
                 connectAndAwaitClose(a, server);
             }
             long ns = System.nanoTime() - startNs;
             accepting.get(60, TimeUnit.SECONDS);
-            clientHelper = client.helperPollsWithWork() - clientHelper;
-            serverHelper = serverSide.helperPollsWithWork() - serverHelper;
-            clientSleeps = client.waitBellSleeps() - clientSleeps;
-            serverSleeps = serverSide.waitBellSleeps() - serverSleeps;
+            Wakes clientWakes = clientBefore.since(client);
+            Wakes serverWakes = serverBefore.since(serverSide);
             System.out.printf("shm link, connect + accept + close without spinning: %d connections, %.0f per second;"
                     + " doorbell sleeps: client %d, server %d; helper polls that took frames: client side %d,"
-                    + " server side %d%n", CONNECTIONS, CONNECTIONS * 1e9 / ns, clientSleeps, serverSleeps,
-                    clientHelper, serverHelper);
+                    + " server side %d%n", CONNECTIONS, CONNECTIONS * 1e9 / ns, clientWakes.bellSleeps(),
+                    serverWakes.bellSleeps(), clientWakes.helperPolls(), serverWakes.helperPolls());
             // The blocked connect and read, and the server's select, wait on the doorbell: at least once a connection.
-            assertTrue(clientSleeps >= CONNECTIONS && serverSleeps >= CONNECTIONS,
-                    "doorbell sleeps: client " + clientSleeps + ", server " + serverSleeps);
+            assertTrue(clientWakes.bellSleeps() >= CONNECTIONS && serverWakes.bellSleeps() >= CONNECTIONS,
+                    "doorbell sleeps: client " + clientWakes.bellSleeps() + ", server " + serverWakes.bellSleeps());
             // Each connection is seven frames. Helpers that polled beside the doorbell sleepers took
             // frames 365-564 times in 500 connections (four runs on the loaded 2-CPU machine), now
             // 49-120: what is left to them is a frame that came while no thread waited (the ACK of
             // the client's FIN while the client opens its next connection) and was not taken by
             // that thread's next step first.
-            assertTrue(clientHelper + serverHelper < CONNECTIONS * 2 / 5,
-                    "helper polls with frames: client side " + clientHelper + ", server side " + serverHelper);
+            assertTrue(clientWakes.helperPolls() + serverWakes.helperPolls() < CONNECTIONS * 2 / 5,
+                    "helper polls with frames: client side " + clientWakes.helperPolls() + ", server side "
+                            + serverWakes.helperPolls());
         } finally {
             a.shutdown();
             b.shutdown();

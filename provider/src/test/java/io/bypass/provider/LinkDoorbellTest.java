@@ -59,26 +59,24 @@ class LinkDoorbellTest {
             com.sun.management.ThreadMXBean threads =
                     (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
             long allocated = threads.getCurrentThreadAllocatedBytes();
-            long aSleeps = linkA.waitBellSleeps();
-            long bSleeps = linkB.waitBellSleeps();
-            long aHelper = linkA.helperPollsWithWork();
-            long bHelper = linkB.helperPollsWithWork();
+            Wakes aBefore = Wakes.of(linkA);
+            Wakes bBefore = Wakes.of(linkB);
             link.pingPong(buf, ROUND_TRIPS);
             allocated = threads.getCurrentThreadAllocatedBytes() - allocated;
             echo.get(60, TimeUnit.SECONDS);
-            aSleeps = linkA.waitBellSleeps() - aSleeps;
-            bSleeps = linkB.waitBellSleeps() - bSleeps;
-            aHelper = linkA.helperPollsWithWork() - aHelper;
-            bHelper = linkB.helperPollsWithWork() - bHelper;
+            Wakes aWakes = aBefore.since(linkA);
+            Wakes bWakes = bBefore.since(linkB);
             System.out.printf("shm link, blocking ping-pong without spinning: %d round trips, readers' doorbell"
                     + " sleeps: client %d, server %d; helper polls that took frames: client side %d, server side %d;"
-                    + " %d bytes allocated by the client%n", ROUND_TRIPS, aSleeps, bSleeps, aHelper, bHelper, allocated);
+                    + " %d bytes allocated by the client%n", ROUND_TRIPS, aWakes.bellSleeps(), bWakes.bellSleeps(),
+                    aWakes.helperPolls(), bWakes.helperPolls(), allocated);
             // A reader that parked while the helper slept on the doorbell would sleep on it never.
-            assertTrue(aSleeps >= ROUND_TRIPS / 4 && bSleeps >= ROUND_TRIPS / 4,
-                    "doorbell sleeps: client " + aSleeps + ", server " + bSleeps);
+            assertTrue(aWakes.bellSleeps() >= ROUND_TRIPS / 4 && bWakes.bellSleeps() >= ROUND_TRIPS / 4,
+                    "doorbell sleeps: client " + aWakes.bellSleeps() + ", server " + bWakes.bellSleeps());
             // The woken readers poll the frames themselves; a helper that kept the doorbell would take nearly all.
-            assertTrue(aHelper < ROUND_TRIPS / 2 && bHelper < ROUND_TRIPS / 2,
-                    "helper polls with frames: client side " + aHelper + ", server side " + bHelper);
+            assertTrue(aWakes.helperPolls() < ROUND_TRIPS / 2 && bWakes.helperPolls() < ROUND_TRIPS / 2,
+                    "helper polls with frames: client side " + aWakes.helperPolls() + ", server side "
+                            + bWakes.helperPolls());
             // Zero per round trip: anything allocated each time is at least 16 bytes a round trip; a
             // contended lock's occasional 32-byte queue node stays far below one byte on average.
             assertTrue(allocated < ROUND_TRIPS, allocated + " bytes allocated by " + ROUND_TRIPS

@@ -247,6 +247,11 @@ public class BypassSelectorProvider extends SelectorProvider {
         return engines;
     }
 
+    /** @return the engine on {@code bypass.link}'s device, or null without one (tests) */
+    StackEngine linkEngine() {
+        return linkEngine;
+    }
+
     /** @return the loopback engine, started at the first accelerated loopback socket */
     StackEngine engine() {
         StackEngine e = engine;

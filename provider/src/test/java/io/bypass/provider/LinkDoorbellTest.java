@@ -50,10 +50,9 @@ class LinkDoorbellTest {
         try (LinkEcho link = LinkEcho.connect(a, b, B_IP)) {
             SocketChannel c = link.client();
             SocketChannel s = link.server();
-            int port = ((InetSocketAddress) link.listener().getLocalAddress()).getPort();
             CompletableFuture<Void> echo = link.blockingEcho(WARM_UP + ROUND_TRIPS, SIZE);
-            StackEngine linkA = a.connectEngine(new InetSocketAddress(Addresses.inet(B_IP), port));
-            StackEngine linkB = b.bindEngines(new InetSocketAddress(Addresses.inet(B_IP), 0))[0];
+            StackEngine linkA = a.linkEngine();
+            StackEngine linkB = b.linkEngine();
             ByteBuffer buf = ByteBuffer.allocateDirect(SIZE);
             link.pingPong(buf, WARM_UP);
             com.sun.management.ThreadMXBean threads =
@@ -94,11 +93,10 @@ class LinkDoorbellTest {
         try (LinkEcho link = LinkEcho.connect(a, b, B_IP)) {
             SocketChannel c = link.client();
             SocketChannel s = link.server();
-            int port = ((InetSocketAddress) link.listener().getLocalAddress()).getPort();
             s.configureBlocking(false);
             BypassSelector sel = (BypassSelector) b.openSelector();
             s.register(sel, SelectionKey.OP_READ);
-            StackEngine linkB = b.bindEngines(new InetSocketAddress(Addresses.inet(B_IP), 0))[0];
+            StackEngine linkB = b.linkEngine();
             long bSleeps = linkB.waitBellSleeps();
             CompletableFuture<Void> echo = link.selectorEcho(sel, ROUND_TRIPS * SIZE, SIZE);
             ByteBuffer buf = ByteBuffer.allocateDirect(SIZE);

@@ -56,10 +56,9 @@ class LinkSpinningTest {
         try (LinkEcho link = LinkEcho.connect(a, b, B_IP)) {
             SocketChannel c = link.client();
             SocketChannel s = link.server();
-            int port = ((InetSocketAddress) link.listener().getLocalAddress()).getPort();
             CompletableFuture<Void> echo = link.blockingEcho(ROUND_TRIPS, SIZE);
-            StackEngine linkA = a.connectEngine(new InetSocketAddress(Addresses.inet(B_IP), port));
-            StackEngine linkB = b.bindEngines(new InetSocketAddress(Addresses.inet(B_IP), 0))[0];
+            StackEngine linkA = a.linkEngine();
+            StackEngine linkB = b.linkEngine();
             long aBefore = linkA.progressPollsWithWork();
             long bBefore = linkB.progressPollsWithWork();
             ByteBuffer buf = ByteBuffer.allocateDirect(SIZE);
@@ -89,12 +88,11 @@ class LinkSpinningTest {
         try (LinkEcho link = LinkEcho.connect(a, b, B_IP)) {
             SocketChannel c = link.client();
             SocketChannel s = link.server();
-            int port = ((InetSocketAddress) link.listener().getLocalAddress()).getPort();
             s.configureBlocking(false);
             BypassSelector sel = (BypassSelector) b.openSelector();
             s.register(sel, SelectionKey.OP_READ);
             CompletableFuture<Void> echo = link.selectorEcho(sel, ROUND_TRIPS * SIZE, SIZE);
-            StackEngine linkB = b.bindEngines(new InetSocketAddress(Addresses.inet(B_IP), 0))[0];
+            StackEngine linkB = b.linkEngine();
             long bBefore = linkB.progressPollsWithWork();
             ByteBuffer buf = ByteBuffer.allocateDirect(SIZE);
             link.pingPong(buf, ROUND_TRIPS);

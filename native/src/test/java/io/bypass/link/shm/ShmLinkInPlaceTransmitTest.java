@@ -1,11 +1,9 @@
 package io.bypass.link.shm;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 
 import io.bypass.stack.buffer.Frame;
 import io.bypass.stack.link.LinkCounter;
-import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -23,14 +21,14 @@ class ShmLinkInPlaceTransmitTest {
     void allocateHandsOutTheRingSlotAndTransmitOnlyPublishesIt() throws Exception {
         try (ShmLink a = ShmLink.open(dir.resolve("link"), SMALL); ShmLink b = ShmLink.open(dir.resolve("link"), SMALL)) {
             a.receive(new Frame[1], 1);
-            Frame f = build(a, 4);
+            Frame f = FilledFrames.build(a, LENGTH, 4);
             assertEquals(1, a.slotFramesOut());
             assertEquals(0, b.pending());
             assertEquals(1, a.transmit(new Frame[] {f}, 1));
             assertEquals(0, a.framesInUse());
             Frame[] burst = new Frame[4];
             assertEquals(1, b.receive(burst, 4));
-            assertFilled(burst[0], 4);
+            FilledFrames.assertFilled(burst[0], LENGTH, 4);
             burst[0].release();
         }
     }
@@ -40,18 +38,18 @@ class ShmLinkInPlaceTransmitTest {
         try (ShmLink a = ShmLink.open(dir.resolve("link"), SMALL); ShmLink b = ShmLink.open(dir.resolve("link"), SMALL)) {
             a.receive(new Frame[1], 1);
             // Kept back, as a packet waiting for ARP is; then a dozen frames wrap the ring past its slot.
-            Frame kept = build(a, 1);
+            Frame kept = FilledFrames.build(a, LENGTH, 1);
             Frame[] burst = new Frame[4];
             for (int i = 0; i < 12; i++) {
-                assertEquals(1, a.transmit(new Frame[] {build(a, 10 + i)}, 1));
+                assertEquals(1, a.transmit(new Frame[] {FilledFrames.build(a, LENGTH, 10 + i)}, 1));
                 assertEquals(1, b.receive(burst, 4));
-                assertFilled(burst[0], 10 + i);
+                FilledFrames.assertFilled(burst[0], LENGTH, 10 + i);
                 burst[0].release();
             }
-            assertFilled(kept, 1);
+            FilledFrames.assertFilled(kept, LENGTH, 1);
             assertEquals(1, a.transmit(new Frame[] {kept}, 1));
             assertEquals(1, b.receive(burst, 4));
-            assertFilled(burst[0], 1);
+            FilledFrames.assertFilled(burst[0], LENGTH, 1);
             burst[0].release();
             assertEquals(0, a.framesInUse());
             assertEquals(0, b.framesInUse());
@@ -64,13 +62,13 @@ class ShmLinkInPlaceTransmitTest {
     void aFrameReleasedUnsentLeavesNothingOnTheRing() throws Exception {
         try (ShmLink a = ShmLink.open(dir.resolve("link"), SMALL); ShmLink b = ShmLink.open(dir.resolve("link"), SMALL)) {
             a.receive(new Frame[1], 1);
-            Frame dropped = build(a, 1);
-            Frame sent = build(a, 2);
+            Frame dropped = FilledFrames.build(a, LENGTH, 1);
+            Frame sent = FilledFrames.build(a, LENGTH, 2);
             dropped.release();
             assertEquals(1, a.transmit(new Frame[] {sent}, 1));
             Frame[] burst = new Frame[4];
             assertEquals(1, b.receive(burst, 4));
-            assertFilled(burst[0], 2);
+            FilledFrames.assertFilled(burst[0], LENGTH, 2);
             burst[0].release();
             assertEquals(0, a.framesInUse());
             assertEquals(0, b.stats().get(LinkCounter.RX_DROP_MALFORMED));
@@ -84,33 +82,17 @@ class ShmLinkInPlaceTransmitTest {
             // Two slot frames, then pool frames once the slot frames' limit is reached.
             Frame[] out = new Frame[5];
             for (int i = 0; i < out.length; i++) {
-                out[i] = build(a, 30 + i);
+                out[i] = FilledFrames.build(a, LENGTH, 30 + i);
             }
             assertEquals(2, a.slotFramesOut());
             assertEquals(5, a.transmit(out, 5));
             Frame[] burst = new Frame[8];
             assertEquals(5, b.receive(burst, 8));
             for (int i = 0; i < 5; i++) {
-                assertFilled(burst[i], 30 + i);
+                FilledFrames.assertFilled(burst[i], LENGTH, 30 + i);
                 burst[i].release();
             }
             assertEquals(0, a.framesInUse());
         }
-    }
-
-    private static Frame build(ShmLink link, int fill) {
-        Frame f = link.allocate();
-        assertNotNull(f);
-        f.memory().asSlice(0, LENGTH).fill((byte) fill);
-        f.window(0, LENGTH);
-        return f;
-    }
-
-    private static void assertFilled(Frame f, int fill) {
-        assertEquals(LENGTH, f.length());
-        for (int i = 0; i < LENGTH; i += 97) {
-            assertEquals((byte) fill, f.memory().get(ValueLayout.JAVA_BYTE, f.offset() + i), "byte " + i);
-        }
-        assertEquals((byte) fill, f.memory().get(ValueLayout.JAVA_BYTE, f.offset() + LENGTH - 1));
     }
 }

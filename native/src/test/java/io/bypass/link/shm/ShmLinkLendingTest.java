@@ -1,11 +1,9 @@
 package io.bypass.link.shm;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 
 import io.bypass.stack.buffer.Frame;
 import io.bypass.stack.link.LinkCounter;
-import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -28,7 +26,7 @@ class ShmLinkLendingTest {
             assertEquals(1, b.receive(burst, 4));
             assertEquals(1, b.slotsLent());
             assertEquals(1, b.framesInUse());
-            assertFilled(burst[0], LONG, 7);
+            FilledFrames.assertFilled(burst[0], LONG, 7);
             burst[0].release();
             assertEquals(0, b.slotsLent());
             assertEquals(0, b.framesInUse());
@@ -44,7 +42,7 @@ class ShmLinkLendingTest {
             assertEquals(1, b.receive(burst, 4));
             assertEquals(0, b.slotsLent());
             assertEquals(1, b.framesInUse());
-            assertFilled(burst[0], ShmLink.COPYBREAK_BYTES, 3);
+            FilledFrames.assertFilled(burst[0], ShmLink.COPYBREAK_BYTES, 3);
             burst[0].release();
             assertEquals(0, b.framesInUse());
         }
@@ -63,11 +61,11 @@ class ShmLinkLendingTest {
                 send(a, LONG, 10 + 2 * i);
                 send(a, LONG, 11 + 2 * i);
                 assertEquals(2, b.receive(burst, 4));
-                assertFilled(burst[0], LONG, 10 + 2 * i);
-                assertFilled(burst[1], LONG, 11 + 2 * i);
+                FilledFrames.assertFilled(burst[0], LONG, 10 + 2 * i);
+                FilledFrames.assertFilled(burst[1], LONG, 11 + 2 * i);
                 burst[0].release();
                 burst[1].release();
-                assertFilled(held, LONG, 1);
+                FilledFrames.assertFilled(held, LONG, 1);
             }
             assertEquals(9, a.stats().get(LinkCounter.TX_FRAMES));
             assertEquals(0, a.stats().get(LinkCounter.TX_DROP_RING_FULL));
@@ -89,7 +87,7 @@ class ShmLinkLendingTest {
             assertEquals(2, b.slotsLent());
             assertEquals(3, b.framesInUse());
             for (int i = 0; i < 3; i++) {
-                assertFilled(burst[i], LONG, 20 + i);
+                FilledFrames.assertFilled(burst[i], LONG, 20 + i);
                 burst[i].release();
             }
             assertEquals(0, b.framesInUse());
@@ -127,18 +125,6 @@ class ShmLinkLendingTest {
     }
 
     private static void send(ShmLink link, int length, int fill) {
-        Frame f = link.allocate();
-        assertNotNull(f);
-        f.memory().fill((byte) fill);
-        f.window(0, length);
-        assertEquals(1, link.transmit(new Frame[] {f}, 1));
-    }
-
-    private static void assertFilled(Frame f, int length, int fill) {
-        assertEquals(length, f.length());
-        for (int i = 0; i < length; i += 97) {
-            assertEquals((byte) fill, f.memory().get(ValueLayout.JAVA_BYTE, f.offset() + i), "byte " + i);
-        }
-        assertEquals((byte) fill, f.memory().get(ValueLayout.JAVA_BYTE, f.offset() + length - 1));
+        assertEquals(1, link.transmit(new Frame[] {FilledFrames.build(link, length, fill)}, 1));
     }
 }

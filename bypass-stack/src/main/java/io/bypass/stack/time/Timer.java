@@ -10,8 +10,10 @@ public final class Timer {
     Timer previous;
     Timer next;
     long deadlineNs;
-    /** Slot index while scheduled, -1 otherwise. */
+    /** Index of the wheel list the timer is linked in, -1 when in none (see {@link TimerWheel}: a timer stays linked for a while after it is cancelled). */
     int slot = -1;
+    /** Scheduled, as its owner sees it: it will fire at {@link #deadlineNs}. */
+    boolean active;
 
     /** @param handler what to run on expiry */
     public Timer(TimerHandler handler) {
@@ -20,7 +22,7 @@ public final class Timer {
 
     /** @return whether the timer is scheduled on a wheel */
     public boolean isScheduled() {
-        return slot >= 0;
+        return active;
     }
 
     /** @return the deadline it is scheduled for (meaningless when not scheduled) */

@@ -18,6 +18,18 @@ package io.bypass.stack.time;
  * by deadline, not by slot.
  *
  * <p>A bitmap of occupied slots lets {@link #nextDeadlineNs} skip empty slots 64 at a time. Not thread-safe: one wheel per stack, used under the stack lock.
+ *
+ * <p>Lazy cancelling and postponing, as Linux leaves its retransmission timer pending: a
+ * connection exchanging requests and responses arms its retransmission and delayed-ACK
+ * timers for every segment and cancels them at the answer, and unlinking and linking were
+ * a tenth of the stack's work per round trip. So a timer cancelled while in a wheel slot
+ * stays linked, inactive, until its slot comes round ({@link #expireSlot} drops it), and a
+ * timer scheduled to a deadline not earlier than the one it is linked for (active or not)
+ * only takes the new deadline. The invariant that keeps this exact: a linked timer sits in
+ * the slot of a tick at or before its deadline's, so it is met in time; met early, it moves
+ * on to its own slot. {@link #size}, {@link #nextDeadlineNs} and firing count active timers
+ * only, so nothing outside the wheel can tell. Timers in the overflow list and in the lists
+ * of a slot being expired are unlinked at once, as before.
  */
 public final class TimerWheel {
     private final long tickNs;
@@ -67,9 +79,35 @@ public final class TimerWheel {
      * scheduled. A deadline in the past fires at the next {@link #advance}.
      */
     public void schedule(Timer timer, long deadlineNs) {
-        if (timer.isScheduled()) {
+        if (timer.slot >= 0 && timer.slot < pending && deadlineNs - timer.deadlineNs >= 0) {
+            // Linked in a slot at or before the new deadline's tick: it stays (see the class comment).
+            timer.deadlineNs = deadlineNs;
+            activate(timer);
+            return;
+        }
+        if (timer.slot >= 0) {
             unlink(timer);
         }
+        activate(timer);
+        place(timer, deadlineNs);
+    }
+
+    private void activate(Timer timer) {
+        if (!timer.active) {
+            timer.active = true;
+            scheduled++;
+        }
+    }
+
+    private void deactivate(Timer timer) {
+        if (timer.active) {
+            timer.active = false;
+            scheduled--;
+        }
+    }
+
+    /** Links an unlinked timer into the slot of its deadline's tick (or the overflow list). */
+    private void place(Timer timer, long deadlineNs) {
         timer.deadlineNs = deadlineNs;
         long tick = Math.max(Math.floorDiv(deadlineNs, tickNs), cursorTick);
         if (tick - cursorTick > mask) {
@@ -82,7 +120,9 @@ public final class TimerWheel {
 
     /** Cancels {@code timer}; nothing happens if it is not scheduled. */
     public void cancel(Timer timer) {
-        if (timer.isScheduled()) {
+        deactivate(timer);
+        if (timer.slot >= pending) {
+            // Overflow, or a list of the slot being expired: unlinked at once.
             unlink(timer);
         }
     }
@@ -124,8 +164,9 @@ public final class TimerWheel {
     /**
      * When the wheel next needs {@link #advance}: the earliest deadline of all scheduled
      * timers. Walks the occupied slots in order from the cursor; the first slot holding a
-     * timer of the current revolution answers (timers further round the wheel are later
-     * than any timer of this revolution); the overflow list answers with its minimum.
+     * timer of its own tick answers, with the postponed timers met before it (a timer linked
+     * in a later slot is due no earlier than that slot's tick); the overflow list answers
+     * with its minimum.
      *
      * @return that time, or {@link Long#MAX_VALUE} when nothing is scheduled
      */
@@ -150,10 +191,13 @@ public final class TimerWheel {
             long slotTick = cursorTick + slotDistance;
             long earliest = Long.MAX_VALUE;
             for (Timer t = heads[slot]; t != null; t = t.next) {
-                earliest = Math.min(earliest, t.deadlineNs);
+                if (t.active) {
+                    earliest = Math.min(earliest, t.deadlineNs);
+                }
             }
             if (Math.floorDiv(earliest, tickNs) <= slotTick) {
-                return earliest;
+                // A postponed timer met in an earlier slot may still be due before this one.
+                return Math.min(earliest, earliestLaterRevolution);
             }
             earliestLaterRevolution = Math.min(earliestLaterRevolution, earliest);
             distance = slotDistance + 1;
@@ -173,11 +217,19 @@ public final class TimerWheel {
             while (heads[pending] != null) {
                 Timer t = heads[pending];
                 unlink(t);
+                if (!t.active) {
+                    // Cancelled while linked (lazily): dropped here.
+                    continue;
+                }
                 if (t.deadlineNs - nowNs <= 0) {
+                    deactivate(t);
                     t.handler.onTimer(nowNs);
                     fired++;
-                } else {
+                } else if (Math.floorDiv(t.deadlineNs, tickNs) <= cursorTick) {
                     link(t, kept);
+                } else {
+                    // Postponed while linked (lazily), or ahead of its round: on to its own slot.
+                    place(t, t.deadlineNs);
                 }
             }
         }
@@ -256,7 +308,6 @@ public final class TimerWheel {
         if (slot < pending) {
             occupied[slot >>> 6] |= 1L << (slot & 63);
         }
-        scheduled++;
     }
 
     private void unlink(Timer timer) {
@@ -284,6 +335,5 @@ public final class TimerWheel {
         timer.previous = null;
         timer.next = null;
         timer.slot = -1;
-        scheduled--;
     }
 }

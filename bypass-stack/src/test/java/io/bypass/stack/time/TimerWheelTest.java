@@ -56,6 +56,56 @@ class TimerWheelTest {
     }
 
     @Test
+    void cancelledThenRescheduledTimerFiresOnceAtItsNewDeadline() {
+        // A cancelled timer stays linked (lazily): scheduling it again must not fire it twice or early.
+        TimerWheel wheel = new TimerWheel(MS, 64, 0);
+        Timer t = timer("a");
+        wheel.schedule(t, 3 * MS);
+        wheel.cancel(t);
+        assertFalse(t.isScheduled());
+        assertEquals(0, wheel.size());
+        wheel.schedule(t, 7 * MS);
+        assertEquals(1, wheel.size());
+        assertEquals(7 * MS, wheel.nextDeadlineNs());
+        assertEquals(0, wheel.advance(5 * MS));
+        assertEquals(1, wheel.advance(7 * MS));
+        assertEquals(0, wheel.advance(20 * MS));
+        assertEquals(List.of("a@7"), fired);
+    }
+
+    @Test
+    void postponedTimerIsTheNextDeadlineBeforeALaterTimer() {
+        // "a" stays linked in the 3 ms slot with its deadline moved to 10 ms; "b" waits in the 20 ms slot.
+        TimerWheel wheel = new TimerWheel(MS, 64, 0);
+        wheel.schedule(timer("b"), 20 * MS);
+        Timer a = timer("a");
+        wheel.schedule(a, 3 * MS);
+        wheel.schedule(a, 10 * MS);
+        assertEquals(10 * MS, wheel.nextDeadlineNs());
+        wheel.advance(3 * MS);
+        assertEquals(10 * MS, wheel.nextDeadlineNs());
+        wheel.advance(10 * MS);
+        assertEquals(List.of("a@10"), fired);
+        assertEquals(20 * MS, wheel.nextDeadlineNs());
+    }
+
+    @Test
+    void timerPostponedBeyondOneRevolutionFiresAtItsNewDeadlineNotAtItsSlot() {
+        TimerWheel wheel = new TimerWheel(MS, 64, 0);
+        Timer t = timer("a");
+        wheel.schedule(t, 3 * MS);
+        wheel.schedule(t, 203 * MS);
+        assertEquals(203 * MS, wheel.nextDeadlineNs());
+        for (long ms = 1; ms < 203; ms++) {
+            wheel.advance(ms * MS);
+        }
+        assertTrue(fired.isEmpty());
+        assertEquals(203 * MS, wheel.nextDeadlineNs());
+        wheel.advance(203 * MS);
+        assertEquals(List.of("a@203"), fired);
+    }
+
+    @Test
     void timerBeyondOneRevolutionWaitsForItsRound() {
         TimerWheel wheel = new TimerWheel(MS, 64, 0);
         Timer t = timer("far");

@@ -17,7 +17,8 @@ package io.bypass.stack.time;
  * in a slot ahead of its round (a long gap between advances) is kept there and checked
  * by deadline, not by slot.
  *
- * <p>A bitmap of occupied slots lets {@link #nextDeadlineNs} skip empty slots 64 at a time. Not thread-safe: one wheel per stack, used under the stack lock.
+ * <p>A bitmap of the slots holding active timers lets {@link #nextDeadlineNs} skip the
+ * others 64 at a time. Not thread-safe: one wheel per stack, used under the stack lock.
  *
  * <p>Lazy cancelling and postponing, as Linux leaves its retransmission timer pending: a
  * connection exchanging requests and responses arms its retransmission and delayed-ACK
@@ -28,14 +29,18 @@ package io.bypass.stack.time;
  * only takes the new deadline. The invariant that keeps this exact: a linked timer sits in
  * the slot of a tick at or before its deadline's, so it is met in time; met early, it moves
  * on to its own slot. {@link #size}, {@link #nextDeadlineNs} and firing count active timers
- * only, so nothing outside the wheel can tell. Timers in the overflow list and in the lists
- * of a slot being expired are unlinked at once, as before.
+ * only, so nothing outside the wheel can tell; the bitmap counts active timers only, so
+ * that thousands of connections going idle at once (their timers cancelled, still linked)
+ * do not make {@link #nextDeadlineNs} walk them. Timers in the overflow list and in the
+ * lists of a slot being expired are unlinked at once, as before.
  */
 public final class TimerWheel {
     private final long tickNs;
     private final int mask;
     private final Timer[] heads;
     private final long[] occupied;
+    /** Active timers linked in each slot: the slot's bit in {@link #occupied} is set while this is positive. */
+    private final int[] activeInSlot;
     /** Index in {@link #heads} of the list being expired (not a slot of the wheel). */
     private final int pending;
     /** Index in {@link #heads} of the not-yet-due timers of the slot being expired. */
@@ -70,6 +75,7 @@ public final class TimerWheel {
         this.kept = slotCount + 1;
         this.overflow = slotCount + 2;
         this.occupied = new long[slotCount / 64];
+        this.activeInSlot = new int[slotCount];
         this.cursorTick = Math.floorDiv(startNs, tickNs);
         this.lastNowNs = startNs;
     }
@@ -96,6 +102,9 @@ public final class TimerWheel {
         if (!timer.active) {
             timer.active = true;
             scheduled++;
+            if (timer.slot >= 0 && timer.slot < pending) {
+                countActive(timer.slot, 1);
+            }
         }
     }
 
@@ -103,6 +112,17 @@ public final class TimerWheel {
         if (timer.active) {
             timer.active = false;
             scheduled--;
+            if (timer.slot >= 0 && timer.slot < pending) {
+                countActive(timer.slot, -1);
+            }
+        }
+    }
+
+    private void countActive(int slot, int delta) {
+        if ((activeInSlot[slot] += delta) > 0) {
+            occupied[slot >>> 6] |= 1L << (slot & 63);
+        } else {
+            occupied[slot >>> 6] &= ~(1L << (slot & 63));
         }
     }
 
@@ -305,8 +325,8 @@ public final class TimerWheel {
         if (slot == overflow) {
             overflowCount++;
         }
-        if (slot < pending) {
-            occupied[slot >>> 6] |= 1L << (slot & 63);
+        if (slot < pending && timer.active) {
+            countActive(slot, 1);
         }
     }
 
@@ -320,8 +340,8 @@ public final class TimerWheel {
         if (timer.next != null) {
             timer.next.previous = timer.previous;
         }
-        if (heads[slot] == null && slot < pending) {
-            occupied[slot >>> 6] &= ~(1L << (slot & 63));
+        if (slot < pending && timer.active) {
+            countActive(slot, -1);
         }
         if (slot == overflow) {
             overflowCount--;

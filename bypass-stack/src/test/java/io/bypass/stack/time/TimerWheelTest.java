@@ -178,6 +178,32 @@ class TimerWheelTest {
      */
     @Test
     @org.junit.jupiter.api.Timeout(20)
+    void cancelledTimersDoNotSlowNextDeadline() {
+        // Many connections going idle at once: their timers are cancelled but stay linked
+        // (lazily) until their slots come round; the next deadline must not walk them.
+        TimerWheel wheel = new TimerWheel(MS, 4096, 0);
+        int n = 100_000;
+        for (int i = 0; i < n; i++) {
+            // Spread over 4 s, so over nearly every slot.
+            Timer idle = timer("idle" + i);
+            wheel.schedule(idle, 1 + i * 40_000L);
+            wheel.cancel(idle);
+        }
+        assertEquals(0, wheel.size());
+        assertEquals(Long.MAX_VALUE, wheel.nextDeadlineNs());
+        Timer retransmit = timer("retransmit");
+        for (int i = 0; i < n; i++) {
+            // A timer in one of the last slots, behind every slot of cancelled timers.
+            wheel.schedule(retransmit, (4_000 + i % 50) * MS);
+            assertEquals((4_000 + i % 50) * MS, wheel.nextDeadlineNs());
+        }
+        wheel.cancel(retransmit);
+        wheel.advance(5_000 * MS);
+        assertTrue(fired.isEmpty());
+    }
+
+    @Test
+    @org.junit.jupiter.api.Timeout(20)
     void farTimersDoNotSlowNextDeadline() {
         TimerWheel wheel = new TimerWheel(MS, 4096, 0);
         int n = 100_000;

@@ -14,8 +14,8 @@ package io.bypass.stack.time;
  * socket call, and with far timers in the slots it had to walk each of them (10,000
  * connections in TIME-WAIT made every call O(connections)); the overflow list keeps its
  * minimum, so far timers cost nothing until their round. A timer that is nonetheless
- * in a slot ahead of its round (a long gap between advances) is kept there and checked
- * by deadline, not by slot.
+ * in a slot ahead of its round (a long gap between advances) is checked by deadline, not
+ * by slot, and moved on when its slot expires or {@link #nextDeadlineNs} meets it.
  *
  * <p>A bitmap of the slots holding active timers lets {@link #nextDeadlineNs} skip the
  * others 64 at a time. Not thread-safe: one wheel per stack, used under the stack lock.
@@ -184,15 +184,19 @@ public final class TimerWheel {
     /**
      * When the wheel next needs {@link #advance}: the earliest deadline of all scheduled
      * timers. Walks the occupied slots in order from the cursor; the first slot holding a
-     * timer of its own tick answers, with the postponed timers met before it (a timer linked
-     * in a later slot is due no earlier than that slot's tick); the overflow list answers
-     * with its minimum.
+     * timer of its own tick (or an earlier one) answers, since a timer linked in a later slot
+     * is due no earlier than that slot's tick. A timer met in a slot before its deadline's tick
+     * (postponed while linked, or ahead of its round) is moved on to its own slot or the
+     * overflow list as the walk meets it, so a timer postponed at every segment is moved once
+     * per tick its deadline crosses, and the next lookup answers at its slot; the overflow
+     * list answers with its minimum.
      *
      * @return that time, or {@link Long#MAX_VALUE} when nothing is scheduled
      */
     public long nextDeadlineNs() {
+        long near = nextSlotDeadlineNs();
         long far = heads[overflow] != null ? overflowMinNs() : Long.MAX_VALUE;
-        return Math.min(far, nextSlotDeadlineNs());
+        return Math.min(far, near);
     }
 
     private long nextSlotDeadlineNs() {
@@ -200,9 +204,8 @@ public final class TimerWheel {
             return Long.MAX_VALUE;
         }
         int start = (int) (cursorTick & mask);
-        long earliestLaterRevolution = Long.MAX_VALUE;
         int distance = 0;
-        while (distance <= mask) {
+        while (distance <= mask && scheduled != overflowCount) {
             int slot = nextOccupied((start + distance) & mask);
             int slotDistance = (slot - start) & mask;
             if (slotDistance < distance) {
@@ -210,19 +213,26 @@ public final class TimerWheel {
             }
             long slotTick = cursorTick + slotDistance;
             long earliest = Long.MAX_VALUE;
-            for (Timer t = heads[slot]; t != null; t = t.next) {
+            Timer t = heads[slot];
+            while (t != null) {
+                Timer next = t.next;
                 if (t.active) {
-                    earliest = Math.min(earliest, t.deadlineNs);
+                    if (Math.floorDiv(t.deadlineNs, tickNs) > slotTick) {
+                        // Always to a slot further on (or the overflow list): the walk meets it again there.
+                        unlink(t);
+                        place(t, t.deadlineNs);
+                    } else {
+                        earliest = Math.min(earliest, t.deadlineNs);
+                    }
                 }
+                t = next;
             }
-            if (Math.floorDiv(earliest, tickNs) <= slotTick) {
-                // A postponed timer met in an earlier slot may still be due before this one.
-                return Math.min(earliest, earliestLaterRevolution);
+            if (earliest != Long.MAX_VALUE) {
+                return earliest;
             }
-            earliestLaterRevolution = Math.min(earliestLaterRevolution, earliest);
             distance = slotDistance + 1;
         }
-        return earliestLaterRevolution;
+        return Long.MAX_VALUE;
     }
 
     /**

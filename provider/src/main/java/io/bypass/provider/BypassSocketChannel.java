@@ -589,6 +589,7 @@ final class BypassSocketChannel extends SocketChannel implements BypassSelectabl
         StackEngine e = engine;
         TcpConnection c = conn;
         long spinUntilNs = 0;
+        boolean polled = false;
         try {
             if (blocking) {
                 begin();
@@ -615,8 +616,20 @@ final class BypassSocketChannel extends SocketChannel implements BypassSelectabl
                             break;
                         }
                     }
-                    if (total > 0 || eof || inputShutdown || !blocking || !hasRemaining(dsts, offset, length)) {
+                    if (total > 0 || eof || inputShutdown || !hasRemaining(dsts, offset, length)) {
                         break;
+                    }
+                    if (!blocking) {
+                        // Nothing queued, but frames may wait on a link device: nothing of ours
+                        // delivers them, and an application that calls read in a loop, without a
+                        // selector, never waits where they are polled. So look once, as a
+                        // spinning select does (its data then comes at its next read, not at the
+                        // helper's next look, up to LINK_LOOK_WATCHED_NS later).
+                        if (polled || !e.pollIfDueLocked(now)) {
+                            break;
+                        }
+                        polled = true;
+                        continue;
                     }
                     if (timed && deadlineNs - now <= 0) {
                         timedOut = true;

@@ -43,7 +43,9 @@ import java.util.concurrent.locks.ReentrantLock;
  *     pending-frame hint at every turn and poll when it says frames wait, so a frame goes
  *     from the ring to the application with no wake-up at all. The helper then leaves them
  *     the frames, the lock and the CPU: it polls only for a due timer, and wakes at the
- *     polled-link intervals below to see whether they are still there;
+ *     polled-link intervals below to see whether they are still there. A thread that polled
+ *     since its last look (every write does, and a read that finds nothing) counts as watching
+ *     too, and a look never waits for the lock;
  * <li>a blocked application thread asleep on the device's doorbell ({@link Link#awaitFrames},
  *     the shm link's futex word): the peer's transmit wakes it and it polls itself, one
  *     wake-up per frame. One thread at a time ({@link #bell}); others park on their wait
@@ -57,7 +59,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * </ol>
  * Between two waits of a thread nobody may be watching; a frame then waits for the thread's
  * next wait (which looks at the ring before it sleeps) or the helper's next look, at most
- * {@link #LINK_POLL_MAX_NS} later.
+ * {@link #LINK_LOOK_WATCHED_NS} later (the helper backs off that far while threads watch or
+ * poll), {@link #LINK_POLL_MAX_NS} once they have stopped.
  *
  * <p>Blocking: each channel has its own {@link WaitPoint}s (one per wait reason: a
  * condition of {@link #lock} and an event count) and its stack callbacks signal them. No
@@ -103,8 +106,16 @@ final class StackEngine {
     private static final long IDLE_NS = TimeUnit.MILLISECONDS.toNanos(100);
     /** A link engine's helper polls the link this soon after it last found it quiet... */
     static final long LINK_POLL_MIN_NS = TimeUnit.MICROSECONDS.toNanos(50);
-    /** ...and at least this often however long it stays quiet. */
+    /** ...and at least this often however long it stays quiet... */
     static final long LINK_POLL_MAX_NS = TimeUnit.MILLISECONDS.toNanos(1);
+    /**
+     * ...or this often while other threads watch the link or poll it: its look is then only for
+     * a watcher that stopped between two waits, and each wake-up of the helper preempts a
+     * spinning thread when they fill the CPUs (two pinned ping-pong JVMs on two CPUs: round
+     * trips over 10 us came 1.7-2.1 times a millisecond with looks a millisecond apart, 0.7-1.2
+     * with looks 10-20 ms apart).
+     */
+    static final long LINK_LOOK_WATCHED_NS = TimeUnit.MILLISECONDS.toNanos(10);
     private static final int MAX_ROUNDS = 64;
     /** The {@link #touched} mask of every stack. */
     private static final int ALL_STACKS = -1;
@@ -159,6 +170,8 @@ final class StackEngine {
     private boolean closed;
     /** Calls of {@link #pollLocked}, by any thread; guarded by the lock. The helper compares it with its own count. */
     private long polls;
+    /** When the last of {@link #polls} ran; guarded by the lock. */
+    private long lastPollNs;
     /** {@link #tryProgress} polls (by selecting and spinning threads) that found work; guarded by the lock. */
     private long progressPollsWithWork;
     /** Waits of blocking operations that parked (their spin, if any, did not suffice); guarded by the lock. */
@@ -214,7 +227,7 @@ final class StackEngine {
         if (closed) {
             return 0;
         }
-        polls++;
+        countPoll(nowNs);
         touched = ALL_STACKS;
         int total = 0;
         for (int round = 0; round < MAX_ROUNDS; round++) {
@@ -248,7 +261,7 @@ final class StackEngine {
         int own = stackIndexOf(c);
         touched |= 1 << own;
         stacks[own].poll(nowNs);
-        polls++;
+        countPoll(nowNs);
         // Dekker with spinEnded: the frames are on the wire before the spinner count is read again.
         VarHandle.fullFence();
         if (spinners.get() == 0) {
@@ -377,14 +390,23 @@ final class StackEngine {
         return false;
     }
 
+    private void countPoll(long nowNs) {
+        polls++;
+        lastPollNs = nowNs;
+    }
+
     /**
      * Polls only when there is something to do: a stack has frames to send (a window
      * update after a read), frames wait on the wire, or a timer is due. Caller holds the lock.
+     *
+     * @return whether it polled
      */
-    void pollIfDueLocked(long nowNs) {
+    boolean pollIfDueLocked(long nowNs) {
         if (stacksPollAtNs() - nowNs <= 0 || framesMayWait()) {
             pollLocked(nowNs);
+            return true;
         }
+        return false;
     }
 
     /** @return a new wait point on the stack lock, for one channel's wait reason */
@@ -585,7 +607,7 @@ final class StackEngine {
         if (closed) {
             return 0;
         }
-        polls++;
+        countPoll(nowNs);
         int total = 0;
         for (int round = 0; round < MAX_ROUNDS; round++) {
             int work = 0;
@@ -630,21 +652,31 @@ final class StackEngine {
             boolean othersWatch = !loopback && (spinners.get() > 0 || bell != null && bell.heldByThread());
             int work = 0;
             boolean othersPolled = true;
+            // Watching, inside the engine (the lock is taken), or polling lately: a link engine's
+            // application threads take the frames themselves (see othersActiveLocked).
+            boolean othersActive = othersWatch;
             long next = nextPollNs;
-            if (!othersWatch || next - now <= 0) {
-                lock.lock();
-                try {
-                    othersPolled = polls != pollsAfterMine;
-                    now = nowNs();
-                    work = pollLocked(now);
-                    if (work > 0) {
-                        helperPollsWithWork++;
+            boolean due = next - now <= 0;
+            if (!othersWatch || due) {
+                if (!lockForLook(due)) {
+                    othersActive = true;
+                } else {
+                    try {
+                        othersPolled = polls != pollsAfterMine;
+                        othersActive = othersActiveLocked(othersPolled, now);
+                        if (due || !othersActive) {
+                            now = nowNs();
+                            work = pollLocked(now);
+                            if (work > 0) {
+                                helperPollsWithWork++;
+                            }
+                            next = refreshPollAtLocked();
+                            nextPollNs = next;
+                        }
+                        pollsAfterMine = polls;
+                    } finally {
+                        lock.unlock();
                     }
-                    pollsAfterMine = polls;
-                    next = refreshPollAtLocked();
-                    nextPollNs = next;
-                } finally {
-                    lock.unlock();
                 }
             }
             // else: threads spinning on this engine poll the link and due timers themselves
@@ -652,7 +684,7 @@ final class StackEngine {
             // lock and the CPU.
             long waitNs = next == Long.MAX_VALUE ? IDLE_NS : Math.max(0, Math.min(IDLE_NS, next - now));
             helperWakeNs = now + waitNs;
-            if (!othersWatch && bell != null && bell.takeForHelper(now)) {
+            if (!othersActive && bell != null && bell.takeForHelper(now)) {
                 sleepOnBellAsHelper(waitNs);
                 continue;
             }
@@ -660,11 +692,11 @@ final class StackEngine {
                 // Frames from the other side arrive unannounced and no doorbell is ours to sleep on
                 // (the link has none, or a thread of ours just wanted it): poll again at once while
                 // they come, then back off (see the class comment). While other threads watch the
-                // link (a spinning reader or selector, a doorbell sleeper), they take the frames:
-                // polling beside them would only take their CPU and their lock, so the helper only
-                // looks in at these paced intervals.
+                // link or poll it, they take the frames: polling beside them would only take their
+                // CPU and their lock, so the helper only looks in at longer paced intervals.
                 if (work == 0) {
-                    linkPollNs = Math.min(LINK_POLL_MAX_NS, Math.max(LINK_POLL_MIN_NS, 2 * linkPollNs));
+                    long maxNs = othersActive ? LINK_LOOK_WATCHED_NS : LINK_POLL_MAX_NS;
+                    linkPollNs = Math.min(maxNs, Math.max(LINK_POLL_MIN_NS, 2 * linkPollNs));
                 } else {
                     linkPollNs = othersPolled || othersWatch ? LINK_POLL_MIN_NS : 0;
                 }
@@ -679,6 +711,38 @@ final class StackEngine {
                 Thread.yield(); // a selecting or reading thread sharing this CPU takes the frames first
             }
         }
+    }
+
+    /**
+     * Whether application threads poll a link engine's device themselves, so that the helper
+     * leaves it to them: one polled since the helper's last look, and within
+     * {@link #LINK_POLL_MAX_NS} (between two selects of a ping-pong nobody spins, for a
+     * microsecond, but every write polls, and every read that finds nothing). A poll beside
+     * them would take their frames, and their CPU and lock; a sleep of the helper's on the
+     * doorbell would have every transmit of the peer wake it. Never on the loopback engine,
+     * whose helper keeps the timers. Caller holds the lock.
+     */
+    private boolean othersActiveLocked(boolean othersPolled, long nowNs) {
+        return !loopback && othersPolled && nowNs - lastPollNs < LINK_POLL_MAX_NS;
+    }
+
+    /**
+     * Takes the lock for a look of the helper's: waits for it when a timer is due or on the
+     * loopback engine; on a link engine only tries, since a thread holding it is using the
+     * engine, and its write (or empty read) polls the link. Waiting there was a priority inversion on
+     * a machine whose CPUs spinning threads fill: the helper's wake-up preempted such a thread,
+     * often inside its read or write, then parked on the lock it held, and its unlock had to
+     * wake the helper again (two pinned ping-pong JVMs on two CPUs: ~2,300 switches to the
+     * helpers a second).
+     *
+     * @return whether the caller holds the lock
+     */
+    private boolean lockForLook(boolean due) {
+        if (due || loopback) {
+            lock.lock();
+            return true;
+        }
+        return lock.tryLock();
     }
 
     /**
@@ -850,6 +914,11 @@ final class StackEngine {
     /** @return doorbell sleeps of blocked application threads so far (for tests) */
     long waitBellSleeps() {
         return bell == null ? 0 : bell.threadSleeps();
+    }
+
+    /** @return the helper's timed sleeps so far, one per look it paced (for tests) */
+    long helperSleeps() {
+        return helperSleeps;
     }
 
     /** @return the helper's polls that found work so far (for tests) */

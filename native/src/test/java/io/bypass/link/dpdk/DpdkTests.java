@@ -34,9 +34,18 @@ final class DpdkTests {
      *         reserved ones and the surplus ones still mapped after a reservation was given back
      */
     static long hugepagesTotal() throws IOException {
+        return meminfo("HugePages_Total");
+    }
+
+    /**
+     * @param field a counter of /proc/meminfo without its colon, e.g. {@code HugePages_Free}
+     * @return its value (pages, or kB for sizes); 0 when the kernel has no such line
+     */
+    static long meminfo(String field) throws IOException {
+        String prefix = field + ":";
         for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
-            if (line.startsWith("HugePages_Total:")) {
-                return Long.parseLong(line.substring("HugePages_Total:".length()).strip());
+            if (line.startsWith(prefix)) {
+                return Long.parseLong(line.substring(prefix.length()).replace("kB", "").strip());
             }
         }
         return 0;

@@ -35,7 +35,7 @@ public final class HugepageAfXdpMain extends AfXdpInteropTest {
         // mount) makes the EAL back its memory with files in hugeDir; -m 64 makes it take
         // 64 MiB at start, the pool and the AF_XDP rings come on top.
         String eal = "--huge-dir+" + hugeDir + "+--file-prefix+" + args[1] + "+-m+64+--no-pci";
-        long freeBefore = HugepageInteropTest.hugepagesFree();
+        long freeBefore = DpdkTests.meminfo("HugePages_Free");
         new HugepageAfXdpMain(eal).run(hugeDir, freeBefore);
         System.out.println("ok");
         // The EAL's threads are not daemons.
@@ -45,7 +45,7 @@ public final class HugepageAfXdpMain extends AfXdpInteropTest {
     private void run(Path hugeDir, long freeBefore) throws Exception {
         try (InteropWorld world = openWorld(null)) {
             System.out.println("namespace " + world.ns.namespace + " interface " + String.format("bxa%04x", world.ns.id));
-            long freeOpen = HugepageInteropTest.hugepagesFree();
+            long freeOpen = DpdkTests.meminfo("HugePages_Free");
             long files;
             try (Stream<Path> list = Files.list(hugeDir)) {
                 files = list.count();

@@ -170,11 +170,6 @@ class TimerWheelTest {
         assertEquals(30 * MS, wheel.nextDeadlineNs());
     }
 
-    /**
-     * 100,000 connections in TIME-WAIT (60 s, far beyond the 4 s span of a stack's wheel)
-     * and a poll after each socket call: with far timers in the slots each call walked all
-     * of them (10^10 steps here, minutes); in the overflow list they cost nothing.
-     */
     @Test
     @org.junit.jupiter.api.Timeout(20)
     void cancelledTimersDoNotSlowNextDeadline() {
@@ -190,17 +185,17 @@ class TimerWheelTest {
         }
         assertEquals(0, wheel.size());
         assertEquals(Long.MAX_VALUE, wheel.nextDeadlineNs());
-        Timer retransmit = timer("retransmit");
-        for (int i = 0; i < n; i++) {
-            // A timer in one of the last slots, behind every slot of cancelled timers.
-            wheel.schedule(retransmit, (4_000 + i % 50) * MS);
-            assertEquals((4_000 + i % 50) * MS, wheel.nextDeadlineNs());
-        }
-        wheel.cancel(retransmit);
+        // A timer in one of the last slots, behind every slot of cancelled timers.
+        rescheduleAndLookUp(wheel, 4_000, 50, n);
         wheel.advance(5_000 * MS);
         assertTrue(fired.isEmpty());
     }
 
+    /**
+     * 100,000 connections in TIME-WAIT (60 s, far beyond the 4 s span of a stack's wheel)
+     * and a poll after each socket call: with far timers in the slots each call walked all
+     * of them (10^10 steps here, minutes); in the overflow list they cost nothing.
+     */
     @Test
     @org.junit.jupiter.api.Timeout(20)
     void farTimersDoNotSlowNextDeadline() {
@@ -210,17 +205,27 @@ class TimerWheelTest {
             // Spread over 4.1 s, so over every slot, as connections closing over time are.
             wheel.schedule(timer("tw" + i), 60_000 * MS + i * 41_000L);
         }
-        Timer retransmit = timer("retransmit");
-        for (int i = 0; i < n; i++) {
-            // A timer of this revolution, behind most slots' far timers.
-            wheel.schedule(retransmit, (3_000 + i % 100) * MS);
-            assertEquals((3_000 + i % 100) * MS, wheel.nextDeadlineNs());
-        }
-        wheel.cancel(retransmit);
+        // A timer of this revolution, behind most slots' far timers.
+        rescheduleAndLookUp(wheel, 3_000, 100, n);
         assertEquals(60_000 * MS, wheel.nextDeadlineNs());
         wheel.advance(60_000 * MS);
         assertEquals(List.of("tw0@60000"), fired);
         assertEquals(60_000 * MS + 41_000, wheel.nextDeadlineNs());
+    }
+
+    /**
+     * A retransmission timer rescheduled {@code n} times over {@code spreadMs} deadlines from
+     * {@code firstMs} on, as a socket call after each segment does, each time followed by the
+     * lookup the provider makes at its unlock, which must answer it; then cancelled.
+     */
+    private void rescheduleAndLookUp(TimerWheel wheel, long firstMs, int spreadMs, int n) {
+        Timer retransmit = timer("retransmit");
+        for (int i = 0; i < n; i++) {
+            long deadlineNs = (firstMs + i % spreadMs) * MS;
+            wheel.schedule(retransmit, deadlineNs);
+            assertEquals(deadlineNs, wheel.nextDeadlineNs());
+        }
+        wheel.cancel(retransmit);
     }
 
     @Test

@@ -394,17 +394,20 @@ final class BypassSelector extends AbstractSelector {
         blocks++;
         if (innerKeyCount.get() > 0) {
             blockState = IN_INNER;
+            StackEngine[] parkedOn = threadParks();
             try {
                 if (readyListEmpty() && !wakeupPending.get()) {
                     long ms = remainingNs == Long.MAX_VALUE ? 0 : Math.max(1, TimeUnit.NANOSECONDS.toMillis(remainingNs + 999_999));
                     inner.select(ms);
                 }
             } finally {
+                threadUnparked(parkedOn);
                 blockState = RUNNING;
             }
         } else if (!blockOnBell(remainingNs)) {
             selecting = Thread.currentThread();
             blockState = PARKED;
+            StackEngine[] parkedOn = threadParks();
             try {
                 if (readyListEmpty() && !wakeupPending.get()) {
                     if (remainingNs == Long.MAX_VALUE) {
@@ -414,8 +417,24 @@ final class BypassSelector extends AbstractSelector {
                     }
                 }
             } finally {
+                threadUnparked(parkedOn);
                 blockState = RUNNING;
             }
+        }
+    }
+
+    /** This select blocks without watching any link: each engine's helper polls for it meanwhile ({@link StackEngine#threadParks}). */
+    private StackEngine[] threadParks() {
+        StackEngine[] es = bypass.engines();
+        for (StackEngine e : es) {
+            e.threadParks();
+        }
+        return es;
+    }
+
+    private static void threadUnparked(StackEngine[] es) {
+        for (StackEngine e : es) {
+            e.threadUnparked();
         }
     }
 

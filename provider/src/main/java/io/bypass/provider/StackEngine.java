@@ -43,9 +43,9 @@ import java.util.concurrent.locks.ReentrantLock;
  *     pending-frame hint at every turn and poll when it says frames wait, so a frame goes
  *     from the ring to the application with no wake-up at all. The helper then leaves them
  *     the frames, the lock and the CPU: it polls only for a due timer, and wakes at the
- *     polled-link intervals below to see whether they are still there. On a link with a
- *     doorbell a thread that polled since its last look (every write does, and a read that
- *     finds nothing) counts as watching too; a look never waits for the lock;
+ *     polled-link intervals below to see whether they are still there. A thread that polled
+ *     since its last look (every write does, and a read that finds nothing) counts as watching
+ *     too, unless one of ours is parked; a look never waits for the lock;
  * <li>a blocked application thread asleep on the device's doorbell ({@link Link#awaitFrames},
  *     the shm link's futex word): the peer's transmit wakes it and it polls itself, one
  *     wake-up per frame. One thread at a time ({@link #bell}); others park on their wait
@@ -59,9 +59,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * </ol>
  * Between two waits of a thread nobody may be watching; a frame then waits for the thread's
  * next wait (which looks at the ring before it sleeps) or the helper's next look, at most
- * {@link #LINK_POLL_MAX_NS} later ({@link #LINK_LOOK_WATCHED_NS} on a link with a doorbell,
- * where the helper backs off that far while threads watch or poll, since one that blocks
- * sleeps on the doorbell).
+ * {@link #LINK_LOOK_WATCHED_NS} later while threads watch or poll the link (the helper backs
+ * off that far then), {@link #LINK_POLL_MAX_NS} while one is parked ({@link #threadParks}).
  *
  * <p>Blocking: each channel has its own {@link WaitPoint}s (one per wait reason: a
  * condition of {@link #lock} and an event count) and its stack callbacks signal them. No
@@ -110,9 +109,10 @@ final class StackEngine {
     /** ...and at least this often however long it stays quiet... */
     static final long LINK_POLL_MAX_NS = TimeUnit.MILLISECONDS.toNanos(1);
     /**
-     * ...or this often while other threads watch or poll a link with a doorbell: its look is
-     * then only for a watcher that stopped between two waits without blocking (one that blocks
-     * sleeps on the doorbell), and each wake-up of the helper preempts a spinning thread when
+     * ...or this often while other threads watch or poll the link and none is parked: its look
+     * is then only for a watcher that stopped between two waits without blocking (one that
+     * blocks sleeps on the doorbell, or counts itself parked and has the helper back, see
+     * {@link #threadParks}), and each wake-up of the helper preempts a spinning thread when
      * they fill the CPUs (two pinned ping-pong JVMs on two CPUs: round trips over 10 us came
      * 1.7-2.1 times a millisecond with looks a millisecond apart, 0.7-1.2 with looks 10-20 ms
      * apart).
@@ -153,6 +153,12 @@ final class StackEngine {
      * of their frames to them (see the class comment on who delivers).
      */
     private final AtomicInteger spinners = new AtomicInteger();
+    /**
+     * Threads blocked on this link engine's events that neither spin nor sleep on its doorbell
+     * (parked on a wait point, a selector parked or in its inner kernel selector): nothing of
+     * theirs watches the device, so the helper polls it for them ({@link #threadParks}).
+     */
+    private final AtomicInteger parkedThreads = new AtomicInteger();
     private volatile long helperWakeNs;
     /** The stacks' earliest poll time as of the last unlock (Long.MAX_VALUE: none). */
     private volatile long nextPollNs = Long.MAX_VALUE;
@@ -439,7 +445,12 @@ final class StackEngine {
         }
         try {
             waitParks++;
-            w.parkLocked(timed, deadlineNs);
+            threadParks();
+            try {
+                w.parkLocked(timed, deadlineNs);
+            } finally {
+                threadUnparked();
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return false;
@@ -654,14 +665,14 @@ final class StackEngine {
             boolean othersWatch = !loopback && (spinners.get() > 0 || bell != null && bell.heldByThread());
             int work = 0;
             boolean othersPolled = true;
-            // Watching, inside the engine (the lock is taken), or polling lately, on a link with a
-            // doorbell: application threads take the frames themselves (see othersActiveLocked).
-            boolean othersActive = othersWatch && bell != null;
+            // Watching, inside the engine (the lock is taken), or polling lately, with none of ours
+            // parked: application threads take the frames themselves (see othersActiveLocked).
+            boolean othersActive = othersWatch && parkedThreads.get() == 0;
             long next = nextPollNs;
             boolean due = next - now <= 0;
             if (!othersWatch || due) {
                 if (!lockForLook(due)) {
-                    othersActive = bell != null;
+                    othersActive = parkedThreads.get() == 0;
                 } else {
                     try {
                         othersPolled = polls != pollsAfterMine;
@@ -686,7 +697,7 @@ final class StackEngine {
             // lock and the CPU.
             long waitNs = next == Long.MAX_VALUE ? IDLE_NS : Math.max(0, Math.min(IDLE_NS, next - now));
             helperWakeNs = now + waitNs;
-            if (!othersActive && bell != null && bell.takeForHelper(now)) {
+            if (!othersWatch && !othersActive && bell != null && bell.takeForHelper(now)) {
                 sleepOnBellAsHelper(waitNs);
                 continue;
             }
@@ -721,14 +732,34 @@ final class StackEngine {
      * {@link #LINK_POLL_MAX_NS} (between two selects of a ping-pong nobody spins, for a
      * microsecond, but every write polls, and every read that finds nothing). A poll beside
      * them would take their frames, and their CPU and lock; a sleep of the helper's on the
-     * doorbell would have every transmit of the peer wake it. Only on a link with a doorbell:
-     * there a thread of ours that stops and blocks sleeps on the doorbell (or parks behind the
-     * thread that does, whose poll signals it), so no frame waits for the helper; on a link
-     * without one (TAP, DPDK) the helper polls for the blocked threads, within its usual
-     * bounds. Caller holds the lock.
+     * doorbell would have every transmit of the peer wake it. Not while a thread of ours is
+     * parked ({@link #threadParks}): the one that polled may be it. Caller holds the lock.
      */
     private boolean othersActiveLocked(boolean othersPolled, long nowNs) {
-        return !loopback && bell != null && othersPolled && nowNs - lastPollNs < LINK_POLL_MAX_NS;
+        return !loopback && parkedThreads.get() == 0 && othersPolled && nowNs - lastPollNs < LINK_POLL_MAX_NS;
+    }
+
+    /**
+     * A thread is about to block on this link engine's events without spinning or sleeping on
+     * its doorbell (a wait point's park, a selector's): the helper polls the device for it
+     * again, at least every {@link #LINK_POLL_MAX_NS}, and is woken now if it had planned its
+     * next look further off ({@link #LINK_LOOK_WATCHED_NS}, while others watched). Pair with
+     * {@link #threadUnparked}. Nothing on the loopback engine, whose writers deliver.
+     */
+    void threadParks() {
+        if (!loopback) {
+            parkedThreads.incrementAndGet();
+            if (helperWakeNs - nowNs() > LINK_POLL_MAX_NS) {
+                wakeHelper();
+            }
+        }
+    }
+
+    /** The thread of {@link #threadParks} runs again. */
+    void threadUnparked() {
+        if (!loopback) {
+            parkedThreads.decrementAndGet();
+        }
     }
 
     /**

@@ -1,13 +1,19 @@
 package io.bypass.provider;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.bypass.stack.wire.Ipv4Address;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -26,6 +32,9 @@ class LinkHelperBackOffTest {
     private static final int A_IP = Ipv4Address.parse("10.9.3.1");
     private static final int B_IP = Ipv4Address.parse("10.9.3.2");
     private static final long RUN_NS = TimeUnit.MILLISECONDS.toNanos(500);
+    private static final int BLOCKING_SPIN_US = 2_000;
+    private static final long ANSWER_AFTER_NS = TimeUnit.MILLISECONDS.toNanos(6);
+    private static final int BLOCKED_ROUNDS = 40;
 
     @TempDir
     Path dir;
@@ -58,6 +67,48 @@ class LinkHelperBackOffTest {
             // Left to the helper: a frame that came while the application thread stood still for
             // over a millisecond (a compilation, a safepoint).
             assertTrue(polls < rounds / 100, "the helpers took " + polls + " frames in " + rounds + " rounds");
+        } finally {
+            a.shutdown();
+            b.shutdown();
+        }
+    }
+
+    /**
+     * On a link without a doorbell ({@code hintless:}, as TAP and DPDK) a reader that spins and
+     * then blocks waits for the helper's poll. While it spins the helper backs off towards
+     * {@link StackEngine#LINK_LOOK_WATCHED_NS}; when it parks, the helper must come back within
+     * {@link StackEngine#LINK_POLL_MAX_NS}, not sleep out the longer back-off.
+     */
+    @Test
+    void helperPollsForAThreadThatBlocksOnALinkWithoutDoorbell() throws Exception {
+        BypassSelectorProvider a = LinkEcho.provider(dir.resolve("link"), "hintless", 0, A_IP, BLOCKING_SPIN_US);
+        BypassSelectorProvider b = LinkEcho.provider(dir.resolve("link"), "hintless", 1, B_IP, BLOCKING_SPIN_US);
+        try (LinkEcho echo = LinkEcho.connect(a, b, B_IP)) {
+            // One-byte answers with nothing coming back to acknowledge them at once: no Nagle.
+            echo.server().setOption(StandardSocketOptions.TCP_NODELAY, true);
+            ByteBuffer one = ByteBuffer.allocateDirect(1);
+            long[] latencies = new long[BLOCKED_ROUNDS];
+            for (int i = 0; i < BLOCKED_ROUNDS; i++) {
+                CompletableFuture<Long> sent = CompletableFuture.supplyAsync(() -> {
+                    LockSupport.parkNanos(ANSWER_AFTER_NS);
+                    long sentNs = System.nanoTime();
+                    try {
+                        echo.server().write(ByteBuffer.allocate(1));
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                    return sentNs;
+                });
+                one.clear();
+                assertEquals(1, echo.client().read(one));
+                latencies[i] = System.nanoTime() - sent.get();
+            }
+            Arrays.sort(latencies);
+            long medianNs = latencies[BLOCKED_ROUNDS / 2];
+            System.out.printf("hintless link, a reader spinning %d us then blocked, answered %d ms after its read:"
+                    + " frame to read p50 %.2f ms, max %.2f ms (%d rounds)%n", BLOCKING_SPIN_US,
+                    ANSWER_AFTER_NS / 1_000_000, medianNs / 1e6, latencies[BLOCKED_ROUNDS - 1] / 1e6, BLOCKED_ROUNDS);
+            assertTrue(medianNs < StackEngine.LINK_POLL_MAX_NS * 2, "median " + medianNs + " ns");
         } finally {
             a.shutdown();
             b.shutdown();

@@ -765,11 +765,11 @@ final class StackEngine {
     /**
      * Takes the lock for a look of the helper's: waits for it when a timer is due or on the
      * loopback engine; on a link engine only tries, since a thread holding it is using the
-     * engine, and its write (or empty read) polls the link. Waiting there was a priority inversion on
-     * a machine whose CPUs spinning threads fill: the helper's wake-up preempted such a thread,
-     * often inside its read or write, then parked on the lock it held, and its unlock had to
-     * wake the helper again (two pinned ping-pong JVMs on two CPUs: ~2,300 switches to the
-     * helpers a second).
+     * engine, and its write (or empty read) polls the link. Waiting there was a priority
+     * inversion on a machine whose CPUs spinning threads fill: the helper's wake-up preempted
+     * such a thread, often inside its read or write, then parked on the lock it held, and its
+     * unlock had to wake the helper again (two pinned ping-pong JVMs on two CPUs: ~2,300
+     * switches to the helpers a second).
      *
      * @return whether the caller holds the lock
      */

@@ -25,7 +25,9 @@ import org.junit.jupiter.api.io.TempDir;
  * spinner count and the doorbell find nobody watching. It must leave the link to the
  * application and back off to {@link StackEngine#LINK_LOOK_WATCHED_NS}: each of its wake-ups
  * preempts a spinning thread on a machine whose CPUs they fill. Before, it took the lock and
- * polled beside the application every 50 us-1 ms.
+ * polled beside the application every 50 us-1 ms. And the other side of that back-off: a
+ * thread that blocks on a link without a doorbell still gets the helper's polls within its
+ * usual bound.
  */
 @Timeout(60)
 class LinkHelperBackOffTest {

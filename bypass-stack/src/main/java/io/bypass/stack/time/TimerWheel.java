@@ -85,37 +85,34 @@ public final class TimerWheel {
      * scheduled. A deadline in the past fires at the next {@link #advance}.
      */
     public void schedule(Timer timer, long deadlineNs) {
-        if (timer.slot >= 0 && timer.slot < pending && deadlineNs - timer.deadlineNs >= 0) {
+        if (inWheelSlot(timer.slot) && deadlineNs - timer.deadlineNs >= 0) {
             // Linked in a slot at or before the new deadline's tick: it stays (see the class comment).
             timer.deadlineNs = deadlineNs;
-            activate(timer);
+            setActive(timer, true);
             return;
         }
         if (timer.slot >= 0) {
             unlink(timer);
         }
-        activate(timer);
+        setActive(timer, true);
         place(timer, deadlineNs);
     }
 
-    private void activate(Timer timer) {
-        if (!timer.active) {
-            timer.active = true;
-            scheduled++;
-            if (timer.slot >= 0 && timer.slot < pending) {
-                countActive(timer.slot, 1);
+    /** Marks a timer scheduled or not, counting it in {@link #scheduled} and, when linked in a wheel slot, in that slot's active count. */
+    private void setActive(Timer timer, boolean active) {
+        if (timer.active != active) {
+            timer.active = active;
+            int delta = active ? 1 : -1;
+            scheduled += delta;
+            if (inWheelSlot(timer.slot)) {
+                countActive(timer.slot, delta);
             }
         }
     }
 
-    private void deactivate(Timer timer) {
-        if (timer.active) {
-            timer.active = false;
-            scheduled--;
-            if (timer.slot >= 0 && timer.slot < pending) {
-                countActive(timer.slot, -1);
-            }
-        }
+    /** @return whether {@code slot} is one of the wheel's slots (not the overflow or an expiry list, not -1) */
+    private boolean inWheelSlot(int slot) {
+        return slot >= 0 && slot < pending;
     }
 
     private void countActive(int slot, int delta) {
@@ -140,7 +137,7 @@ public final class TimerWheel {
 
     /** Cancels {@code timer}; nothing happens if it is not scheduled. */
     public void cancel(Timer timer) {
-        deactivate(timer);
+        setActive(timer, false);
         if (timer.slot >= pending) {
             // Overflow, or a list of the slot being expired: unlinked at once.
             unlink(timer);
@@ -252,7 +249,7 @@ public final class TimerWheel {
                     continue;
                 }
                 if (t.deadlineNs - nowNs <= 0) {
-                    deactivate(t);
+                    setActive(t, false);
                     t.handler.onTimer(nowNs);
                     fired++;
                 } else if (Math.floorDiv(t.deadlineNs, tickNs) <= cursorTick) {

@@ -667,16 +667,17 @@ final class StackEngine {
             boolean othersPolled = true;
             // Watching, inside the engine (the lock is taken), or polling lately, with none of ours
             // parked: application threads take the frames themselves (see othersActiveLocked).
-            boolean othersActive = othersWatch && parkedThreads.get() == 0;
+            boolean noneParked = parkedThreads.get() == 0;
+            boolean othersActive = othersWatch && noneParked;
             long next = nextPollNs;
             boolean due = next - now <= 0;
             if (!othersWatch || due) {
                 if (!lockForLook(due)) {
-                    othersActive = parkedThreads.get() == 0;
+                    othersActive = noneParked;
                 } else {
                     try {
                         othersPolled = polls != pollsAfterMine;
-                        othersActive = othersActiveLocked(othersPolled, now);
+                        othersActive = noneParked && othersActiveLocked(othersPolled, now);
                         if (due || !othersActive) {
                             now = nowNs();
                             work = pollLocked(now);
@@ -732,11 +733,12 @@ final class StackEngine {
      * {@link #LINK_POLL_MAX_NS} (between two selects of a ping-pong nobody spins, for a
      * microsecond, but every write polls, and every read that finds nothing). A poll beside
      * them would take their frames, and their CPU and lock; a sleep of the helper's on the
-     * doorbell would have every transmit of the peer wake it. Not while a thread of ours is
-     * parked ({@link #threadParks}): the one that polled may be it. Caller holds the lock.
+     * doorbell would have every transmit of the peer wake it. (The caller also asks that none
+     * of ours is parked, {@link #threadParks}: the one that polled may be it.) Caller holds the
+     * lock.
      */
     private boolean othersActiveLocked(boolean othersPolled, long nowNs) {
-        return !loopback && parkedThreads.get() == 0 && othersPolled && nowNs - lastPollNs < LINK_POLL_MAX_NS;
+        return !loopback && othersPolled && nowNs - lastPollNs < LINK_POLL_MAX_NS;
     }
 
     /**

@@ -13,6 +13,9 @@ import java.nio.channels.spi.SelectorProvider;
 
 /** The tool's client: one method per {@link Workload}, each against a running {@link Server}. */
 public final class Client {
+    /** Bytes sent between two looks at the JIT during the bulk warm-up. */
+    private static final long BULK_WARMUP_STEP_BYTES = 16L << 20;
+
     private final SelectorProvider provider;
     private final InetSocketAddress server;
 
@@ -48,8 +51,9 @@ public final class Client {
     }
 
     /**
-     * Sends {@code warmupBytes} untimed, then {@code bytes} timed until the server's answer
-     * says all of it arrived, on one blocking connection.
+     * Sends {@code warmupBytes} untimed, and more untimed until the JIT is idle
+     * ({@link JitQuiet}), then {@code bytes} timed until the server's answer says all of it
+     * arrived, on one blocking connection.
      *
      * @return the timed part's duration in nanoseconds
      * @throws IOException on a network error or a wrong byte count from the server
@@ -58,6 +62,13 @@ public final class Client {
         try (SocketChannel c = connect()) {
             ByteBuffer chunk = ByteBuffer.allocateDirect(64 * 1024);
             send(c, chunk, warmupBytes);
+            long untimed = warmupBytes;
+            JitQuiet jit = new JitQuiet(System.nanoTime());
+            while (!jit.over(System.nanoTime())) {
+                send(c, chunk, BULK_WARMUP_STEP_BYTES);
+                untimed += BULK_WARMUP_STEP_BYTES;
+            }
+            System.err.println("bulk warm-up: " + untimed + " bytes, " + jit.summary(System.nanoTime()));
             long t0 = System.nanoTime();
             send(c, chunk, bytes);
             c.shutdownOutput();
@@ -69,8 +80,8 @@ public final class Client {
             }
             long ns = System.nanoTime() - t0;
             long received = answer.flip().getLong();
-            if (received != warmupBytes + bytes) {
-                throw new IOException("server received " + received + " bytes of " + (warmupBytes + bytes));
+            if (received != untimed + bytes) {
+                throw new IOException("server received " + received + " bytes of " + (untimed + bytes));
             }
             return ns;
         }

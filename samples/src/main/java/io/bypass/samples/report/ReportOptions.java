@@ -36,8 +36,8 @@ record ReportOptions(Path root, Path out, Set<String> targets, int sizeBytes, in
     static final String USAGE = """
             usage: report [--quick] [--targets a,b,c] [--size BYTES] [--rtt N] [--bulk-mib N | --bulk-bytes N]
                           [--bulk-warmup-mib N] [--connections N] [--spin MICROS] [--out DIR] [--root DIR]
-              defaults: all targets, 64 B x 100000 round trips, 256 MiB bulk after 2048 MiB unmeasured
-                        (JIT warm-up), 5000 connections, spin 50 us,
+              defaults: all targets, 64 B x 100000 round trips, 1024 MiB bulk after 2048 MiB unmeasured
+                        (and both after more until the JIT is idle), 5000 connections, spin 50 us,
                         --out ROOT/target/report, --root the working directory
               --quick:  20000 round trips, 64 MiB, 1000 connections (bin/build demo)
               targets:  a  in-JVM loopback link vs kernel loopback, one JVM
@@ -56,7 +56,7 @@ record ReportOptions(Path root, Path out, Set<String> targets, int sizeBytes, in
         Set<String> targets = Set.of("a", "b", "c");
         int size = 64;
         int rtt = 100_000;
-        long bulk = 256L << 20;
+        long bulk = 1L << 30;
         long bulkWarmup = DEFAULT_BULK_WARMUP_BYTES;
         int connections = 5_000;
         int spin = 50;

@@ -46,7 +46,9 @@ class LatencyToolTest {
             assertTrue(client.waitFor(60, TimeUnit.SECONDS), out);
             System.out.print(out);
             assertEquals(0, client.exitValue(), out);
-            assertTrue(out.matches("(?s)rtt 100 B: p50 [\\d.]+ us  p99 [\\d.]+ us  p99.9 [\\d.]+ us  max [\\d.]+ us  \\(500 round trips\\)\n"
+            // The warm-up goes on until the JIT is idle (JitQuiet), and says how long that took.
+            assertTrue(out.matches("(?s)rtt warm-up: 100 \\+ \\d+ round trips, [\\d.]+ s until the JIT .*\n"
+                    + "rtt 100 B: p50 [\\d.]+ us  p99 [\\d.]+ us  p99.9 [\\d.]+ us  max [\\d.]+ us  \\(500 round trips\\)\n"
                     + "result workload=rtt size=100 count=500 .*histogram=\\S+\n"), out);
             assertTrue(server.waitFor(30, TimeUnit.SECONDS), "the server exits after its one connection");
             assertEquals(0, server.exitValue());
@@ -64,7 +66,7 @@ class LatencyToolTest {
         assertTrue(both.waitFor(60, TimeUnit.SECONDS), out);
         System.out.print(out);
         assertEquals(0, both.exitValue(), out);
-        assertTrue(out.matches("(?s)rtt 64 B, busy-poll: p50 .*\\(500 round trips\\)\n"
+        assertTrue(out.matches("(?s)rtt warm-up: .*\nrtt 64 B, busy-poll: p50 .*\\(500 round trips\\)\n"
                 + "result workload=rtt size=64 count=500 .*"), out);
     }
 

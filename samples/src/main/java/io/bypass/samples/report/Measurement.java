@@ -15,6 +15,12 @@ sealed interface Measurement {
     Workload workload();
 
     /**
+     * @return the figure that ranks runs of the same measurement ({@link TargetResult#get}):
+     *         the round trip's p50 in microseconds, Gbit/s, connections per second
+     */
+    double headline();
+
+    /**
      * Round-trip times.
      *
      * @param sizeBytes message size
@@ -24,6 +30,11 @@ sealed interface Measurement {
         @Override
         public Workload workload() {
             return Workload.RTT;
+        }
+
+        @Override
+        public double headline() {
+            return us(50);
         }
 
         /** @return the round trip at {@code percentile}, in microseconds */
@@ -44,6 +55,11 @@ sealed interface Measurement {
             return Workload.BULK;
         }
 
+        @Override
+        public double headline() {
+            return gbitPerS();
+        }
+
         /** @return payload Gbit/s */
         double gbitPerS() {
             return bytes * 8.0 / ns;
@@ -60,6 +76,11 @@ sealed interface Measurement {
         @Override
         public Workload workload() {
             return Workload.CONNECT;
+        }
+
+        @Override
+        public double headline() {
+            return perSecond();
         }
 
         /** @return connections per second */

@@ -50,6 +50,10 @@ final class ReportJson {
         config.put("bulkWarmupBytes", o.bulkWarmupBytes());
         config.put("connections", o.connections());
         config.put("bypassSpinMicros", o.spinMicros());
+        config.put("repeat", o.repeat());
+        config.put("runs", "each measurement ran 'repeat' times, the sides taking turns; the figures are from"
+                + " the run with the median headline (round-trip p50, Gbit/s, connections per second), and 'runs'"
+                + " lists every run's headline per side, in the order they ran");
         config.put("kernelBusyPoll", "the kernel side's round trip measured again with busy-polling selectors"
                 + " (latency tool --busy-poll), targets a and b");
         root.put("ratio", "how many times better Bypass is than the kernel (> 1: Bypass better); ratio: vs the kernel"
@@ -72,8 +76,18 @@ final class ReportJson {
                 f.put("ratio", row.ratio());
                 f.put("ratioVsBusyPoll", row.ratioVsBusyPoll());
             }
-            ObjectNode percentiles = t.putObject("rttPercentilesUs");
             Target target = r.target();
+            ObjectNode runs = t.putObject("runs");
+            for (Side side : new Side[] {target.kernel(), target.kernelBusyPoll(), target.bypass()}) {
+                for (Workload w : Workload.values()) {
+                    List<Measurement> all = r.runs(side, w);
+                    if (!all.isEmpty()) {
+                        ArrayNode values = runs.with(jsonName(side)).putArray(w.label());
+                        all.forEach(m -> values.add(m.headline()));
+                    }
+                }
+            }
+            ObjectNode percentiles = t.putObject("rttPercentilesUs");
             for (Side side : new Side[] {target.kernel(), target.kernelBusyPoll(), target.bypass()}) {
                 if (r.get(side, Workload.RTT) instanceof Measurement.Rtt rtt) {
                     ObjectNode p = percentiles.putObject(jsonName(side));

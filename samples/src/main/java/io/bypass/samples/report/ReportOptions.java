@@ -17,10 +17,12 @@ import java.util.Set;
  *                       for the JIT to compile the per-segment code (see {@link #DEFAULT_BULK_WARMUP_BYTES})
  * @param connections    connections of the connection rate (a tenth more before, unmeasured)
  * @param spinMicros     Bypass's selector spin ({@code bin/bypass --spin})
+ * @param repeat         runs of every measurement, the sides taking turns; the run with the
+ *                       median figure is reported (see {@link TargetResult#get})
  * @param childTimeoutMs longest a child JVM may run
  */
 record ReportOptions(Path root, Path out, Set<String> targets, int sizeBytes, int roundTrips, long bulkBytes,
-                     long bulkWarmupBytes, int connections, int spinMicros, long childTimeoutMs) {
+                     long bulkWarmupBytes, int connections, int spinMicros, int repeat, long childTimeoutMs) {
     /**
      * The bulk transfer's unmeasured start, 2 GiB whatever the measured size: Bypass's data
      * path is Java, compiled by C2 only after some 10,000 calls of its per-segment methods, and
@@ -38,8 +40,10 @@ record ReportOptions(Path root, Path out, Set<String> targets, int sizeBytes, in
                           [--bulk-warmup-mib N] [--connections N] [--spin MICROS] [--out DIR] [--root DIR]
               defaults: all targets, 64 B x 100000 round trips, 1024 MiB bulk after 2048 MiB unmeasured
                         (and both after more until the JIT is idle), 5000 connections, spin 50 us,
+                        --repeat 3 (each measurement three times, the sides taking turns; the run
+                        with the median p50, Gbit/s or rate is reported, and every run's figure listed),
                         --out ROOT/target/report, --root the working directory
-              --quick:  20000 round trips, 64 MiB, 1000 connections (bin/build demo)
+              --quick:  20000 round trips, 64 MiB, 1000 connections, --repeat 1 (bin/build demo)
               targets:  a  in-JVM loopback link vs kernel loopback, one JVM
                         b  shm link between two JVMs vs kernel loopback between two JVMs
                         c  DPDK net_af_xdp vs the kernel, kernel peer in a namespace (root)
@@ -60,12 +64,14 @@ record ReportOptions(Path root, Path out, Set<String> targets, int sizeBytes, in
         long bulkWarmup = DEFAULT_BULK_WARMUP_BYTES;
         int connections = 5_000;
         int spin = 50;
+        int repeat = 3;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             if (a.equals("--quick")) {
                 rtt = 20_000;
                 bulk = 64L << 20;
                 connections = 1_000;
+                repeat = 1;
                 continue;
             }
             if (i + 1 >= args.length) {
@@ -83,11 +89,12 @@ record ReportOptions(Path root, Path out, Set<String> targets, int sizeBytes, in
                 case "--bulk-warmup-mib" -> bulkWarmup = number(a, v, 0, 1 << 20) << 20;
                 case "--connections" -> connections = (int) number(a, v, 1, 10_000_000);
                 case "--spin" -> spin = (int) number(a, v, 0, 10_000_000);
+                case "--repeat" -> repeat = (int) number(a, v, 1, 99);
                 default -> throw new IllegalArgumentException("unknown option '" + a + "'");
             }
         }
         return new ReportOptions(root, out != null ? out : root.resolve("target/report"), targets, size, rtt, bulk,
-                bulkWarmup, connections, spin, 600_000);
+                bulkWarmup, connections, spin, repeat, 600_000);
     }
 
     private static Set<String> targets(String v) {

@@ -1,5 +1,7 @@
 package io.bypass.samples.report;
 
+import io.bypass.samples.latency.Workload;
+
 import java.util.List;
 import java.util.Locale;
 
@@ -29,6 +31,9 @@ final class ReportTable {
                         value(row.kernelBusyPoll()), value(row.bypass()), ratio(row.ratio()),
                         ratio(row.ratioVsBusyPoll())));
             }
+            if (o.repeat() > 1) {
+                appendRuns(b, r);
+            }
             b.append(r.target().kernelBusyPoll() != null
                     ? "    " + Side.KERNEL_BUSY_POLL + ": round trip only; for bulk and connection rate the client's"
                             + " calls block and a\n    busy-polling server only takes a core from it, so the kernel's"
@@ -39,6 +44,34 @@ final class ReportTable {
             }
         }
         return b.toString();
+    }
+
+    /** One line per workload: every run's headline figure, per side, in the order they ran. */
+    private static void appendRuns(StringBuilder b, TargetResult r) {
+        Target t = r.target();
+        for (Workload w : Workload.values()) {
+            StringBuilder line = new StringBuilder();
+            for (Side side : new Side[] {t.kernel(), t.kernelBusyPoll(), t.bypass()}) {
+                List<Measurement> runs = r.runs(side, w);
+                if (runs.isEmpty()) {
+                    continue;
+                }
+                line.append(line.isEmpty() ? "" : " | ").append(side.label()).append(' ');
+                line.append(String.join(", ", runs.stream().map(m -> value(m.headline())).toList()));
+            }
+            if (!line.isEmpty()) {
+                b.append("    runs, ").append(headline(w)).append(": ").append(line).append('\n');
+            }
+        }
+    }
+
+    /** @return what {@link Measurement#headline()} is for the workload */
+    private static String headline(Workload w) {
+        return switch (w) {
+            case RTT -> "rtt p50 us";
+            case BULK -> "bulk Gbit/s";
+            case CONNECT -> "connections per s";
+        };
     }
 
     private static String ratio(Double ratio) {

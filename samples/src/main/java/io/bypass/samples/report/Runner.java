@@ -74,12 +74,17 @@ final class Runner {
             int step = 0;
             int steps = 0;
             for (Workload w : Workload.values()) {
-                steps += t.sides(w).size();
+                steps += t.sides(w).size() * options.repeat();
             }
             for (Workload w : Workload.values()) {
-                for (Side side : t.sides(w)) {
-                    progress.printf("  [%d/%d] %s, %s%n", ++step, steps, w.label(), side.label());
-                    r.put(side, measure(t, side, w, ns));
+                // The sides take turns, run after run, so that a change of the machine's pace
+                // (README: the VM's placement) falls on all of them alike.
+                for (int run = 1; run <= options.repeat(); run++) {
+                    for (Side side : t.sides(w)) {
+                        progress.printf("  [%d/%d] %s, %s%s%n", ++step, steps, w.label(), side.label(),
+                                options.repeat() > 1 ? " (run " + run + " of " + options.repeat() + ")" : "");
+                        r.add(side, measure(t, side, w, ns));
+                    }
                 }
             }
         } catch (IOException e) {

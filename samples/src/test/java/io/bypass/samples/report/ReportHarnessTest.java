@@ -40,7 +40,7 @@ class ReportHarnessTest {
     void tinyReportWritesEveryTargetTheTableAndThePlot(@TempDir Path out) throws Exception {
         DropinJar.findOrSkip();
         ReportOptions o = ReportOptions.parse(new String[] {"--root", ROOT.toString(), "--out", out.toString(),
-                "--rtt", "300", "--bulk-bytes", "1048576", "--bulk-warmup-mib", "1", "--connections", "30"});
+                "--rtt", "300", "--bulk-bytes", "1048576", "--bulk-warmup-mib", "1", "--connections", "30", "--repeat", "1"});
         ByteArrayOutputStream text = new ByteArrayOutputStream();
         boolean ok;
         try (PrintStream progress = new PrintStream(text, true, StandardCharsets.UTF_8)) {
@@ -55,6 +55,7 @@ class ReportHarnessTest {
 
         JsonNode json = new ObjectMapper().readTree(out.resolve(ReportMain.JSON).toFile());
         assertEquals(300, json.at("/config/roundTrips").asInt());
+        assertEquals(1, json.at("/targets/0/runs/bypass/rtt").size(), "every run's headline is listed: " + json);
         List<String> ids = new ArrayList<>();
         for (JsonNode t : json.get("targets")) {
             ids.add(t.get("id").asText());

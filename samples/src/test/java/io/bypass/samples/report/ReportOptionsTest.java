@@ -16,6 +16,16 @@ class ReportOptionsTest {
     }
 
     @Test
+    void measurementsRunThreeTimesUnlessQuickOrRepeatSaysOtherwise() {
+        assertEquals(3, ReportOptions.parse(new String[0]).repeat());
+        assertEquals(1, ReportOptions.parse(new String[] {"--quick"}).repeat());
+        assertEquals(5, ReportOptions.parse(new String[] {"--quick", "--repeat", "5"}).repeat());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> ReportOptions.parse(new String[] {"--repeat", "0"}));
+        assertEquals("--repeat '0': must be 1..99", e.getMessage());
+    }
+
+    @Test
     void bulkWarmupMibSetsTheWarmup() {
         assertEquals(3L << 20, ReportOptions.parse(new String[] {"--bulk-warmup-mib", "3"}).bulkWarmupBytes());
         assertEquals(0, ReportOptions.parse(new String[] {"--bulk-warmup-mib", "0"}).bulkWarmupBytes());

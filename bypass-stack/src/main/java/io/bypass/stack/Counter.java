@@ -205,6 +205,12 @@ public enum Counter {
     /** Send buffers grown by auto-tuning to follow the congestion window (a new ring, one copy). */
     TCP_SEND_BUFFER_GROWN,
     /**
+     * Segments of new data held back because the link's transmit queue was full
+     * ({@link io.bypass.stack.link.Link#transmitRoom}): sent when it drains, instead of
+     * dropped there and retransmitted after a timeout.
+     */
+    TCP_SEND_HELD_LINK_FULL,
+    /**
      * Received segments (or their tails) dropped because the connection or the layer held
      * as many receive frames as allowed and compacting them left no room; the peer resends.
      */

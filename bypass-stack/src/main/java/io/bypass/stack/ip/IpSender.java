@@ -19,6 +19,15 @@ public interface IpSender {
     Frame allocate();
 
     /**
+     * @return how many more frames the link's transmit queue takes now, after those the stack
+     *         has queued for it ({@link io.bypass.stack.link.TransmitBurst#room});
+     *         {@link Integer#MAX_VALUE} by default
+     */
+    default int transmitRoom() {
+        return Integer.MAX_VALUE;
+    }
+
+    /**
      * Completes and queues a packet. Takes ownership of {@code frame} whatever happens
      * (no route, ARP pending or failed: the frame is queued or released and counted).
      *

@@ -195,6 +195,11 @@ public final class Ipv4Layer implements IpSender {
     }
 
     @Override
+    public int transmitRoom() {
+        return tx.room();
+    }
+
+    @Override
     public Frame allocate() {
         Frame frame = link.allocate();
         if (frame == null) {

@@ -44,6 +44,22 @@ public interface Link {
     int mtu();
 
     /**
+     * How many frames {@link #transmit} would queue now besides those from {@link #allocate}
+     * still with the caller: the free places of the device's transmit queue, a place that such
+     * a frame reserved counted as free (a link that builds frames in its queue, like the shm
+     * ring, gives the place out with the frame), since the caller counts its own frames. The
+     * stack holds new TCP data back while its queued frames fill this, as Linux's does while
+     * a device queue is stopped, so that a full queue delays segments instead of losing them
+     * (a lost burst costs a retransmission timeout, and the timeouts back off).
+     *
+     * @return the free places, or {@link Integer#MAX_VALUE} when the link cannot tell (the
+     *         default): a full queue then drops the rest of a burst, as {@link #transmit} says
+     */
+    default int transmitRoom() {
+        return Integer.MAX_VALUE;
+    }
+
+    /**
      * What the link offloads (checksums) and how it is shaped (MTU, queues). The stack reads
      * this once, when it is built; a link's capabilities do not change afterwards. A
      * decorator that may alter frames (fault injection) must not pass on its inner link's

@@ -37,6 +37,15 @@ public final class TransmitBurst {
         }
     }
 
+    /**
+     * @return how many more frames the link takes now after those waiting here
+     *         ({@link Link#transmitRoom}); {@link Integer#MAX_VALUE} when it cannot tell
+     */
+    public int room() {
+        int room = link.transmitRoom();
+        return room == Integer.MAX_VALUE ? room : room - count;
+    }
+
     /** @return how many frames wait for {@link #flush} */
     public int size() {
         return count;

@@ -330,6 +330,13 @@ final class Sender {
         if (length <= 0 || !senderMaySend(length, unsent, inFlight)) {
             return false;
         }
+        if (c.layer.transmitRoom() <= 0) {
+            // The device queue is full (Link#transmitRoom): the data waits for it, not for a
+            // retransmission. The ACKs of what fills it call output again; with nothing in
+            // flight, the persist timer does (Retransmission#armTimer).
+            counters.increment(Counter.TCP_SEND_HELD_LINK_FULL);
+            return false;
+        }
         boolean fin = finQueued && length == unsent && usable > length;
         sendSegment(nxt, ACK | (fin ? FIN : 0) | (length == unsent ? PSH : 0), sent, length, nowNs);
         nxt += length + (fin ? 1 : 0);

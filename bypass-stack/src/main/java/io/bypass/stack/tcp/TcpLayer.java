@@ -504,6 +504,11 @@ public final class TcpLayer implements TransportProtocol {
         return timers;
     }
 
+    /** @return free places in the link's transmit queue ({@link IpSender#transmitRoom}) */
+    int transmitRoom() {
+        return ip.transmitRoom();
+    }
+
     SegmentOutput output() {
         return output;
     }

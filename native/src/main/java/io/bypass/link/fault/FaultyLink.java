@@ -167,6 +167,12 @@ public final class FaultyLink implements Link {
         return inner.capabilities();
     }
 
+    /** The inner link's: the faults are on the wire, the queue is the device's. */
+    @Override
+    public int transmitRoom() {
+        return inner.transmitRoom();
+    }
+
     /**
      * Releases the frames held back for reordering; call after the last poll.
      *

@@ -39,7 +39,7 @@ final class LentSlots implements FrameOwner {
         for (int slot = 0; slot < frames.length; slot++) {
             frames[slot] = new Frame(in.slotData(slot), this, slot);
         }
-        this.limit = Math.max(1, in.capacity() / 2);
+        this.limit = limitFor(in.capacity());
     }
 
     /** @return whether another slot may be lent now */
@@ -76,6 +76,15 @@ final class LentSlots implements FrameOwner {
     }
 
     /** @return the most slots lent at once */
+    /**
+     * @param capacity slots of the ring
+     * @return the most slots a consumer lends at once: half the ring (the producer counts on
+     *         the other half, {@link TransmitSlots#room})
+     */
+    static int limitFor(int capacity) {
+        return Math.max(1, capacity / 2);
+    }
+
     int limit() {
         return limit;
     }

@@ -381,6 +381,15 @@ public final class ShmLink implements Link, AutoCloseable {
         return capabilities.mtu();
     }
 
+    /**
+     * The ring positions for frames the stack does not hold yet ({@link TransmitSlots#room});
+     * unbounded while the peer is not up, since frames are dropped then whatever the ring holds.
+     */
+    @Override
+    public int transmitRoom() {
+        return peerState == PeerState.UP ? transmitSlots.room() : Integer.MAX_VALUE;
+    }
+
     /** Frames never leave this host's memory: every checksum is offloaded, as on loopback. */
     @Override
     public LinkCapabilities capabilities() {

@@ -42,6 +42,10 @@ final class TransmitSlots implements FrameOwner {
     private int claimed;
     /** Frames out with the stack (reserved or detached). */
     private int outstanding;
+    /** Positions given out with a frame that has not come back yet (state RESERVED). */
+    private int reserved;
+    /** The most slots the peer lends out at once: free positions the producer may have to step over. */
+    private final int mayBeHeld;
 
     /**
      * @param ring the outgoing ring (this side is its producer)
@@ -53,6 +57,7 @@ final class TransmitSlots implements FrameOwner {
         this.detached = new boolean[ring.capacity()];
         // A quarter of the ring at most: the rest stays for frames copied from the pool.
         this.limit = Math.max(1, ring.capacity() / 4);
+        this.mayBeHeld = LentSlots.limitFor(ring.capacity());
         for (int slot = 0; slot < frames.length; slot++) {
             frames[slot] = new Frame(ring.slotData(slot), this, slot);
         }
@@ -68,6 +73,7 @@ final class TransmitSlots implements FrameOwner {
             return null;
         }
         positions[slot] = RESERVED;
+        reserved++;
         outstanding++;
         Frame frame = frames[slot];
         frame.acquire();
@@ -90,6 +96,7 @@ final class TransmitSlots implements FrameOwner {
             }
             ring.writeLength(slot, frame.length());
             positions[slot] = READY;
+            reserved--;
             return true;
         }
         int slot = claim();
@@ -119,6 +126,7 @@ final class TransmitSlots implements FrameOwner {
             int slot = ring.slotAfterTail(i);
             if (positions[slot] == RESERVED) {
                 detached[slot] = true;
+                reserved--;
                 ring.skip(i);
             }
             positions[slot] = EMPTY;
@@ -140,8 +148,21 @@ final class TransmitSlots implements FrameOwner {
             // Released unsent: the position carries nothing.
             ring.writeLength(slot, SpscRing.SKIP);
             positions[slot] = SKIPPED;
+            reserved--;
         }
         outstanding--;
+    }
+
+    /**
+     * @return ring positions that frames not yet with the stack can surely have: the free
+     *         ones after the tail, less those claimed, plus those reserved for frames the stack
+     *         is building (it counts its own frames; {@link ShmLink#transmitRoom}), less as
+     *         many as the peer may hold ({@link LentSlots#limitFor}), which {@link #claim}
+     *         steps over. Reads the peer's head only when the cached one says there is no room.
+     */
+    int room() {
+        int unusable = claimed - reserved + mayBeHeld;
+        return ring.freeSlots(unusable + 1) - unusable;
     }
 
     /** @return slot frames out with the stack (a leak check: 0 when it holds none) */

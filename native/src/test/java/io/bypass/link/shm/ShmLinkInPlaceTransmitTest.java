@@ -58,6 +58,34 @@ class ShmLinkInPlaceTransmitTest {
         }
     }
 
+    /**
+     * {@link ShmLink#transmitRoom}: the stack's own frames (slot frames it builds in) count as
+     * its own, and half the ring is kept for slots the peer may be lending out, which the
+     * producer would have to step over; the room comes back when the peer takes the frames.
+     */
+    @Test
+    void transmitRoomCountsTheStacksOwnFramesAndKeepsHalfTheRingForLentSlots() throws Exception {
+        try (ShmLink a = ShmLink.open(dir.resolve("link"), SMALL); ShmLink b = ShmLink.open(dir.resolve("link"), SMALL)) {
+            a.receive(new Frame[1], 1);
+            assertEquals(4, a.transmitRoom(), "8 slots, 4 of which the peer may hold");
+            Frame[] two = {FilledFrames.build(a, LENGTH, 1), FilledFrames.build(a, LENGTH, 2)};
+            assertEquals(4, a.transmitRoom(), "the stack counts the frames it holds itself");
+            assertEquals(2, a.transmit(two, 2));
+            assertEquals(2, a.transmitRoom());
+            for (int i = 0; i < 2; i++) {
+                assertEquals(1, a.transmit(new Frame[] {FilledFrames.build(a, LENGTH, 3 + i)}, 1));
+            }
+            assertEquals(0, a.transmitRoom());
+            Frame[] burst = new Frame[8];
+            int n = b.receive(burst, 8);
+            assertEquals(4, n);
+            for (int i = 0; i < n; i++) {
+                burst[i].release();
+            }
+            assertEquals(4, a.transmitRoom(), "read again from the peer's head once the cached one says full");
+        }
+    }
+
     @Test
     void aFrameReleasedUnsentLeavesNothingOnTheRing() throws Exception {
         try (ShmLink a = ShmLink.open(dir.resolve("link"), SMALL); ShmLink b = ShmLink.open(dir.resolve("link"), SMALL)) {

@@ -11,7 +11,7 @@ import java.util.Set;
  * @param out            where the JSON file and the plot go
  * @param targets        target ids to run
  * @param sizeBytes      ping-pong message size
- * @param roundTrips     ping-pong round trips measured (a fifth more before, unmeasured)
+ * @param roundTrips     ping-pong round trips measured (as many before, unmeasured, and more until the JIT is idle)
  * @param bulkBytes      bytes of the bulk transfer, measured
  * @param bulkWarmupBytes bytes sent on the same connection before the measured part: enough
  *                       for the JIT to compile the per-segment code (see {@link #DEFAULT_BULK_WARMUP_BYTES})

@@ -53,7 +53,8 @@ final class ReportJson {
         config.put("repeat", o.repeat());
         config.put("runs", "each measurement ran 'repeat' times, the sides taking turns; the figures are from"
                 + " the run with the median headline (round-trip p50, Gbit/s, connections per second), and 'runs'"
-                + " lists every run's headline per side, in the order they ran");
+                + " lists every run's headline per side, in the order they ran, with the cache-line round trip"
+                + " measured just before and after it");
         config.put("kernelBusyPoll", "the kernel side's round trip measured again with busy-polling selectors"
                 + " (latency tool --busy-poll), targets a and b");
         root.put("ratio", "how many times better Bypass is than the kernel (> 1: Bypass better); ratio: vs the kernel"
@@ -80,10 +81,15 @@ final class ReportJson {
             ObjectNode runs = t.putObject("runs");
             for (Side side : new Side[] {target.kernel(), target.kernelBusyPoll(), target.bypass()}) {
                 for (Workload w : Workload.values()) {
-                    List<Measurement> all = r.runs(side, w);
+                    List<TargetResult.Run> all = r.runs(side, w);
                     if (!all.isEmpty()) {
                         ArrayNode values = runs.with(jsonName(side)).putArray(w.label());
-                        all.forEach(m -> values.add(m.headline()));
+                        for (TargetResult.Run run : all) {
+                            ObjectNode v = values.addObject();
+                            v.put("headline", run.measurement().headline());
+                            v.put("cacheLineBeforeNs", run.cacheLineBeforeNs());
+                            v.put("cacheLineAfterNs", run.cacheLineAfterNs());
+                        }
                     }
                 }
             }

@@ -46,23 +46,31 @@ final class ReportTable {
         return b.toString();
     }
 
-    /** One line per workload: every run's headline figure, per side, in the order they ran. */
+    /**
+     * One line per workload: every run's headline figure, per side, in the order they ran, each
+     * with the cache-line round trips before and after it.
+     */
     private static void appendRuns(StringBuilder b, TargetResult r) {
         Target t = r.target();
         for (Workload w : Workload.values()) {
             StringBuilder line = new StringBuilder();
             for (Side side : new Side[] {t.kernel(), t.kernelBusyPoll(), t.bypass()}) {
-                List<Measurement> runs = r.runs(side, w);
+                List<TargetResult.Run> runs = r.runs(side, w);
                 if (runs.isEmpty()) {
                     continue;
                 }
                 line.append(line.isEmpty() ? "" : " | ").append(side.label()).append(' ');
-                line.append(String.join(", ", runs.stream().map(m -> value(m.headline())).toList()));
+                line.append(String.join(", ", runs.stream().map(ReportTable::run).toList()));
             }
             if (!line.isEmpty()) {
                 b.append("    runs, ").append(headline(w)).append(": ").append(line).append('\n');
             }
         }
+    }
+
+    /** @return a run's headline, and the cache-line round trips in ns around it in brackets */
+    private static String run(TargetResult.Run run) {
+        return value(run.measurement().headline()) + " [" + run.cacheLineBeforeNs() + "/" + run.cacheLineAfterNs() + "]";
     }
 
     /** @return what {@link Measurement#headline()} is for the workload */

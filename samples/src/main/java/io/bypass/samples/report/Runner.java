@@ -83,7 +83,12 @@ final class Runner {
                     for (Side side : t.sides(w)) {
                         progress.printf("  [%d/%d] %s, %s%s%n", ++step, steps, w.label(), side.label(),
                                 options.repeat() > 1 ? " (run " + run + " of " + options.repeat() + ")" : "");
-                        r.add(side, measure(t, side, w, ns));
+                        long lineBeforeNs = CacheLineProbe.medianRoundTripNs();
+                        Measurement m = measure(t, side, w, ns);
+                        long lineAfterNs = CacheLineProbe.medianRoundTripNs();
+                        progress.printf("        cache-line round trip before / after: %d / %d ns%n", lineBeforeNs,
+                                lineAfterNs);
+                        r.add(side, new TargetResult.Run(m, lineBeforeNs, lineAfterNs));
                     }
                 }
             }

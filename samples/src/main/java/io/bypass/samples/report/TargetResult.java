@@ -18,9 +18,21 @@ final class TargetResult {
     /** What happened to a target. */
     enum Status { MEASURED, SKIPPED, FAILED }
 
+    /**
+     * One run of a side's measurement, with the {@link CacheLineProbe} round trip just before
+     * and just after it: the host's placement of the two CPUs changes the shm link's round trip
+     * with it, and it changes within seconds.
+     *
+     * @param measurement       what the run measured
+     * @param cacheLineBeforeNs the probe's median before the run (-1: one CPU)
+     * @param cacheLineAfterNs  and after
+     */
+    record Run(Measurement measurement, long cacheLineBeforeNs, long cacheLineAfterNs) {
+    }
+
     private final Target target;
     /** Per side label: what it measured, every run in order. */
-    private final Map<String, Map<Workload, List<Measurement>>> measured = new HashMap<>();
+    private final Map<String, Map<Workload, List<Run>>> measured = new HashMap<>();
     private Status status = Status.MEASURED;
     private String reason;
 
@@ -52,9 +64,9 @@ final class TargetResult {
     }
 
     /** Adds a run of one side's measurement. */
-    void add(Side side, Measurement m) {
+    void add(Side side, Run run) {
         measured.computeIfAbsent(side.label(), k -> new EnumMap<>(Workload.class))
-                .computeIfAbsent(m.workload(), k -> new ArrayList<>()).add(m);
+                .computeIfAbsent(run.measurement().workload(), k -> new ArrayList<>()).add(run);
     }
 
     /**
@@ -66,20 +78,20 @@ final class TargetResult {
      * @return the run ({@code null} side: a side the target does not have), or null when not measured
      */
     Measurement get(Side side, Workload w) {
-        List<Measurement> all = runs(side, w);
+        List<Run> all = runs(side, w);
         if (all.isEmpty()) {
             return null;
         }
         Comparator<Measurement> lower = Comparator.comparingDouble(Measurement::headline);
-        List<Measurement> bestFirst = new ArrayList<>(all);
+        List<Measurement> bestFirst = new ArrayList<>(all.stream().map(Run::measurement).toList());
         bestFirst.sort(w == Workload.RTT ? lower : lower.reversed());
         return bestFirst.get(bestFirst.size() / 2);
     }
 
     /** @return every run of a side's measurement, in the order they ran (empty: none, or no such side) */
-    List<Measurement> runs(Side side, Workload w) {
-        Map<Workload, List<Measurement>> m = side == null ? null : measured.get(side.label());
-        List<Measurement> runs = m == null ? null : m.get(w);
+    List<Run> runs(Side side, Workload w) {
+        Map<Workload, List<Run>> m = side == null ? null : measured.get(side.label());
+        List<Run> runs = m == null ? null : m.get(w);
         return runs == null ? List.of() : runs;
     }
 }

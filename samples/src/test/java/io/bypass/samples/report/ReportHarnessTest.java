@@ -56,6 +56,7 @@ class ReportHarnessTest {
         JsonNode json = new ObjectMapper().readTree(out.resolve(ReportMain.JSON).toFile());
         assertEquals(300, json.at("/config/roundTrips").asInt());
         assertEquals(1, json.at("/targets/0/runs/bypass/rtt").size(), "every run's headline is listed: " + json);
+        assertTrue(json.at("/targets/0/runs/bypass/rtt/0/cacheLineBeforeNs").asLong() > 0, "with the cache line around it");
         List<String> ids = new ArrayList<>();
         for (JsonNode t : json.get("targets")) {
             ids.add(t.get("id").asText());

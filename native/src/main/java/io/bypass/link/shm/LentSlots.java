@@ -75,7 +75,6 @@ final class LentSlots implements FrameOwner {
         lent--;
     }
 
-    /** @return the most slots lent at once */
     /**
      * @param capacity slots of the ring
      * @return the most slots a consumer lends at once: half the ring (the producer counts on
@@ -85,6 +84,7 @@ final class LentSlots implements FrameOwner {
         return Math.max(1, capacity / 2);
     }
 
+    /** @return the most slots lent at once */
     int limit() {
         return limit;
     }

@@ -91,6 +91,7 @@ public final class NetworkStack {
             dispatch(frame, nowNs);
         }
         int fired = timers.advance(nowNs);
+        tcp.resumeHeldForLink(nowNs);
         tx.flush();
         return received + fired;
     }

@@ -331,10 +331,10 @@ final class Sender {
             return false;
         }
         if (c.layer.transmitRoom() <= 0) {
-            // The device queue is full (Link#transmitRoom): the data waits for it, not for a
-            // retransmission. The ACKs of what fills it call output again; with nothing in
-            // flight, the persist timer does (Retransmission#armTimer).
+            // The device queue is full (Link#transmitRoom): the data waits for room, not for a
+            // retransmission. The layer sends it at the first poll that finds room.
             counters.increment(Counter.TCP_SEND_HELD_LINK_FULL);
+            c.layer.holdForLink(c);
             return false;
         }
         boolean fin = finQueued && length == unsent && usable > length;

@@ -83,6 +83,8 @@ public final class TcpConnection {
     int pendingEvents;
     /** The application closed (or aborted): it reads nothing more. */
     boolean appClosed;
+    /** Its new data waits for room in the link's transmit queue ({@link TcpLayer#holdForLink}). */
+    boolean heldForLink;
     /** The MSS we announce: the route's MTU less the headers, capped by {@link TcpConfig#mssCap()}. */
     final int ourMss;
     /** What the SYNs agreed: MSS option bytes, window scaling, timestamps, SACK. */
@@ -136,6 +138,12 @@ public final class TcpConnection {
             options.receiveBufferLimit(receiveBytes);
         }
         snd.bufferLocked = sendBytes > 0;
+    }
+
+    /** The link's transmit queue has room again ({@link TcpLayer#resumeHeldForLink}): send what waits. */
+    void resumeOutput(long nowNs) {
+        snd.output(nowNs);
+        flushEvents();
     }
 
     // ------------------------------------------------------------------ opening

@@ -18,6 +18,7 @@ import io.bypass.stack.wire.TcpOptions;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -46,6 +47,9 @@ public final class TcpLayer implements TransportProtocol {
     /** The link vouches for received TCP checksums (offload, or frames that never left memory). */
     private final boolean rxChecksumVerified;
     private final LongTable<TcpConnection> connections = new LongTable<>(64);
+    /** Connections held by a full transmit queue ({@link #holdForLink}), the first {@link #heldForLinkCount}. */
+    private TcpConnection[] heldForLink = new TcpConnection[16];
+    private int heldForLinkCount;
     private final LongTable<TcpListener> listeners = new LongTable<>(16);
     private final TcpHeader header = new TcpHeader();
     private final TcpOptions options = new TcpOptions();
@@ -507,6 +511,46 @@ public final class TcpLayer implements TransportProtocol {
     /** @return free places in the link's transmit queue ({@link IpSender#transmitRoom}) */
     int transmitRoom() {
         return ip.transmitRoom();
+    }
+
+    /**
+     * A connection's new data waits for room in the link's transmit queue; it goes on at the
+     * first {@link #resumeHeldForLink} that finds some. Allocates only when the list grows.
+     */
+    void holdForLink(TcpConnection c) {
+        if (c.heldForLink) {
+            return;
+        }
+        c.heldForLink = true;
+        if (heldForLinkCount == heldForLink.length) {
+            heldForLink = Arrays.copyOf(heldForLink, 2 * heldForLink.length);
+        }
+        heldForLink[heldForLinkCount++] = c;
+    }
+
+    /**
+     * Sends for the connections held by a full transmit queue, in the order they were held,
+     * while the link has room: Linux restarts a stopped queue's qdisc the same way when the
+     * device frees descriptors. A held connection with nothing in flight gets no ACK to send
+     * on, and its persist timer (a minimum RTO, 200 ms) would come long after the room that
+     * other connections' ACKs freed. Called at every poll; costs one test when none is held.
+     *
+     * @param nowNs the time
+     */
+    public void resumeHeldForLink(long nowNs) {
+        int n = heldForLinkCount;
+        if (n == 0 || ip.transmitRoom() <= 0) {
+            return;
+        }
+        // Invariant: one that holds again during the loop is appended at an index already
+        // visited (at most one append per visited entry), so the rest stays unvisited.
+        heldForLinkCount = 0;
+        for (int i = 0; i < n; i++) {
+            TcpConnection c = heldForLink[i];
+            heldForLink[i] = null;
+            c.heldForLink = false;
+            c.resumeOutput(nowNs);
+        }
     }
 
     SegmentOutput output() {

@@ -15,10 +15,17 @@ final class FakeIp implements IpSender {
     final ArrayDeque<Sent> sent = new ArrayDeque<>();
     final int localIp;
     int mtu = 1500;
+    /** What {@link #transmitRoom} says: unbounded unless a test fills the queue. */
+    int room = Integer.MAX_VALUE;
 
     FakeIp(FramePool pool, int localIp) {
         this.pool = pool;
         this.localIp = localIp;
+    }
+
+    @Override
+    public int transmitRoom() {
+        return room;
     }
 
     @Override

@@ -79,8 +79,8 @@ final class ReportJson {
             }
             Target target = r.target();
             ObjectNode runs = t.putObject("runs");
-            for (Side side : new Side[] {target.kernel(), target.kernelBusyPoll(), target.bypass()}) {
-                for (Workload w : Workload.values()) {
+            for (Workload w : Workload.values()) {
+                for (Side side : target.sides(w)) {
                     List<TargetResult.Run> all = r.runs(side, w);
                     if (!all.isEmpty()) {
                         ArrayNode values = runs.with(jsonName(side)).putArray(w.label());

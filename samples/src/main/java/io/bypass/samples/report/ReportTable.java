@@ -54,7 +54,7 @@ final class ReportTable {
         Target t = r.target();
         for (Workload w : Workload.values()) {
             StringBuilder line = new StringBuilder();
-            for (Side side : new Side[] {t.kernel(), t.kernelBusyPoll(), t.bypass()}) {
+            for (Side side : t.sides(w)) {
                 List<TargetResult.Run> runs = r.runs(side, w);
                 if (runs.isEmpty()) {
                     continue;

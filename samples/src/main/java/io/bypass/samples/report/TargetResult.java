@@ -83,8 +83,8 @@ final class TargetResult {
             return null;
         }
         Comparator<Measurement> lower = Comparator.comparingDouble(Measurement::headline);
-        List<Measurement> bestFirst = new ArrayList<>(all.stream().map(Run::measurement).toList());
-        bestFirst.sort(w == Workload.RTT ? lower : lower.reversed());
+        List<Measurement> bestFirst = all.stream().map(Run::measurement)
+                .sorted(w == Workload.RTT ? lower : lower.reversed()).toList();
         return bestFirst.get(bestFirst.size() / 2);
     }
 

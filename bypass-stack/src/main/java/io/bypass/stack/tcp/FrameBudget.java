@@ -14,10 +14,20 @@ package io.bypass.stack.tcp;
  * per-connection allocation (heap or off-heap, against the idle-connection bound) or
  * another frame of the same pool (no gain). A dropped out-of-order segment was never
  * SACKed, so the sender just sends it again (RFC 2018 section 8 is not reneging).
+ *
+ * <p>The receive budget is also shared out ({@link #share}): a window promises frames before
+ * they are taken, so connections that each offered against the whole free count promised
+ * together several times the budget, and once their senders kept the windows full the
+ * budget ran out under in-order data (eight bulk readers over the shm link dropped 60-80
+ * segments a run as {@code TCP_RX_DROP_MEMORY}, and their senders sat out retransmission
+ * timeouts). Linux narrows every socket's window under {@code tcp_mem} pressure for the
+ * same reason.
  */
 final class FrameBudget {
     private final int max;
     private int held;
+    /** Connections holding at least one frame of this budget. */
+    private int holders;
 
     /** @param max frames held at most */
     FrameBudget(int max) {
@@ -49,6 +59,25 @@ final class FrameBudget {
     /** @return frames that may still be held */
     int free() {
         return Math.max(max - held, 0);
+    }
+
+    /** A connection began ({@code true}) or ceased to hold frames of this budget. */
+    void holding(boolean holds) {
+        holders += holds ? 1 : -1;
+    }
+
+    /**
+     * The free frames one connection may promise in its window: an even share among the
+     * connections holding frames, counting the one asking, rounded up so that a free frame
+     * is always someone's. With every holder offering its share, the windows together
+     * promise about what is free; an idle connection holds nothing and takes no share.
+     *
+     * @param holds whether the asking connection holds frames (it is then one of the holders)
+     * @return frames the connection may take beyond those it holds
+     */
+    int share(boolean holds) {
+        int sharers = holders + (holds ? 0 : 1);
+        return (free() + sharers - 1) / sharers;
     }
 
     /** @return frames held now */

@@ -7,8 +7,9 @@ package io.bypass.stack.tcp;
  * only decides how much more the peer may send.
  *
  * <p>The window offered never promises more than the receive frames the connection may
- * still take can hold (its share of {@link TcpConfig#receiveFramesPerConnection()} and the
- * layer's {@link TcpConfig#receiveFramesTotal()}, a full-sized segment per frame): a slow
+ * still take can hold (at most {@link TcpConfig#receiveFramesPerConnection()}, and an even
+ * share of the layer's free {@link TcpConfig#receiveFramesTotal()} among the connections
+ * holding frames, {@link FrameBudget#share}; a full-sized segment per frame): a slow
  * reader's window closes when its frames run out, however large auto-tuning made its
  * buffer. Because the right edge never moves left (RFC 9293 section 3.8.6), data may still
  * arrive beyond what the frames hold; {@link ReceiveQueue} compacts or declines it.

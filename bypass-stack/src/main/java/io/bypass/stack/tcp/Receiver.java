@@ -18,7 +18,8 @@ import java.nio.ByteBuffer;
  * never shrinking) and SACK blocks ({@link SackBlocks}).
  *
  * <p>The window offered is bounded by the receive frames this connection may still hold
- * ({@link #framesAllowed}): its share of the layer's {@link FrameBudget}.
+ * ({@link #framesAllowed}): its share of the layer's {@link FrameBudget}, for which the
+ * budget counts the connections holding frames ({@link #noteHolding}).
  *
  * <p>Not here: the state machine's steps before the text (RST, SYN, the ACK field), which
  * {@link TcpConnection} takes.
@@ -28,6 +29,8 @@ final class Receiver {
     private final TcpConfig config;
     private final StackCounters counters;
     private final TimerWheel timers;
+    /** The layer's receive frames, which every connection's window shares. */
+    private final FrameBudget receiveFrames;
 
     /** IRS, the peer's initial sequence number. */
     private int irs;
@@ -50,6 +53,8 @@ final class Receiver {
     /** Whether the frame of the segment being processed was handed to a queue. */
     boolean frameTaken;
     private final Timer ackTimer;
+    /** Whether this connection is counted among the receive budget's holders. */
+    private boolean holding;
 
     Receiver(TcpConnection c, TcpLayer layer) {
         this.c = c;
@@ -57,9 +62,9 @@ final class Receiver {
         this.counters = layer.counters();
         this.timers = layer.timers();
         this.window = new ReceiveWindow(config.receiveBufferBytes());
-        this.queue = new ReceiveQueue(layer.receiveFrames(), counters);
-        this.reassembly = new Reassembly(config.reassemblyLimitSegments(), layer.reassemblyFrames(),
-                layer.receiveFrames());
+        this.receiveFrames = layer.receiveFrames();
+        this.queue = new ReceiveQueue(receiveFrames, counters);
+        this.reassembly = new Reassembly(config.reassemblyLimitSegments(), layer.reassemblyFrames(), receiveFrames);
         this.ackTimer = new Timer(this::onDelayedAckTimer);
     }
 
@@ -110,6 +115,11 @@ final class Receiver {
 
     /** Text and FIN processing, RFC 9293 section 3.10.7.4 seventh and eighth steps. */
     void processText(Segment seg, long nowNs) {
+        takeText(seg, nowNs);
+        noteHolding();
+    }
+
+    private void takeText(Segment seg, long nowNs) {
         TcpState state = c.state;
         if (state != TcpState.ESTABLISHED && state != TcpState.FIN_WAIT_1 && state != TcpState.FIN_WAIT_2) {
             // CLOSE-WAIT, CLOSING, LAST-ACK, TIME-WAIT: the peer already sent FIN; ignore.
@@ -230,6 +240,7 @@ final class Receiver {
      */
     int read(ByteBuffer dst, long periodNs, long nowNs) {
         int n = queue.read(dst);
+        noteHolding();
         if (n > 0) {
             if (window.drained(n, nowNs, periodNs, config.receiveBufferMaxBytes())) {
                 counters.increment(Counter.TCP_RECEIVE_BUFFER_GROWN);
@@ -296,12 +307,31 @@ final class Receiver {
         if (discardUnread) {
             queue.clear();
         }
+        noteHolding();
     }
 
-    /** @return receive frames this connection may hold: its share, as far as the layer's budget allows */
+    /** Unread data is discarded: the application will not read it. */
+    void discardUnread() {
+        queue.clear();
+        noteHolding();
+    }
+
+    /** Keeps the receive budget's count of holders ({@link FrameBudget#share}) up to date. */
+    private void noteHolding() {
+        boolean holds = queue.frames() + reassembly.frames() > 0;
+        if (holds != holding) {
+            holding = holds;
+            receiveFrames.holding(holds);
+        }
+    }
+
+    /**
+     * @return receive frames this connection may hold: those it holds and its share of the
+     *         layer's free ones ({@link FrameBudget#share}), at most its own cap
+     */
     private int framesAllowed() {
         int held = queue.frames() + reassembly.frames();
-        int allowed = Math.min(config.receiveFramesPerConnection(), held + c.layer.receiveFrames().free());
+        int allowed = Math.min(config.receiveFramesPerConnection(), held + receiveFrames.share(holding));
         // An empty receive queue may always take one frame (ReceiveQueue): progress for every reader.
         return queue.frames() == 0 ? Math.max(allowed, Math.min(held + 1, config.receiveFramesPerConnection()))
                 : allowed;

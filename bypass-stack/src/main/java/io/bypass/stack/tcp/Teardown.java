@@ -48,7 +48,7 @@ final class Teardown {
         }
         c.appClosed = true;
         switch (c.state) {
-            case CLOSED -> c.rcv.queue.clear();
+            case CLOSED -> c.rcv.discardUnread();
             case SYN_SENT -> {
                 // RFC 9293 section 3.10.4 deletes the TCB; but data already accepted by
                 // write() is kept as a promise: it goes out, then the FIN, once established.
@@ -58,7 +58,7 @@ final class Teardown {
                     enterClosed(nowNs);
                 }
             }
-            case TIME_WAIT, CLOSING, LAST_ACK -> c.rcv.queue.clear();
+            case TIME_WAIT, CLOSING, LAST_ACK -> c.rcv.discardUnread();
             default -> {
                 if (c.rcv.holdsData()) {
                     resetPeer(nowNs);
@@ -79,7 +79,7 @@ final class Teardown {
         if (c.state != TcpState.CLOSED) {
             resetPeer(nowNs);
             counters.increment(Counter.TCP_ABORTS);
-            c.rcv.queue.clear();
+            c.rcv.discardUnread();
             enterClosed(nowNs);
         }
     }
@@ -242,7 +242,7 @@ final class Teardown {
     void fail(TcpError why, long nowNs) {
         c.error = why;
         counters.increment(Counter.TCP_ABORTS);
-        c.rcv.queue.clear();
+        c.rcv.discardUnread();
         if (!c.passive && !c.snd.synAcked) {
             c.pendingEvents |= SocketEvents.CONNECTED;
         }

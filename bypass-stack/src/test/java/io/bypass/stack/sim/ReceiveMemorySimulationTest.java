@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.bypass.stack.Counter;
 import io.bypass.stack.NetworkStack;
 import io.bypass.stack.StackConfig;
 import io.bypass.stack.tcp.TcpConfig;
@@ -153,6 +154,66 @@ class ReceiveMemorySimulationTest {
                     assertEquals(0, sim.port(port).transmitPool().inUse(), "seed " + seed + " port " + port);
                     assertEquals(0, sim.port(port).receivePool().inUse(), "seed " + seed + " port " + port);
                 }
+            }
+        }
+    }
+
+    @Test
+    void busyConnectionsShareTheBudgetSoNoInOrderSegmentIsDropped() {
+        // Eight connections receive at once; the application wakes every millisecond and reads
+        // them all. Auto-tuning grows every buffer past what a fair share of the 512 frames
+        // holds, so each window is bounded by frames: were every window offered against all
+        // the free frames, together they would promise eight times 192 and the budget would
+        // run out under in-order data (TCP_RX_DROP_MEMORY, then retransmissions).
+        int connections = 8;
+        long bytesEach = 4L << 20;
+        long wakeNs = 1_000_000;
+        for (long seed = 1; seed <= 2; seed++) {
+            LinkFaults faults = LinkFaults.perfect().withDelay(2_000_000, 0);
+            try (Simulation sim = new Simulation(faults, seed)) {
+                TcpConfig tcp = TcpConfig.defaults().toBuilder().isnSecret(seed, seed * 31).portSeed(seed)
+                        .receiveBufferBytes(16 * 1024).timeWaitNs(1_000_000_000L).build();
+                NetworkStack server = sim.addStack(config("10.0.0.10", "02:00:00:00:00:10", tcp), 2048);
+                NetworkStack client = sim.addStack(config("10.0.0.11", "02:00:00:00:00:11", tcp), 2048);
+                TcpListener listener = server.tcp().listen(SERVER_IP, PORT, connections);
+                Flow[] flows = new Flow[connections];
+                // The first connection resolves ARP, so that the others' SYNs are not queued behind it.
+                flows[0] = new Flow(client.tcp().connect(0, 0, SERVER_IP, PORT, 0), bytesEach, seed * 100);
+                assertTrue(sim.runUntil(() -> (flows[0].server = listener.accept()) != null, 1_000_000_000L));
+                for (int i = 1; i < connections; i++) {
+                    flows[i] = new Flow(client.tcp().connect(0, 0, SERVER_IP, PORT, sim.clock().nowNs()), bytesEach,
+                            seed * 100 + i);
+                }
+                long[] nextWakeNs = {0};
+                int[] accepted = {1};
+                boolean done = sim.runUntil(() -> {
+                    long nowNs = sim.clock().nowNs();
+                    TcpConnection c;
+                    while ((c = listener.accept()) != null) {
+                        flows[accepted[0]++].server = c;
+                    }
+                    boolean all = accepted[0] == connections;
+                    for (Flow f : flows) {
+                        f.write(nowNs);
+                        if (f.server != null && nowNs >= nextWakeNs[0]) {
+                            f.read(nowNs);
+                        }
+                        all &= f.done() && f.failure == null;
+                    }
+                    if (nowNs >= nextWakeNs[0]) {
+                        nextWakeNs[0] = nowNs + wakeNs;
+                    }
+                    return all;
+                }, 120_000_000_000L);
+                // Flows are accepted in connect order on a perfect link: each checks its own pattern.
+                for (Flow f : flows) {
+                    assertNull(f.failure, "seed " + seed);
+                }
+                assertTrue(done, "seed " + seed + ": did not finish; " + sim.segment().stats());
+                assertTrue(flows[0].server.receiveBufferBytes() > tcp.receiveFramesTotal() / connections * 1460,
+                        "seed " + seed + ": auto-tuning did not outgrow a share: " + flows[0].server.receiveBufferBytes());
+                assertEquals(0, server.counters().get(Counter.TCP_RX_DROP_MEMORY), "seed " + seed);
+                assertEquals(0, client.counters().get(Counter.TCP_RETRANSMITS), "seed " + seed);
             }
         }
     }

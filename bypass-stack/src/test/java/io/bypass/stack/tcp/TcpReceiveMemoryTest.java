@@ -109,6 +109,31 @@ class TcpReceiveMemoryTest {
     }
 
     @Test
+    void connectionsHoldingFramesShareTheFreeOnesEvenly() {
+        // 12 frames for the layer and for each connection. The first reader holds 3, so a
+        // connection opened now is offered half the 9 free ones, rounded up, not all 9; once
+        // the first has read everything it holds none and the next is offered all 12.
+        TcpHarness h = harness(12, 12);
+        TcpListener l = h.layer.listen(TcpHarness.LOCAL_IP, LOCAL_PORT, 4);
+        Peer first = new Peer(h, REMOTE_PORT, 5000, TcpHarness.bytes(3 * MSS, 1));
+        assertEquals(12 * MSS, first.open(l));
+        first.sendWindow(MSS);
+        deliverAcks(h, first);
+        assertEquals(3, h.layer.receiveFramesHeld());
+        Peer second = new Peer(h, REMOTE_PORT + 1, 9000, TcpHarness.bytes(MSS, 2));
+        assertEquals(5 * MSS, second.open(l));
+        first.read();
+        assertEquals(3 * MSS, first.received.size());
+        deliverAcks(h, first, second);
+        Peer third = new Peer(h, REMOTE_PORT + 2, 13000, TcpHarness.bytes(MSS, 3));
+        assertEquals(12 * MSS, third.open(l));
+        for (Peer p : new Peer[] {first, second, third}) {
+            p.c.abort(h.nowNs);
+        }
+        h.assertNoLeaks();
+    }
+
+    @Test
     void slowReaderIsHeldToItsShareByCollapsingItsFrames() {
         // RFC 9293 section 3.8.6: the 5,840 bytes offered are accepted even though 1,000-byte
         // segments each start a frame of their own; the queue is compacted to stay within 4.

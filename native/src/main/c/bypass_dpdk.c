@@ -31,8 +31,10 @@ struct bypass_dpdk_port {
     struct rte_mempool *pool;
     uint32_t mbuf_count;
     struct rte_mbuf **mbufs;  /* by index */
-    struct bypass_dpdk_drops drops;
+    struct bypass_dpdk_port_state state;
     struct rte_mbuf *scratch[BYPASS_DPDK_BURST_MAX];
+    /* Frames the device's full tx queue refused, oldest first: state.tx_waiting of them. */
+    struct rte_mbuf *waiting[BYPASS_DPDK_TX_WAITING_MAX];
 };
 
 static __thread char last_error[256];
@@ -300,6 +302,8 @@ void *bypass_dpdk_buffer(struct bypass_dpdk_port *port, uint32_t index, uint32_t
 }
 
 int bypass_dpdk_port_close(struct bypass_dpdk_port *port, int remove) {
+    rte_pktmbuf_free_bulk(port->waiting, port->state.tx_waiting);
+    port->state.tx_waiting = 0;
     int rc = close_port(port->port_id, remove);
     free_port(port);
     return rc;
@@ -329,13 +333,13 @@ int bypass_dpdk_stats(struct bypass_dpdk_port *port, struct bypass_dpdk_stats *s
     stats->ierrors = s.ierrors;
     stats->oerrors = s.oerrors;
     stats->rx_nombuf = s.rx_nombuf;
-    stats->rx_dropped_checksum = port->drops.rx_dropped_checksum;
-    stats->rx_dropped_chained = port->drops.rx_dropped_chained;
+    stats->rx_dropped_checksum = port->state.rx_dropped_checksum;
+    stats->rx_dropped_chained = port->state.rx_dropped_chained;
     return 0;
 }
 
-const struct bypass_dpdk_drops *bypass_dpdk_drops(const struct bypass_dpdk_port *port) {
-    return &port->drops;
+const struct bypass_dpdk_port_state *bypass_dpdk_port_state(const struct bypass_dpdk_port *port) {
+    return &port->state;
 }
 
 /* --- fast path --- */
@@ -387,21 +391,41 @@ static int checksums_good(const struct bypass_dpdk_port *port, const struct rte_
     return 1;
 }
 
+/* Offers the device the frames waiting for its tx queue, oldest first; keeps what it refuses. */
+static void offer_waiting(struct bypass_dpdk_port *port) {
+    uint16_t waiting = port->state.tx_waiting;
+    if (waiting == 0) {
+        return;
+    }
+    /* A PMD may take fewer than asked with room left (a burst cap of its own): ask until it refuses. */
+    uint16_t sent = 0;
+    uint16_t n;
+    do {
+        n = rte_eth_tx_burst(port->port_id, 0, port->waiting + sent, (uint16_t) (waiting - sent));
+        sent += n;
+    } while (n > 0 && sent < waiting);
+    if (sent > 0 && sent < waiting) {
+        memmove(port->waiting, port->waiting + sent, (waiting - sent) * sizeof *port->waiting);
+    }
+    port->state.tx_waiting = waiting - sent;
+}
+
 uint16_t bypass_dpdk_rx(struct bypass_dpdk_port *port, struct bypass_dpdk_pkt *pkts, uint16_t max) {
     if (max > BYPASS_DPDK_BURST_MAX) {
         max = BYPASS_DPDK_BURST_MAX;
     }
+    offer_waiting(port);
     uint16_t got = rte_eth_rx_burst(port->port_id, 0, port->scratch, max);
     uint16_t n = 0;
     for (uint16_t i = 0; i < got; i++) {
         struct rte_mbuf *m = port->scratch[i];
         if (m->nb_segs != 1) {
-            port->drops.rx_dropped_chained++;
+            port->state.rx_dropped_chained++;
             rte_pktmbuf_free(m);
             continue;
         }
         if ((port->rx_ip_checksum || port->rx_l4_checksum) && !checksums_good(port, m)) {
-            port->drops.rx_dropped_checksum++;
+            port->state.rx_dropped_checksum++;
             rte_pktmbuf_free(m);
             continue;
         }
@@ -452,11 +476,19 @@ uint16_t bypass_dpdk_tx(struct bypass_dpdk_port *port, const struct bypass_dpdk_
         }
         port->scratch[i] = m;
     }
-    uint16_t sent = rte_eth_tx_burst(port->port_id, 0, port->scratch, count);
-    if (sent < count) {
-        rte_pktmbuf_free_bulk(port->scratch + sent, count - sent);
+    /* Nothing overtakes a frame that waits: new ones go to the device only behind it. */
+    offer_waiting(port);
+    uint16_t sent = port->state.tx_waiting == 0 ? rte_eth_tx_burst(port->port_id, 0, port->scratch, count) : 0;
+    uint16_t refused = count - sent;
+    uint32_t room = BYPASS_DPDK_TX_WAITING_MAX - port->state.tx_waiting;
+    uint16_t kept = refused < room ? refused : (uint16_t) room;
+    memcpy(port->waiting + port->state.tx_waiting, port->scratch + sent, kept * sizeof *port->waiting);
+    port->state.tx_waiting += kept;
+    port->state.tx_held += kept;
+    if (kept < refused) {
+        rte_pktmbuf_free_bulk(port->scratch + sent + kept, refused - kept);
     }
-    return sent;
+    return sent + kept;
 }
 
 uint16_t bypass_dpdk_alloc(struct bypass_dpdk_port *port, uint32_t *indices, uint16_t count) {

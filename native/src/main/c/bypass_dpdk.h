@@ -58,12 +58,21 @@ struct bypass_dpdk_stats {
     uint64_t rx_dropped_chained;   /* multi-segment frames: larger than one mbuf */
 };
 
-/* The shim's own receive drops of a port, counted on the fast path by the polling thread.
- * They live in the port, at an address fixed while it is open, so that Java reads them after
- * each burst without a downcall. 16 bytes. */
-struct bypass_dpdk_drops {
+/* Frames a port keeps while its device's tx queue is full, oldest first: bypass_dpdk_tx takes
+ * what the device refuses, up to this many in all, and every tx and rx call offers them to
+ * the device again before anything newer (a Linux qdisc holds packets while the driver's
+ * queue is stopped the same way). */
+#define BYPASS_DPDK_TX_WAITING_MAX 512
+
+/* What the fast path of a port writes and the polling thread reads between bursts without a
+ * downcall: the shim's receive drops and the frames waiting for room in the device's tx
+ * queue. At an address fixed while the port is open. 32 bytes. */
+struct bypass_dpdk_port_state {
     uint64_t rx_dropped_checksum;  /* bad IPv4/TCP/UDP checksum (rx offload on) */
     uint64_t rx_dropped_chained;   /* multi-segment frames: larger than one mbuf */
+    uint64_t tx_held;              /* frames that waited for room in the device's tx queue */
+    uint32_t tx_waiting;           /* frames kept for the device, 0..BYPASS_DPDK_TX_WAITING_MAX */
+    uint32_t reserved;
 };
 
 /* An open port: opaque to Java. */
@@ -111,21 +120,24 @@ int bypass_dpdk_link(uint16_t port_id, uint32_t *speed_mbps);
 /* Fills *stats. */
 int bypass_dpdk_stats(struct bypass_dpdk_port *port, struct bypass_dpdk_stats *stats);
 
-/* The port's drop counters, valid until bypass_dpdk_port_close; written only by
- * bypass_dpdk_rx, so the thread that polls may read them between bursts. */
-const struct bypass_dpdk_drops *bypass_dpdk_drops(const struct bypass_dpdk_port *port);
+/* The port's fast-path state, valid until bypass_dpdk_port_close; written only by
+ * bypass_dpdk_rx and bypass_dpdk_tx, so the thread that polls may read it between bursts. */
+const struct bypass_dpdk_port_state *bypass_dpdk_port_state(const struct bypass_dpdk_port *port);
 
 /* --- fast path: no allocation, no locks beyond DPDK's own --- */
 
-/* Receives up to max (<= BYPASS_DPDK_BURST_MAX) frames into pkts; returns how many. With
+/* Receives up to max (<= BYPASS_DPDK_BURST_MAX) frames into pkts; returns how many. First
+ * offers the device the frames waiting for its tx queue (BYPASS_DPDK_TX_WAITING_MAX). With
  * rx checksum offload on, frames the device marked bad are freed and counted, and frames
  * it did not check are verified here, so every frame returned has good checksums
  * (IPv4 fragments excepted: their L4 checksum covers the whole datagram). */
 uint16_t bypass_dpdk_rx(struct bypass_dpdk_port *port, struct bypass_dpdk_pkt *pkts, uint16_t max);
 
-/* Transmits count (<= BYPASS_DPDK_BURST_MAX) frames built in the caller's mbufs; returns
- * how many the device queued (a prefix). Takes all of them: the rest are freed. With tx
- * checksum offload on, IPv4 TCP/UDP frames ask the device for their checksums. */
+/* Transmits count (<= BYPASS_DPDK_BURST_MAX) frames built in the caller's mbufs, after any
+ * still waiting; what the device's full queue refuses waits in the port (up to
+ * BYPASS_DPDK_TX_WAITING_MAX frames in all). Returns how many it took, to the device or to
+ * wait (a prefix). Takes all of them: the rest are freed. With tx checksum offload on,
+ * IPv4 TCP/UDP frames ask the device for their checksums. */
 uint16_t bypass_dpdk_tx(struct bypass_dpdk_port *port, const struct bypass_dpdk_pkt *pkts, uint16_t count);
 
 /* Allocates up to count (<= BYPASS_DPDK_BURST_MAX) mbufs, writing their indices;

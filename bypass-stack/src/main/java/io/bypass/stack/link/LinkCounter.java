@@ -25,6 +25,8 @@ public enum LinkCounter {
     RX_DROP_CHECKSUM,
     /** Frames to send dropped because the transmit ring or queue was full. */
     TX_DROP_RING_FULL,
+    /** Frames to send that waited in the link while the device's transmit queue was full, and went to it later. */
+    TX_WAITED_QUEUE_FULL,
     /** Frames to send dropped because nobody held the other end (shared memory with no live peer). */
     TX_DROP_PEER_DOWN,
     /** Frames to send dropped because they were larger than the link carries. */

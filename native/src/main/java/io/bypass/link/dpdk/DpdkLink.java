@@ -39,9 +39,19 @@ import java.util.Set;
  * device marks bad and verifies those it did not check, so the receive promise holds for
  * every frame (IPv4 fragments excepted: their L4 checksum covers the whole datagram).
  *
+ * <p>A full transmit queue: what the device refuses waits in the shim (up to
+ * {@link DpdkShim#TX_WAITING_MAX} frames) and goes to the device before anything newer, at
+ * the next transmit or receive; while frames wait, {@link #transmitRoom()} says how many
+ * more may, so that TCP holds new data back instead of losing it. A Linux driver stops its
+ * queue and the qdisc holds the packets the same way. With nothing waiting the room is not
+ * known: the shim does not ask the PMD for free descriptors ({@code
+ * rte_eth_tx_descriptor_status} is optional for a PMD and answers for one descriptor at a
+ * time).
+ *
  * <p>Counters ({@link #stats()}): frames and bytes each way and the transmit ring's drops are
- * counted here as bursts go by; the shim's receive drops (chained frames, bad checksums) are
- * read from the port's drop counters after each burst, with no downcall; drops only the
+ * counted here as bursts go by; the shim's receive drops (chained frames, bad checksums) and
+ * its frames that waited for the device are read from the port's state after each burst,
+ * with no downcall; drops only the
  * device sees (no mbuf, ring overrun, errors) come from the PMD's {@code rte_eth_stats} when
  * a counter is read, never on the data path.
  *
@@ -71,13 +81,15 @@ public final class DpdkLink implements Link, AutoCloseable {
     private final FrameOwner owner = this::recycle;
     private final MemorySegment pkts;
     private final MemorySegment indices;
-    /** The shim's {@code struct bypass_dpdk_drops} of this port: written by rx, read by the polling thread. */
-    private final MemorySegment drops;
+    /** The shim's {@code struct bypass_dpdk_port_state} of this port: written by rx and tx, read by the polling thread. */
+    private final MemorySegment state;
     private final LinkCounters counters = new LinkCounters();
     private final LinkStats stats = this::counter;
     /** The shim's drop counts as of the last burst, to add only what is new. */
     private long droppedChecksum;
     private long droppedChained;
+    /** The shim's count of frames that waited for the device, as of the last burst. */
+    private long heldBack;
     /** The PMD's counters, read on demand into this preallocated segment under the EAL lock. */
     private final MemorySegment deviceCounters;
     /** The PMD's counters as last read: imissed + rx_nombuf, ierrors, oerrors; kept after close. */
@@ -107,7 +119,7 @@ public final class DpdkLink implements Link, AutoCloseable {
         this.capabilities = capabilities;
         this.pkts = arena.allocate(DpdkShim.PKT, DpdkShim.BURST_MAX);
         this.indices = arena.allocate(JAVA_INT, DpdkShim.BURST_MAX);
-        this.drops = DpdkShim.drops(port).reinterpret(DpdkShim.DROPS.byteSize(), arena, null);
+        this.state = DpdkShim.portState(port).reinterpret(DpdkShim.PORT_STATE.byteSize(), arena, null);
         this.deviceCounters = arena.allocate(DpdkShim.STATS);
         this.frames = new Frame[mbufs];
         MemorySegment length = arena.allocate(JAVA_INT);
@@ -221,14 +233,15 @@ public final class DpdkLink implements Link, AutoCloseable {
             counters.add(LinkCounter.RX_FRAMES, n);
             counters.add(LinkCounter.RX_BYTES, bytes);
         }
-        foldShimDrops();
+        foldShimCounts();
         return n;
     }
 
-    /** Adds what the shim dropped during the last burst: two plain loads when nothing was. */
-    private void foldShimDrops() {
-        long checksum = drops.get(JAVA_LONG, DpdkShim.DROPS_CHECKSUM);
-        long chained = drops.get(JAVA_LONG, DpdkShim.DROPS_CHAINED);
+    /** Adds what the shim dropped or held back during the last burst: three plain loads when it did neither. */
+    private void foldShimCounts() {
+        long checksum = state.get(JAVA_LONG, DpdkShim.STATE_RX_DROPPED_CHECKSUM);
+        long chained = state.get(JAVA_LONG, DpdkShim.STATE_RX_DROPPED_CHAINED);
+        long held = state.get(JAVA_LONG, DpdkShim.STATE_TX_HELD);
         if (checksum != droppedChecksum) {
             counters.add(LinkCounter.RX_DROP_CHECKSUM, checksum - droppedChecksum);
             droppedChecksum = checksum;
@@ -236,6 +249,10 @@ public final class DpdkLink implements Link, AutoCloseable {
         if (chained != droppedChained) {
             counters.add(LinkCounter.RX_DROP_OVERSIZE, chained - droppedChained);
             droppedChained = chained;
+        }
+        if (held != heldBack) {
+            counters.add(LinkCounter.TX_WAITED_QUEUE_FULL, held - heldBack);
+            heldBack = held;
         }
     }
 
@@ -254,6 +271,18 @@ public final class DpdkLink implements Link, AutoCloseable {
         frame.acquire();
         framesInUse++;
         return frame;
+    }
+
+    /**
+     * @return {@link Integer#MAX_VALUE} (not known) while no frame waits for the device; while
+     *         some do, the device's queue is full and the room is what is left of half the
+     *         shim's waiting places: the other half takes what is never held back for room
+     *         (ACKs, retransmissions) and the burst that found the queue full
+     */
+    @Override
+    public int transmitRoom() {
+        int waiting = state.get(JAVA_INT, DpdkShim.STATE_TX_WAITING);
+        return waiting == 0 ? Integer.MAX_VALUE : Math.max(0, DpdkShim.TX_WAITING_MAX / 2 - waiting);
     }
 
     @Override

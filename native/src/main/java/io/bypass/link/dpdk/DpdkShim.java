@@ -29,6 +29,8 @@ import java.lang.invoke.MethodHandle;
 final class DpdkShim {
     /** {@code BYPASS_DPDK_BURST_MAX}: the largest burst one fast-path call handles. */
     static final int BURST_MAX = 256;
+    /** {@code BYPASS_DPDK_TX_WAITING_MAX}: frames a port keeps while its device's transmit queue is full. */
+    static final int TX_WAITING_MAX = 512;
 
     /** {@code struct bypass_dpdk_pkt}: mbuf index, frame offset in the buffer, frame length. */
     static final StructLayout PKT = MemoryLayout.structLayout(
@@ -56,11 +58,14 @@ final class DpdkShim {
             JAVA_LONG.withName("oerrors"), JAVA_LONG.withName("rx_nombuf"),
             JAVA_LONG.withName("rx_dropped_checksum"), JAVA_LONG.withName("rx_dropped_chained"));
 
-    /** {@code struct bypass_dpdk_drops}: the shim's receive drops, in this order. */
-    static final StructLayout DROPS = MemoryLayout.structLayout(
-            JAVA_LONG.withName("rx_dropped_checksum"), JAVA_LONG.withName("rx_dropped_chained"));
-    static final long DROPS_CHECKSUM = 0;
-    static final long DROPS_CHAINED = 8;
+    /** {@code struct bypass_dpdk_port_state}: the shim's receive drops and its frames waiting for the device. */
+    static final StructLayout PORT_STATE = MemoryLayout.structLayout(
+            JAVA_LONG.withName("rx_dropped_checksum"), JAVA_LONG.withName("rx_dropped_chained"),
+            JAVA_LONG.withName("tx_held"), JAVA_INT.withName("tx_waiting"), JAVA_INT.withName("reserved"));
+    static final long STATE_RX_DROPPED_CHECKSUM = 0;
+    static final long STATE_RX_DROPPED_CHAINED = 8;
+    static final long STATE_TX_HELD = 16;
+    static final long STATE_TX_WAITING = 24;
 
     /** {@code RTE_ETH_RX_OFFLOAD_*} and {@code RTE_ETH_TX_OFFLOAD_*} checksum bits (the same values both ways). */
     static final long OFFLOAD_IPV4_CKSUM = 1L << 1;
@@ -86,7 +91,7 @@ final class DpdkShim {
             FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
     private static final MethodHandle LINK = bind("bypass_dpdk_link", FunctionDescriptor.of(JAVA_INT, JAVA_SHORT, ADDRESS));
     private static final MethodHandle STATS_GET = bind("bypass_dpdk_stats", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
-    private static final MethodHandle DROPS_GET = bind("bypass_dpdk_drops", FunctionDescriptor.of(ADDRESS, ADDRESS));
+    private static final MethodHandle PORT_STATE_GET = bind("bypass_dpdk_port_state", FunctionDescriptor.of(ADDRESS, ADDRESS));
     private static final MethodHandle RX = bindCritical("bypass_dpdk_rx",
             FunctionDescriptor.of(JAVA_SHORT, ADDRESS, ADDRESS, JAVA_SHORT));
     private static final MethodHandle TX = bindCritical("bypass_dpdk_tx",
@@ -205,10 +210,10 @@ final class DpdkShim {
         }
     }
 
-    /** {@code const struct bypass_dpdk_drops *bypass_dpdk_drops(const struct bypass_dpdk_port *port)}. */
-    static MemorySegment drops(MemorySegment port) {
+    /** {@code const struct bypass_dpdk_port_state *bypass_dpdk_port_state(const struct bypass_dpdk_port *port)}. */
+    static MemorySegment portState(MemorySegment port) {
         try {
-            return (MemorySegment) DROPS_GET.invokeExact(port);
+            return (MemorySegment) PORT_STATE_GET.invokeExact(port);
         } catch (Throwable t) {
             throw Downcalls.rethrow(t);
         }

@@ -55,7 +55,11 @@ import java.util.concurrent.locks.ReentrantLock;
  *     {@link #LINK_POLL_MAX_NS}; a thread that blocks meanwhile asks for it back;
  * <li>on a device without a doorbell (TAP, DPDK), the helper's polls: at once again while
  *     frames keep coming, then at intervals that double from {@link #LINK_POLL_MIN_NS} to
- *     {@link #LINK_POLL_MAX_NS} while none do (interrupt moderation, done by hand).
+ *     {@link #LINK_POLL_MAX_NS} while none do (interrupt moderation, done by hand), from
+ *     {@link #LINK_POLL_MIN_NS} again whenever a thread parks ({@link #threadParks},
+ *     {@link LinkPollBackoff}). Without that restart, DPDK {@code net_af_xdp} against a kernel
+ *     peer had round trips of p99 0.41 ms and p99.9 1.2 ms where the kernel's own were 0.11
+ *     and 0.20 ms.
  * </ol>
  * Between two waits of a thread nobody may be watching; a frame then waits for the thread's
  * next wait (which looks at the ring before it sleeps) or the helper's next look, at most
@@ -159,6 +163,8 @@ final class StackEngine {
      * theirs watches the device, so the helper polls it for them ({@link #threadParks}).
      */
     private final AtomicInteger parkedThreads = new AtomicInteger();
+    /** Parks of threads on a link engine without a doorbell, counted so that the helper's backoff starts again at each. */
+    private final AtomicInteger parks = new AtomicInteger();
     private volatile long helperWakeNs;
     /** The stacks' earliest poll time as of the last unlock (Long.MAX_VALUE: none). */
     private volatile long nextPollNs = Long.MAX_VALUE;
@@ -647,10 +653,14 @@ final class StackEngine {
     }
 
     private void helperLoop() {
-        long linkPollNs = LINK_POLL_MIN_NS;
+        LinkPollBackoff backoff = new LinkPollBackoff();
         long pollsAfterMine = 0;
+        int parksSeen = parks.get();
         while (running) {
             long now = nowNs();
+            int parksNow = parks.get();
+            boolean threadParked = parksNow != parksSeen;
+            parksSeen = parksNow;
             // Threads that watch the device themselves: spinners poll it, and a blocked thread
             // asleep on its doorbell is woken by the peer's transmit and polls what woke it
             // (sleepOnBellLocked, a select's next round). A poll of the helper's beside them only
@@ -708,13 +718,8 @@ final class StackEngine {
                 // they come, then back off (see the class comment). While other threads watch the
                 // link or poll it, they take the frames: polling beside them would only take their
                 // CPU and their lock, so the helper only looks in at longer paced intervals.
-                if (work == 0) {
-                    long maxNs = othersActive ? LINK_LOOK_WATCHED_NS : LINK_POLL_MAX_NS;
-                    linkPollNs = Math.min(maxNs, Math.max(LINK_POLL_MIN_NS, 2 * linkPollNs));
-                } else {
-                    linkPollNs = othersPolled || othersWatch ? LINK_POLL_MIN_NS : 0;
-                }
-                waitNs = Math.min(waitNs, linkPollNs);
+                waitNs = Math.min(waitNs,
+                        backoff.afterLook(work > 0, othersPolled || othersWatch, othersActive, threadParked));
                 helperWakeNs = now + waitNs;
             }
             if (waitNs > 0) {
@@ -745,13 +750,20 @@ final class StackEngine {
      * A thread is about to block on this link engine's events without spinning or sleeping on
      * its doorbell (a wait point's park, a selector's): the helper polls the device for it
      * again, at least every {@link #LINK_POLL_MAX_NS}, and is woken now if it had planned its
-     * next look further off ({@link #LINK_LOOK_WATCHED_NS}, while others watched). Pair with
+     * next look further off ({@link #LINK_LOOK_WATCHED_NS}, while others watched). On a device
+     * without a doorbell the helper's backoff starts again at {@link #LINK_POLL_MIN_NS}, and it
+     * is woken unless it looks within that (see the class comment). Pair with
      * {@link #threadUnparked}. Nothing on the loopback engine, whose writers deliver.
      */
     void threadParks() {
         if (!loopback) {
             parkedThreads.incrementAndGet();
-            if (helperWakeNs - nowNs() > LINK_POLL_MAX_NS) {
+            long lookWithinNs = LINK_POLL_MAX_NS;
+            if (bell == null) {
+                parks.incrementAndGet();
+                lookWithinNs = LINK_POLL_MIN_NS;
+            }
+            if (helperWakeNs - nowNs() > lookWithinNs) {
                 wakeHelper();
             }
         }

@@ -12,6 +12,8 @@ public final class Timer {
     long deadlineNs;
     /** Index of the wheel list the timer is linked in, -1 when in none (see {@link TimerWheel}: a timer stays linked for a while after it is cancelled). */
     int slot = -1;
+    /** Index in the {@link FarTimers} heap while the timer is held there, else -1. */
+    int heapIndex = -1;
     /** Scheduled, as its owner sees it: it will fire at {@link #deadlineNs}. */
     boolean active;
 

@@ -9,13 +9,14 @@ package io.bypass.stack.time;
  * to the tick: a timer fires at the first {@code advance(nowNs)} with {@code nowNs >= deadlineNs}.
  *
  * <p>Timers more than one revolution away (TIME-WAIT's 60 s, keep-alive's hours) wait in
- * an overflow list, not in the slots, and move into their slot when {@link #advance}
- * brings them within one revolution. Why: {@link #nextDeadlineNs} runs after every
- * socket call, and with far timers in the slots it had to walk each of them (10,000
- * connections in TIME-WAIT made every call O(connections)); the overflow list keeps its
- * minimum, so far timers cost nothing until their round. A timer that is nonetheless
- * in a slot ahead of its round (a long gap between advances) is checked by deadline, not
- * by slot, and moved on when its slot expires or {@link #nextDeadlineNs} meets it.
+ * a heap by deadline ({@link FarTimers}), not in the slots, and move into their slot when
+ * {@link #advance} brings them within one revolution, earliest first. Why: {@link
+ * #nextDeadlineNs} runs after every socket call, and with far timers in the slots it had
+ * to walk each of them (10,000 connections in TIME-WAIT made every call O(connections));
+ * the heap knows its earliest, so far timers cost O(log n) each when scheduled, cancelled
+ * or brought in, and nothing in between. A timer that is nonetheless in a slot ahead of its
+ * round (a long gap between advances) is checked by deadline, not by slot, and moved on
+ * when its slot expires or {@link #nextDeadlineNs} meets it.
  *
  * <p>A bitmap of the slots holding active timers lets {@link #nextDeadlineNs} skip the
  * others 64 at a time. Not thread-safe: one wheel per stack, used under the stack lock.
@@ -31,7 +32,7 @@ package io.bypass.stack.time;
  * on to its own slot. {@link #size}, {@link #nextDeadlineNs} and firing count active timers
  * only, so nothing outside the wheel can tell; the bitmap counts active timers only, so
  * that thousands of connections going idle at once (their timers cancelled, still linked)
- * do not make {@link #nextDeadlineNs} walk them. Timers in the overflow list and in the
+ * do not make {@link #nextDeadlineNs} walk them. Far timers and those in the
  * lists of a slot being expired are unlinked at once, as before.
  */
 public final class TimerWheel {
@@ -45,18 +46,14 @@ public final class TimerWheel {
     private final int pending;
     /** Index in {@link #heads} of the not-yet-due timers of the slot being expired. */
     private final int kept;
-    /** Index in {@link #heads} of the timers more than one revolution past the cursor. */
-    private final int overflow;
-    /** The earliest deadline in the overflow list (Long.MAX_VALUE: empty), unless {@link #overflowMinStale}. */
-    private long overflowMinNs = Long.MAX_VALUE;
-    /** The overflow timer with the earliest deadline left the list: recompute on demand. */
-    private boolean overflowMinStale;
+    /** {@link Timer#slot} of a timer held in {@link #far} (no list of {@link #heads}). */
+    private final int farSlot;
+    /** The timers more than one revolution past the cursor. */
+    private final FarTimers far = new FarTimers();
     /** The tick the wheel has processed up to, inclusive of timers due by {@link #lastNowNs}. */
     private long cursorTick;
     private long lastNowNs;
     private int scheduled;
-    /** Timers in the overflow list (counted in {@link #scheduled} too). */
-    private int overflowCount;
 
     /**
      * @param tickNs    width of one slot in nanoseconds
@@ -70,10 +67,10 @@ public final class TimerWheel {
         }
         this.tickNs = tickNs;
         this.mask = slotCount - 1;
-        this.heads = new Timer[slotCount + 3];
+        this.heads = new Timer[slotCount + 2];
         this.pending = slotCount;
         this.kept = slotCount + 1;
-        this.overflow = slotCount + 2;
+        this.farSlot = slotCount + 2;
         this.occupied = new long[slotCount / 64];
         this.activeInSlot = new int[slotCount];
         this.cursorTick = Math.floorDiv(startNs, tickNs);
@@ -110,7 +107,7 @@ public final class TimerWheel {
         }
     }
 
-    /** @return whether {@code slot} is one of the wheel's slots (not the overflow or an expiry list, not -1) */
+    /** @return whether {@code slot} is one of the wheel's slots (not far, not an expiry list, not -1) */
     private boolean inWheelSlot(int slot) {
         return slot >= 0 && slot < pending;
     }
@@ -123,13 +120,13 @@ public final class TimerWheel {
         }
     }
 
-    /** Links an unlinked timer into the slot of its deadline's tick (or the overflow list). */
+    /** Links an unlinked timer into the slot of its deadline's tick (or holds it far). */
     private void place(Timer timer, long deadlineNs) {
         timer.deadlineNs = deadlineNs;
         long tick = Math.max(Math.floorDiv(deadlineNs, tickNs), cursorTick);
         if (tick - cursorTick > mask) {
-            link(timer, overflow);
-            overflowMinNs = Math.min(overflowMinNs, deadlineNs);
+            timer.slot = farSlot;
+            far.add(timer);
         } else {
             link(timer, (int) (tick & mask));
         }
@@ -139,7 +136,7 @@ public final class TimerWheel {
     public void cancel(Timer timer) {
         setActive(timer, false);
         if (timer.slot >= pending) {
-            // Overflow, or a list of the slot being expired: unlinked at once.
+            // Far, or in a list of the slot being expired: unlinked at once.
             unlink(timer);
         }
     }
@@ -163,9 +160,7 @@ public final class TimerWheel {
         }
         lastNowNs = nowNs;
         long nowTick = Math.floorDiv(nowNs, tickNs);
-        if (heads[overflow] != null && Math.floorDiv(overflowMinNs(), tickNs) - nowTick <= mask) {
-            promoteOverflow(nowTick);
-        }
+        promoteFar(nowTick);
         long lastTick = Math.min(nowTick, cursorTick + mask);
         int fired = 0;
         for (long tick = cursorTick; tick <= lastTick; tick++) {
@@ -183,26 +178,26 @@ public final class TimerWheel {
      * timers. Walks the occupied slots in order from the cursor; the first slot holding a
      * timer of its own tick (or an earlier one) answers, since a timer linked in a later slot
      * is due no earlier than that slot's tick. A timer met in a slot before its deadline's tick
-     * (postponed while linked, or ahead of its round) is moved on to its own slot or the
-     * overflow list as the walk meets it, so a timer postponed at every segment is moved once
-     * per tick its deadline crosses, and the next lookup answers at its slot; the overflow
-     * list answers with its minimum.
+     * (postponed while linked, or ahead of its round) is moved on to its own slot or among the
+     * far timers as the walk meets it, so a timer postponed at every segment is moved once
+     * per tick its deadline crosses, and the next lookup answers at its slot; the far timers
+     * answer with their earliest.
      *
      * @return that time, or {@link Long#MAX_VALUE} when nothing is scheduled
      */
     public long nextDeadlineNs() {
         long near = nextSlotDeadlineNs();
-        long far = heads[overflow] != null ? overflowMinNs() : Long.MAX_VALUE;
-        return Math.min(far, near);
+        Timer first = far.earliest();
+        return first == null ? near : Math.min(first.deadlineNs, near);
     }
 
     private long nextSlotDeadlineNs() {
-        if (scheduled == overflowCount) {
+        if (scheduled == far.size()) {
             return Long.MAX_VALUE;
         }
         int start = (int) (cursorTick & mask);
         int distance = 0;
-        while (distance <= mask && scheduled != overflowCount) {
+        while (distance <= mask && scheduled != far.size()) {
             int slot = nextOccupied((start + distance) & mask);
             int slotDistance = (slot - start) & mask;
             if (slotDistance < distance) {
@@ -215,7 +210,7 @@ public final class TimerWheel {
                 Timer next = t.next;
                 if (t.active) {
                     if (Math.floorDiv(t.deadlineNs, tickNs) > slotTick) {
-                        // Always to a slot further on (or the overflow list): the walk meets it again there.
+                        // Always to a slot further on (or far): the walk meets it again there.
                         unlink(t);
                         place(t, t.deadlineNs);
                     } else {
@@ -264,38 +259,18 @@ public final class TimerWheel {
         return fired;
     }
 
-    /** Moves the overflow timers within one revolution of {@code nowTick} into their slots. */
-    private void promoteOverflow(long nowTick) {
-        long remainingMinNs = Long.MAX_VALUE;
-        Timer t = heads[overflow];
-        while (t != null) {
-            Timer next = t.next;
+    /** Moves the far timers within one revolution of {@code nowTick} into their slots, earliest first. */
+    private void promoteFar(long nowTick) {
+        for (Timer t = far.earliest(); t != null; t = far.earliest()) {
             long tick = Math.floorDiv(t.deadlineNs, tickNs);
-            if (tick - nowTick <= mask) {
-                unlink(t);
-                // Before the cursor moves: a slot the coming walk visits keeps the timer by
-                // its deadline (expireSlot), so it waits there for its tick.
-                link(t, (int) (Math.max(tick, cursorTick) & mask));
-            } else {
-                remainingMinNs = Math.min(remainingMinNs, t.deadlineNs);
+            if (tick - nowTick > mask) {
+                return;
             }
-            t = next;
+            unlink(t);
+            // Before the cursor moves: a slot the coming walk visits keeps the timer by
+            // its deadline (expireSlot), so it waits there for its tick.
+            link(t, (int) (Math.max(tick, cursorTick) & mask));
         }
-        overflowMinNs = remainingMinNs;
-        overflowMinStale = false;
-    }
-
-    /** @return the earliest deadline of the overflow list, which must not be empty */
-    private long overflowMinNs() {
-        if (overflowMinStale) {
-            long min = Long.MAX_VALUE;
-            for (Timer t = heads[overflow]; t != null; t = t.next) {
-                min = Math.min(min, t.deadlineNs);
-            }
-            overflowMinNs = min;
-            overflowMinStale = false;
-        }
-        return overflowMinNs;
     }
 
     private void moveAll(int from, int to) {
@@ -329,9 +304,6 @@ public final class TimerWheel {
         }
         heads[slot] = timer;
         timer.slot = slot;
-        if (slot == overflow) {
-            overflowCount++;
-        }
         if (slot < pending && timer.active) {
             countActive(slot, 1);
         }
@@ -339,6 +311,11 @@ public final class TimerWheel {
 
     private void unlink(Timer timer) {
         int slot = timer.slot;
+        timer.slot = -1;
+        if (slot == farSlot) {
+            far.remove(timer);
+            return;
+        }
         if (timer.previous != null) {
             timer.previous.next = timer.next;
         } else {
@@ -350,17 +327,7 @@ public final class TimerWheel {
         if (slot < pending && timer.active) {
             countActive(slot, -1);
         }
-        if (slot == overflow) {
-            overflowCount--;
-            if (heads[overflow] == null) {
-                overflowMinNs = Long.MAX_VALUE;
-                overflowMinStale = false;
-            } else if (timer.deadlineNs == overflowMinNs) {
-                overflowMinStale = true;
-            }
-        }
         timer.previous = null;
         timer.next = null;
-        timer.slot = -1;
     }
 }

@@ -214,6 +214,38 @@ class TimerWheelTest {
     }
 
     /**
+     * A client that reuses the 4-tuples of connections in TIME-WAIT (RFC 6191) ends the
+     * oldest with every new connection, which goes into TIME-WAIT in its turn: each step
+     * cancels the earliest far timer and schedules a new one, with an advance and a lookup
+     * after it. With the far timers in a list, taking out the earliest walked all the others
+     * for the next (10^10 steps here, minutes; the in-JVM connection rate halved).
+     */
+    @Test
+    @org.junit.jupiter.api.Timeout(20)
+    void endingTheEarliestFarTimerIsNotAWalkOfTheOthers() {
+        TimerWheel wheel = new TimerWheel(MS, 4096, 0);
+        int n = 100_000;
+        Timer[] timeWait = new Timer[2 * n];
+        long stepNs = 100_000;
+        for (int i = 0; i < n; i++) {
+            timeWait[i] = timer("tw" + i);
+            wheel.schedule(timeWait[i], 60_000 * MS + i * stepNs);
+        }
+        for (int i = 0; i < n; i++) {
+            long nowNs = (n + i) * stepNs;
+            wheel.cancel(timeWait[i]);
+            timeWait[n + i] = timer("tw" + (n + i));
+            wheel.schedule(timeWait[n + i], nowNs + 60_000 * MS);
+            wheel.advance(nowNs);
+            assertEquals(60_000 * MS + (i + 1) * stepNs, wheel.nextDeadlineNs());
+        }
+        assertEquals(n, wheel.size());
+        assertTrue(fired.isEmpty());
+        wheel.advance(2 * n * stepNs + 60_000 * MS);
+        assertEquals(n, fired.size());
+    }
+
+    /**
      * A retransmission timer rescheduled {@code n} times over {@code spreadMs} deadlines from
      * {@code firstMs} on, as a socket call after each segment does, each time followed by the
      * lookup the provider makes at its unlock, which must answer it; then cancelled.

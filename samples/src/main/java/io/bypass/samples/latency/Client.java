@@ -15,6 +15,8 @@ import java.nio.channels.spi.SelectorProvider;
 public final class Client {
     /** Bytes sent between two looks at the JIT during the bulk warm-up. */
     private static final long BULK_WARMUP_STEP_BYTES = 16L << 20;
+    /** Connections opened between two looks at the JIT during the connect warm-up. */
+    private static final int CONNECT_WARMUP_STEP = 500;
 
     private final SelectorProvider provider;
     private final InetSocketAddress server;
@@ -98,20 +100,35 @@ public final class Client {
     }
 
     /**
-     * Opens {@code count} connections one after another; each waits for the server's close
-     * (so the accept is part of it) and closes. The server closes first, so TIME-WAIT stays
-     * on the server's side and the client's ephemeral ports are not used up.
+     * Opens a session connection, which the server keeps open (see {@link Server}), then
+     * {@code warmup} connections and more until this JVM's JIT is idle ({@link JitQuiet}),
+     * unmeasured, then {@code count} timed ones, and closes the session. Each connection waits
+     * for the server's close (so the accept is part of it) and closes. The server closes
+     * first, so TIME-WAIT stays on the server's side and the client's ephemeral ports are not
+     * used up (once they wrap, the server lets a new SYN end a TIME-WAIT, RFC 6191).
      *
-     * @return nanoseconds for the timed {@code count} connections after {@code warmup} untimed ones
+     * @return nanoseconds for the timed {@code count} connections
      * @throws IOException on a network error or data from the server
      */
     public long connectNs(int warmup, int count) throws IOException {
-        ByteBuffer one = ByteBuffer.allocate(1);
-        long t0 = 0;
-        for (int i = 0; i < warmup + count; i++) {
-            if (i == warmup) {
-                t0 = System.nanoTime();
+        try (SocketChannel session = connect()) {
+            ByteBuffer one = ByteBuffer.allocate(1);
+            openAndClose(warmup, one);
+            long untimed = warmup;
+            JitQuiet jit = new JitQuiet(System.nanoTime());
+            while (!jit.over(System.nanoTime())) {
+                openAndClose(CONNECT_WARMUP_STEP, one);
+                untimed += CONNECT_WARMUP_STEP;
             }
+            System.err.println("connect warm-up: " + untimed + " connections, " + jit.summary(System.nanoTime()));
+            long t0 = System.nanoTime();
+            openAndClose(count, one);
+            return System.nanoTime() - t0;
+        }
+    }
+
+    private void openAndClose(int connections, ByteBuffer one) throws IOException {
+        for (int i = 0; i < connections; i++) {
             try (SocketChannel c = provider.openSocketChannel()) {
                 c.connect(server);
                 one.clear();
@@ -120,6 +137,5 @@ public final class Client {
                 }
             }
         }
-        return System.nanoTime() - t0;
     }
 }

@@ -48,8 +48,7 @@ public final class LatencyTool {
             }
             case "client" -> runClient(new Client(provider, o.address()), o);
             default -> {
-                long connections = o.workload() == Workload.CONNECT ? o.warmup() + o.count() : 1;
-                Server s = new Server(provider, o.address(), o.workload(), connections, o.selectWait());
+                Server s = new Server(provider, o.address(), o.workload(), 1, o.selectWait());
                 Thread t = Thread.ofPlatform().name("latency-server").start(s);
                 runClient(new Client(provider, s.address()), o);
                 t.join();

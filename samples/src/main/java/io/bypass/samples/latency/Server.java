@@ -15,9 +15,11 @@ import java.util.Iterator;
 /**
  * The tool's server: one selector, non-blocking channels. Per {@link Workload} it echoes
  * ({@code rtt}), counts what arrives and answers the 8-byte total at end of stream
- * ({@code bulk}), or closes each connection as it accepts it ({@code connect}). It returns
- * after {@code connections} connections have ended (0: never). Its selector blocks or
- * busy-polls ({@link SelectWait}).
+ * ({@code bulk}), or closes each connection as it accepts it ({@code connect}: all but a
+ * client's first, its session, which stays open while the client opens and closes the
+ * others, so that the client decides how many it opens). It returns after
+ * {@code connections} clients have ended their connection, or their session (0: never). Its
+ * selector blocks or busy-polls ({@link SelectWait}).
  */
 public final class Server implements Runnable {
     private final ServerSocketChannel listener;
@@ -25,6 +27,8 @@ public final class Server implements Runnable {
     private final Workload workload;
     private final long connections;
     private final SelectWait wait;
+    /** The open session connection of the connect workload's client, null between clients. */
+    private SocketChannel session;
     /** One read buffer for every connection: the server is one thread. */
     private final ByteBuffer buf = ByteBuffer.allocateDirect(256 * 1024);
 
@@ -34,7 +38,7 @@ public final class Server implements Runnable {
      * @param provider    the provider to open channels with (plain NIO: {@code SelectorProvider.provider()})
      * @param address     where to listen; port 0 picks one
      * @param workload    what to do with each connection
-     * @param connections connections to serve before {@link #run} returns; 0 serves forever
+     * @param connections clients to serve before {@link #run} returns; 0 serves forever
      * @param wait        how the event loop waits for its selector
      * @throws IOException if the bind fails
      */
@@ -67,7 +71,7 @@ public final class Server implements Runnable {
                     SelectionKey key = it.next();
                     it.remove();
                     if (key.isAcceptable()) {
-                        ended += accept(ssc, sel);
+                        accept(ssc, sel);
                     } else if (key.isReadable()) {
                         ended += read(key);
                     }
@@ -78,21 +82,21 @@ public final class Server implements Runnable {
         }
     }
 
-    /** @return connections ended by this accept (connect workload: each one) */
-    private int accept(ServerSocketChannel ssc, Selector sel) throws IOException {
-        int ended = 0;
+    /** Accepts what waits: closes it at once (connect workload), or registers it for reading. */
+    private void accept(ServerSocketChannel ssc, Selector sel) throws IOException {
         SocketChannel c;
         while ((c = ssc.accept()) != null) {
             if (workload == Workload.CONNECT) {
-                c.close();
-                ended++;
-                continue;
+                if (session != null) {
+                    c.close();
+                    continue;
+                }
+                session = c;
             }
             c.setOption(StandardSocketOptions.TCP_NODELAY, true);
             c.configureBlocking(false);
             c.register(sel, SelectionKey.OP_READ, new long[1]);
         }
-        return ended;
     }
 
     /** @return 1 when the connection ended */
@@ -109,6 +113,9 @@ public final class Server implements Runnable {
                 writeFully(c, buf);
             }
             c.close();
+            if (c == session) {
+                session = null;
+            }
             return 1;
         }
         received[0] += n;

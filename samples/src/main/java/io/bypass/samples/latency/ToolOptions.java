@@ -13,7 +13,7 @@ import java.net.UnknownHostException;
  * @param size        rtt message size in bytes
  * @param count       rtt round trips, bulk bytes, or connections, measured
  * @param warmup      the same unit as {@code count}, before measuring
- * @param connections server: connections to serve before exiting, 0 = forever
+ * @param connections server: clients to serve before exiting, 0 = forever
  * @param selectWait  how the event loops (the server's, the rtt client's) wait for their selectors
  */
 public record ToolOptions(String role, InetSocketAddress address, Workload workload, int size, long count,
@@ -30,10 +30,11 @@ public record ToolOptions(String role, InetSocketAddress address, Workload workl
                                         after --warmup (20000); prints p50/p99/p99.9/max
                          bulk:          --count bytes (268435456) on one connection after --warmup bytes
                                         (count/8); prints Gbit/s
-                         connect:       --count connections (5000) after --warmup (500), each connect,
-                                        accept, close; prints connections per second
+                         connect:       --count connections (5000) after --warmup (500) and more until
+                                        the JIT is idle, each connect, accept, close, beside a session
+                                        connection the server keeps open; prints connections per second
               both: the server runs in a thread of this JVM, the client connects to it over loopback
-              --connections: the server exits after N connections (default: serve forever)
+              --connections: the server exits after N clients (default: serve forever)
               --busy-poll: the event loops (server; rtt client) call selectNow() in a loop instead of
                            blocking in select(): a core each, no wake-up on the round trip's path""";
 

@@ -15,7 +15,7 @@ import java.util.Set;
  * @param bulkBytes      bytes of the bulk transfer, measured
  * @param bulkWarmupBytes bytes sent on the same connection before the measured part: enough
  *                       for the JIT to compile the per-segment code (see {@link #DEFAULT_BULK_WARMUP_BYTES})
- * @param connections    connections of the connection rate (a tenth more before, unmeasured)
+ * @param connections    connections of the connection rate (a tenth as many before, unmeasured, and more until the JIT is idle)
  * @param spinMicros     Bypass's selector spin ({@code bin/bypass --spin})
  * @param repeat         runs of every measurement, the sides taking turns; the run with the
  *                       median figure is reported (see {@link TargetResult#get})
@@ -38,8 +38,8 @@ record ReportOptions(Path root, Path out, Set<String> targets, int sizeBytes, in
     static final String USAGE = """
             usage: report [--quick] [--targets a,b,c] [--size BYTES] [--rtt N] [--bulk-mib N | --bulk-bytes N]
                           [--bulk-warmup-mib N] [--connections N] [--spin MICROS] [--out DIR] [--root DIR]
-              defaults: all targets, 64 B x 100000 round trips, 1024 MiB bulk after 2048 MiB unmeasured
-                        (and both after more until the JIT is idle), 5000 connections, spin 50 us,
+              defaults: all targets, 64 B x 100000 round trips, 1024 MiB bulk after 2048 MiB unmeasured,
+                        5000 connections after 500 (and all three after more until the JIT is idle), spin 50 us,
                         --repeat 3 (each measurement three times, the sides taking turns; the run
                         with the median p50, Gbit/s or rate is reported, and every run's figure listed),
                         --out ROOT/target/report, --root the working directory

@@ -157,7 +157,7 @@ final class Runner {
         }
         server.addAll(jvm(side.serverLauncher(), ns, run));
         server.addAll(List.of(LatencyTool.class.getName(), "server", "0", "--bind", side.serverBind(),
-                "--workload", w.label(), "--connections", Long.toString(connections(w))));
+                "--workload", w.label(), "--connections", "1"));
         if (side.busyPoll()) {
             server.add(ToolOptions.BUSY_POLL);
         }
@@ -204,10 +204,6 @@ final class Runner {
             throw new IOException(who + "exit " + exit + ": " + c.failureReason());
         }
         return Measurement.parse(line);
-    }
-
-    private long connections(Workload w) {
-        return w == Workload.CONNECT ? options.connections() + (long) warmupConnections() : 1;
     }
 
     private int warmupConnections() {

@@ -57,6 +57,38 @@ class LatencyToolTest {
         }
     }
 
+    /**
+     * The connect workload in two JVMs: the client warms up until its JIT is idle, opening as
+     * many connections as that takes, and the server, which cannot know how many, ends with
+     * the client's session connection.
+     */
+    @Test
+    void connectClientWarmsUpUntilItsJitIsIdleAndItsSessionEndsTheServer() throws Exception {
+        Process server = new ProcessBuilder(tool("server", "0", "--bind", "127.0.0.1", "--workload", "connect",
+                "--connections", "1")).redirectErrorStream(true).start();
+        try {
+            BufferedReader r = new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8));
+            String first = r.readLine();
+            Matcher m = Pattern.compile("^listening on .*:(\\d+) \\(connect\\)$").matcher(first);
+            assertTrue(m.matches(), first);
+            Process client = new ProcessBuilder(tool("client", "127.0.0.1", m.group(1), "--workload", "connect",
+                    "--count", "200", "--warmup", "50")).redirectErrorStream(true).start();
+            String out = new String(client.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(client.waitFor(60, TimeUnit.SECONDS), out);
+            System.out.print(out);
+            assertEquals(0, client.exitValue(), out);
+            Matcher warm = Pattern.compile("(?s)connect warm-up: (\\d+) connections, [\\d.]+ s until the JIT .*\n"
+                    + "connect: 200 connections in [\\d.]+ s = \\d+ per second\n"
+                    + "result workload=connect count=200 ns=\\d+\n").matcher(out);
+            assertTrue(warm.matches(), out);
+            assertEquals(0, (Long.parseLong(warm.group(1)) - 50) % 500, "50, then steps of 500: " + out);
+            assertTrue(server.waitFor(30, TimeUnit.SECONDS), "the server exits when the client's session ends");
+            assertEquals(0, server.exitValue());
+        } finally {
+            server.destroyForcibly();
+        }
+    }
+
     /** {@code latency both --busy-poll}: the server thread and the client busy-poll; on the kernel without bin/bypass. */
     @Test
     void busyPollingPingPongCompletesOnTheKernel() throws Exception {

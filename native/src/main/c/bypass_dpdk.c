@@ -484,7 +484,7 @@ uint16_t bypass_dpdk_tx(struct bypass_dpdk_port *port, const struct bypass_dpdk_
     uint16_t kept = refused < room ? refused : (uint16_t) room;
     memcpy(port->waiting + port->state.tx_waiting, port->scratch + sent, kept * sizeof *port->waiting);
     port->state.tx_waiting += kept;
-    port->state.tx_held += kept;
+    port->state.tx_waited += kept;
     if (kept < refused) {
         rte_pktmbuf_free_bulk(port->scratch + sent + kept, refused - kept);
     }

@@ -70,7 +70,7 @@ struct bypass_dpdk_stats {
 struct bypass_dpdk_port_state {
     uint64_t rx_dropped_checksum;  /* bad IPv4/TCP/UDP checksum (rx offload on) */
     uint64_t rx_dropped_chained;   /* multi-segment frames: larger than one mbuf */
-    uint64_t tx_held;              /* frames that waited for room in the device's tx queue */
+    uint64_t tx_waited;            /* frames that waited for room in the device's tx queue */
     uint32_t tx_waiting;           /* frames kept for the device, 0..BYPASS_DPDK_TX_WAITING_MAX */
     uint32_t reserved;
 };

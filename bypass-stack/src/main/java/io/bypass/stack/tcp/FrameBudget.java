@@ -18,7 +18,7 @@ package io.bypass.stack.tcp;
  * <p>The receive budget is also shared out ({@link #share}): a window promises frames before
  * they are taken, so connections that each offered against the whole free count promised
  * together several times the budget, and once their senders kept the windows full the
- * budget ran out under in-order data (eight bulk readers over the shm link dropped 60-80
+ * budget ran out under in-order data (eight bulk readers over the shm link dropped 39-100
  * segments a run as {@code TCP_RX_DROP_MEMORY}, and their senders sat out retransmission
  * timeouts). Linux narrows every socket's window under {@code tcp_mem} pressure for the
  * same reason.

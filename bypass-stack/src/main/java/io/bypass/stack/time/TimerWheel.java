@@ -32,8 +32,8 @@ package io.bypass.stack.time;
  * on to its own slot. {@link #size}, {@link #nextDeadlineNs} and firing count active timers
  * only, so nothing outside the wheel can tell; the bitmap counts active timers only, so
  * that thousands of connections going idle at once (their timers cancelled, still linked)
- * do not make {@link #nextDeadlineNs} walk them. Far timers and those in the
- * lists of a slot being expired are unlinked at once, as before.
+ * do not make {@link #nextDeadlineNs} walk them. Far timers and those in the lists of a
+ * slot being expired are unlinked at once.
  */
 public final class TimerWheel {
     private final long tickNs;

@@ -51,9 +51,8 @@ import java.util.Set;
  * <p>Counters ({@link #stats()}): frames and bytes each way and the transmit ring's drops are
  * counted here as bursts go by; the shim's receive drops (chained frames, bad checksums) and
  * its frames that waited for the device are read from the port's state after each burst,
- * with no downcall; drops only the
- * device sees (no mbuf, ring overrun, errors) come from the PMD's {@code rte_eth_stats} when
- * a counter is read, never on the data path.
+ * with no downcall; drops only the device sees (no mbuf, ring overrun, errors) come from the
+ * PMD's {@code rte_eth_stats} when a counter is read, never on the data path.
  *
  * <p>Like every link it is used by one thread at a time; {@link #open} and {@link #close}
  * go through a process-wide lock, since DPDK's control path is not thread-safe.
@@ -89,7 +88,7 @@ public final class DpdkLink implements Link, AutoCloseable {
     private long droppedChecksum;
     private long droppedChained;
     /** The shim's count of frames that waited for the device, as of the last burst. */
-    private long heldBack;
+    private long waited;
     /** The PMD's counters, read on demand into this preallocated segment under the EAL lock. */
     private final MemorySegment deviceCounters;
     /** The PMD's counters as last read: imissed + rx_nombuf, ierrors, oerrors; kept after close. */
@@ -237,11 +236,11 @@ public final class DpdkLink implements Link, AutoCloseable {
         return n;
     }
 
-    /** Adds what the shim dropped or held back during the last burst: three plain loads when it did neither. */
+    /** Adds what the shim dropped or kept waiting during the last burst: three plain loads when it did neither. */
     private void foldShimCounts() {
         long checksum = state.get(JAVA_LONG, DpdkShim.STATE_RX_DROPPED_CHECKSUM);
         long chained = state.get(JAVA_LONG, DpdkShim.STATE_RX_DROPPED_CHAINED);
-        long held = state.get(JAVA_LONG, DpdkShim.STATE_TX_HELD);
+        long waitedNow = state.get(JAVA_LONG, DpdkShim.STATE_TX_WAITED);
         if (checksum != droppedChecksum) {
             counters.add(LinkCounter.RX_DROP_CHECKSUM, checksum - droppedChecksum);
             droppedChecksum = checksum;
@@ -250,9 +249,9 @@ public final class DpdkLink implements Link, AutoCloseable {
             counters.add(LinkCounter.RX_DROP_OVERSIZE, chained - droppedChained);
             droppedChained = chained;
         }
-        if (held != heldBack) {
-            counters.add(LinkCounter.TX_WAITED_QUEUE_FULL, held - heldBack);
-            heldBack = held;
+        if (waitedNow != waited) {
+            counters.add(LinkCounter.TX_WAITED_QUEUE_FULL, waitedNow - waited);
+            waited = waitedNow;
         }
     }
 

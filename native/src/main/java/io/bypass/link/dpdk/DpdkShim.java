@@ -61,10 +61,10 @@ final class DpdkShim {
     /** {@code struct bypass_dpdk_port_state}: the shim's receive drops and its frames waiting for the device. */
     static final StructLayout PORT_STATE = MemoryLayout.structLayout(
             JAVA_LONG.withName("rx_dropped_checksum"), JAVA_LONG.withName("rx_dropped_chained"),
-            JAVA_LONG.withName("tx_held"), JAVA_INT.withName("tx_waiting"), JAVA_INT.withName("reserved"));
+            JAVA_LONG.withName("tx_waited"), JAVA_INT.withName("tx_waiting"), JAVA_INT.withName("reserved"));
     static final long STATE_RX_DROPPED_CHECKSUM = 0;
     static final long STATE_RX_DROPPED_CHAINED = 8;
-    static final long STATE_TX_HELD = 16;
+    static final long STATE_TX_WAITED = 16;
     static final long STATE_TX_WAITING = 24;
 
     /** {@code RTE_ETH_RX_OFFLOAD_*} and {@code RTE_ETH_TX_OFFLOAD_*} checksum bits (the same values both ways). */

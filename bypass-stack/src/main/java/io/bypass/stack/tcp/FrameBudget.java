@@ -80,6 +80,11 @@ final class FrameBudget {
         return (free() + sharers - 1) / sharers;
     }
 
+    /** @return connections holding frames of this budget now (0 whenever no frame is held) */
+    int holders() {
+        return holders;
+    }
+
     /** @return frames held now */
     int held() {
         return held;

@@ -229,6 +229,8 @@ final class TcpHarness {
     void assertNoLeaks() {
         ip.drop();
         assertEquals(0, pool.inUse(), "frames leaked");
+        // With no frame held, no connection may still count as holding one: its share would shrink the others'.
+        assertEquals(0, layer.receiveFrames().holders(), "connections counted as holding receive frames");
     }
 
     static byte[] bytes(int n, int seed) {

@@ -178,8 +178,10 @@ public enum Counter {
     TCP_ZERO_WINDOW_PROBES,
     /** ICMP errors that matched a connection and were acted on (RFC 1122 section 4.2.3.9, RFC 1191). */
     TCP_ICMP_ERRORS,
-    /** SYNs dropped, cookie ACKs ignored and connect() calls refused because the layer held its maximum number of connections. */
+    /** SYNs dropped, cookie ACKs ignored and connect() calls refused because the layer held its maximum number of connections (TIME-WAIT not counted). */
     TCP_DROP_CONNECTION_LIMIT,
+    /** Connections that closed at once instead of entering TIME-WAIT, the layer's TIME-WAIT table being full (Linux's TCPTimeWaitOverflow). */
+    TCP_TIME_WAIT_OVERFLOW,
     /** Keep-alive probes sent (RFC 1122 section 4.2.3.6). */
     TCP_KEEPALIVE_PROBES,
     /** Connections dropped because keep-alive probes went unanswered. */

@@ -26,6 +26,7 @@ public final class TcpConfig {
     private final long timeWaitNs;
     private final int defaultBacklog;
     private final int maxConnections;
+    private final int maxTimeWait;
     private final int ephemeralPortFirst;
     private final int ephemeralPortLast;
     private final int reassemblyLimitSegments;
@@ -63,6 +64,7 @@ public final class TcpConfig {
         this.timeWaitNs = b.timeWaitNs;
         this.defaultBacklog = b.defaultBacklog;
         this.maxConnections = b.maxConnections;
+        this.maxTimeWait = b.maxTimeWait;
         this.ephemeralPortFirst = b.ephemeralPortFirst;
         this.ephemeralPortLast = b.ephemeralPortLast;
         this.reassemblyLimitSegments = b.reassemblyLimitSegments;
@@ -113,6 +115,7 @@ public final class TcpConfig {
         b.timeWaitNs = timeWaitNs;
         b.defaultBacklog = defaultBacklog;
         b.maxConnections = maxConnections;
+        b.maxTimeWait = maxTimeWait;
         b.ephemeralPortFirst = ephemeralPortFirst;
         b.ephemeralPortLast = ephemeralPortLast;
         b.reassemblyLimitSegments = reassemblyLimitSegments;
@@ -246,9 +249,23 @@ public final class TcpConfig {
         return defaultBacklog;
     }
 
-    /** @return the most connections (any state but LISTEN) a layer holds */
+    /**
+     * @return the most connections a layer holds in any state but LISTEN and TIME-WAIT (those
+     *         in TIME-WAIT are bounded by {@link #maxTimeWait()} instead, so that they never
+     *         keep a new connection out)
+     */
     public int maxConnections() {
         return maxConnections;
+    }
+
+    /**
+     * @return the most connections a layer keeps in TIME-WAIT (Linux's {@code
+     *         tcp_max_tw_buckets}); one that would go beyond closes at once instead, counted
+     *         as {@link io.bypass.stack.Counter#TCP_TIME_WAIT_OVERFLOW}. Each costs about 2 KB of
+     *         heap: a server that closes first keeps 60 s of its connection rate here.
+     */
+    public int maxTimeWait() {
+        return maxTimeWait;
     }
 
     /** @return the first ephemeral port */
@@ -356,6 +373,7 @@ public final class TcpConfig {
         private long timeWaitNs = 60_000_000_000L;
         private int defaultBacklog = 128;
         private int maxConnections = 65_536;
+        private int maxTimeWait = 32_768;
         private int ephemeralPortFirst = 49_152;
         private int ephemeralPortLast = 65_535;
         private int reassemblyLimitSegments = 64;
@@ -501,9 +519,15 @@ public final class TcpConfig {
             return this;
         }
 
-        /** @param count most connections, at least 1 */
+        /** @param count most connections not in TIME-WAIT, at least 1 */
         public Builder maxConnections(int count) {
             this.maxConnections = count;
+            return this;
+        }
+
+        /** @param count most connections in TIME-WAIT, 0 or more (default 32,768; 0: none wait) */
+        public Builder maxTimeWait(int count) {
+            this.maxTimeWait = count;
             return this;
         }
 
@@ -634,6 +658,7 @@ public final class TcpConfig {
             check(timeWaitNs >= 0, "timeWaitNs", timeWaitNs);
             check(defaultBacklog >= 1, "defaultBacklog", defaultBacklog);
             check(maxConnections >= 1, "maxConnections", maxConnections);
+            check(maxTimeWait >= 0, "maxTimeWait", maxTimeWait);
             check(ephemeralPortFirst >= 1 && ephemeralPortFirst <= 65_535, "ephemeralPortFirst", ephemeralPortFirst);
             check(ephemeralPortLast >= ephemeralPortFirst && ephemeralPortLast <= 65_535, "ephemeralPortLast",
                     ephemeralPortLast);

@@ -61,6 +61,8 @@ public final class TcpLayer implements TransportProtocol {
     private final SynCookies cookies;
     private final FrameBudget reassemblyFrames;
     private final FrameBudget receiveFrames;
+    /** Connections in TIME-WAIT, at most {@link TcpConfig#maxTimeWait}. */
+    private int timeWaitCount;
     /** Half-open (SYN-RECEIVED) connections over all listeners. */
     private int halfOpen;
 
@@ -167,7 +169,7 @@ public final class TcpLayer implements TransportProtocol {
         if (localIp == Ipv4Address.ANY) {
             localIp = ip.localIp();
         }
-        if (connections.size() >= config.maxConnections()) {
+        if (atConnectionLimit()) {
             counters.increment(Counter.TCP_DROP_CONNECTION_LIMIT);
             throw new TcpException(TcpException.Reason.CONNECTION_LIMIT, config.maxConnections() + " connections");
         }
@@ -208,6 +210,31 @@ public final class TcpLayer implements TransportProtocol {
     /** @return connections in any state but LISTEN and CLOSED (TIME-WAIT included) */
     public int connectionCount() {
         return connections.size();
+    }
+
+    /** @return connections in TIME-WAIT */
+    int timeWaitCount() {
+        return timeWaitCount;
+    }
+
+    /** @return whether {@link TcpConfig#maxConnections} connections not in TIME-WAIT are held */
+    private boolean atConnectionLimit() {
+        return connections.size() - timeWaitCount >= config.maxConnections();
+    }
+
+    /** @return whether one more connection may enter TIME-WAIT ({@link TcpConfig#maxTimeWait}) */
+    boolean timeWaitHasRoom() {
+        return timeWaitCount < config.maxTimeWait();
+    }
+
+    /** A connection entered TIME-WAIT. */
+    void timeWaitEntered() {
+        timeWaitCount++;
+    }
+
+    /** A connection left TIME-WAIT (for CLOSED: its 2 MSL ran out, or a new SYN ended it). */
+    void timeWaitLeft() {
+        timeWaitCount--;
     }
 
     // ------------------------------------------------------------------ receive
@@ -332,7 +359,7 @@ public final class TcpLayer implements TransportProtocol {
             counters.increment(Counter.TCP_LISTEN_OVERFLOW);
             return false;
         }
-        if (connections.size() >= config.maxConnections()) {
+        if (atConnectionLimit()) {
             counters.increment(Counter.TCP_DROP_CONNECTION_LIMIT);
             return false;
         }
@@ -431,7 +458,7 @@ public final class TcpLayer implements TransportProtocol {
             counters.increment(Counter.TCP_LISTEN_OVERFLOW);
             return false;
         }
-        if (connections.size() >= config.maxConnections()) {
+        if (atConnectionLimit()) {
             counters.increment(Counter.TCP_DROP_CONNECTION_LIMIT);
             return false;
         }

@@ -207,8 +207,22 @@ final class Teardown {
         timers.schedule(waitTimer, nowNs + config.timeWaitNs());
     }
 
-    /** TIME-WAIT (RFC 9293 section 3.6): nothing more to send, so the send buffer goes now. */
+    /**
+     * TIME-WAIT (RFC 9293 section 3.6): nothing more to send, so the send buffer goes now.
+     * With the layer's TIME-WAIT table full ({@link TcpConfig#maxTimeWait}) the connection
+     * closes at once instead, as Linux's does beyond {@code tcp_max_tw_buckets}, after the
+     * ACK of the peer's FIN if one is owed.
+     */
     void enterTimeWait(long nowNs) {
+        if (!c.layer.timeWaitHasRoom()) {
+            if (c.rcv.ackNow) {
+                c.sendAck(nowNs);
+            }
+            counters.increment(Counter.TCP_TIME_WAIT_OVERFLOW);
+            enterClosed(nowNs);
+            return;
+        }
+        c.layer.timeWaitEntered();
         c.state = TcpState.TIME_WAIT;
         c.rtx.stop();
         c.stopKeepalive();
@@ -254,6 +268,9 @@ final class Teardown {
     void enterClosed(long nowNs) {
         if (c.state == TcpState.CLOSED) {
             return;
+        }
+        if (c.state == TcpState.TIME_WAIT) {
+            c.layer.timeWaitLeft();
         }
         c.state = TcpState.CLOSED;
         c.rtx.stop();

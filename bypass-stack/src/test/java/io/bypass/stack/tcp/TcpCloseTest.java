@@ -223,4 +223,48 @@ class TcpCloseTest {
         assertEquals(0, h.layer.connectionCount());
         h.assertNoLeaks();
     }
+
+    /**
+     * Linux's tcp_max_tw_buckets: TIME-WAIT is bounded on its own, and a connection beyond the
+     * bound acknowledges the peer's FIN and closes at once. Connections in TIME-WAIT do not
+     * count against maxConnections: a server that closes first kept 60 s of its connection
+     * rate there, and at 1,100 connections a second it refused every SYN after a minute.
+     */
+    @Test
+    void timeWaitBeyondItsBoundClosesAtOnceAndNeverKeepsANewConnectionOut() {
+        TcpHarness w = new TcpHarness(TcpHarness.config().timeWaitNs(10_000 * MS).maxConnections(1).maxTimeWait(1)
+                .build(), 1_000 * MS);
+        TcpListener l = w.layer.listen(LOCAL_IP, LOCAL_PORT, 4);
+        TcpConnection first = acceptedAndClosedByUs(w, l, TcpHarness.REMOTE_PORT, 7000);
+        assertEquals(TcpState.TIME_WAIT, first.state());
+        // maxConnections 1 and the first in TIME-WAIT: the second is accepted all the same.
+        TcpConnection second = acceptedAndClosedByUs(w, l, TcpHarness.REMOTE_PORT + 1, 9000);
+        assertEquals(TcpState.CLOSED, second.state(), "no room in TIME-WAIT: closed once the FIN was acknowledged");
+        assertEquals(1, w.counters.get(Counter.TCP_TIME_WAIT_OVERFLOW));
+        assertEquals(0, w.counters.get(Counter.TCP_DROP_CONNECTION_LIMIT));
+        assertEquals(1, w.layer.timeWaitCount());
+        assertEquals(TcpState.TIME_WAIT, first.state());
+        w.advance(10_000 * MS);
+        assertEquals(TcpState.CLOSED, first.state());
+        assertEquals(0, w.layer.timeWaitCount());
+        assertEquals(0, w.layer.connectionCount());
+        w.assertNoLeaks();
+    }
+
+    /** A passive connection from {@code port} that we close first; the peer's FIN must be acknowledged either way. */
+    private static TcpConnection acceptedAndClosedByUs(TcpHarness w, TcpListener l, int port, int peerIss) {
+        w.peerPort = port;
+        w.send(Seg.syn(peerIss).mss(1460));
+        Seg synAck = w.expect(Seg.of(SYN | ACK).ack(peerIss + 1));
+        int ours = synAck.seq + 1;
+        w.send(Seg.ack(peerIss + 1, ours));
+        TcpConnection c = l.accept();
+        c.close(w.nowNs);
+        w.expect(Seg.of(FIN | ACK).seq(ours).ack(peerIss + 1));
+        w.send(Seg.ack(peerIss + 1, ours + 1));
+        assertEquals(TcpState.FIN_WAIT_2, c.state());
+        w.send(Seg.of(FIN | ACK).seq(peerIss + 1).ack(ours + 1));
+        w.expect(Seg.ack(ours + 1, peerIss + 2));
+        return c;
+    }
 }

@@ -240,8 +240,8 @@ final class Receiver {
      */
     int read(ByteBuffer dst, long periodNs, long nowNs) {
         int n = queue.read(dst);
-        noteHolding();
         if (n > 0) {
+            noteHolding();
             if (window.drained(n, nowNs, periodNs, config.receiveBufferMaxBytes())) {
                 counters.increment(Counter.TCP_RECEIVE_BUFFER_GROWN);
             }

@@ -1,5 +1,7 @@
 package io.bypass.stack.time;
 
+import java.util.Arrays;
+
 /**
  * The timers of a {@link TimerWheel} more than one revolution away (TIME-WAIT's 60 s,
  * keep-alive's hours), in a binary min-heap by deadline: the earliest is known at once, and
@@ -32,9 +34,7 @@ final class FarTimers {
     /** Holds {@code timer}, which must not be held already, by its {@link Timer#deadlineNs}. */
     void add(Timer timer) {
         if (size == heap.length) {
-            Timer[] bigger = new Timer[2 * size];
-            System.arraycopy(heap, 0, bigger, 0, size);
-            heap = bigger;
+            heap = Arrays.copyOf(heap, 2 * size);
         }
         siftUp(size++, timer);
     }

@@ -3,6 +3,7 @@ package io.bypass.stack.time;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Comparator;
 import java.util.Random;
@@ -56,7 +57,7 @@ class FarTimersTest {
         while (far.size() > 0) {
             Timer t = far.earliest();
             far.remove(t);
-            assertEquals(true, t.deadlineNs >= last);
+            assertTrue(t.deadlineNs >= last, t.deadlineNs + " after " + last);
             last = t.deadlineNs;
         }
         assertNull(far.earliest());

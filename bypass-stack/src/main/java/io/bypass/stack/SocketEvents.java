@@ -14,7 +14,10 @@ public final class SocketEvents {
     public static final int ACCEPTABLE = 1 << 2;
     /** An active open completed (ESTABLISHED) or failed ({@link #ERROR} set with it). */
     public static final int CONNECTED = 1 << 3;
-    /** The connection is fully closed; the socket will report nothing more. */
+    /**
+     * The connection is fully closed, or closed into TIME-WAIT (which its layer keeps as a
+     * record of its own); the socket will report nothing more.
+     */
     public static final int CLOSED = 1 << 4;
     /** The connection failed: reset, timed out, unreachable. */
     public static final int ERROR = 1 << 5;

@@ -88,9 +88,9 @@ final class Keepalive {
         }
     }
 
-    /** The connection is closing or closed: no more probes. */
+    /** The connection closed: no more probes, and the wheel lets go of the timer ({@link TimerWheel#release}). */
     void stop() {
-        timers.cancel(timer);
+        timers.release(timer);
     }
 
     /** A segment came from the peer: the connection is alive, unanswered probes are forgotten. */

@@ -186,7 +186,22 @@ final class OptionNegotiation {
 
     /** @return our timestamp clock now */
     int tsVal(long nowNs) {
+        return tsVal(nowNs, tsOffset);
+    }
+
+    /** @return the timestamp clock of a connection with {@code tsOffset} ({@link #timestampOffset}) now */
+    static int tsVal(long nowNs, int tsOffset) {
         return (int) Math.floorDiv(nowNs, TS_TICK_NS) + tsOffset;
+    }
+
+    /** @return this connection's timestamp offset ({@link #timestampOffset}) */
+    int tsOffset() {
+        return tsOffset;
+    }
+
+    /** @return when TS.Recent was last set, for its 24-day validity (RFC 7323 section 5.5) */
+    long tsRecentNs() {
+        return tsRecentNs;
     }
 
     /** Adds TSval and TSecr = TS.Recent to an outgoing segment when timestamps are in force. */
@@ -206,7 +221,12 @@ final class OptionNegotiation {
      * @return whether to drop the segment (the caller ACKs it)
      */
     boolean pawsRejects(TcpOptions seg, boolean rst, long nowNs) {
-        if (!timestamps || rst || !seg.hasTimestamps()) {
+        return timestamps && pawsRejects(tsRecent, tsRecentNs, seg, rst, nowNs);
+    }
+
+    /** {@link #pawsRejects(TcpOptions, boolean, long)} for a connection with timestamps in force and this TS.Recent. */
+    static boolean pawsRejects(int tsRecent, long tsRecentNs, TcpOptions seg, boolean rst, long nowNs) {
+        if (rst || !seg.hasTimestamps()) {
             return false;
         }
         if (nowNs - tsRecentNs > TS_RECENT_VALID_NS) {
@@ -221,11 +241,15 @@ final class OptionNegotiation {
      * so a delayed ACK echoes the earliest segment it acknowledges.
      */
     void updateRecent(TcpOptions seg, int seq, int lastAckSent, long nowNs) {
-        if (timestamps && seg.hasTimestamps() && seg.timestampValue() - tsRecent >= 0
-                && SeqNum.le(seq, lastAckSent)) {
+        if (timestamps && takesRecent(tsRecent, seg, seq, lastAckSent)) {
             tsRecent = seg.timestampValue();
             tsRecentNs = nowNs;
         }
+    }
+
+    /** @return whether {@link #updateRecent} moves TS.Recent, now {@code tsRecent}, to the segment's TSval (timestamps in force) */
+    static boolean takesRecent(int tsRecent, TcpOptions seg, int seq, int lastAckSent) {
+        return seg.hasTimestamps() && seg.timestampValue() - tsRecent >= 0 && SeqNum.le(seq, lastAckSent);
     }
 
     /**

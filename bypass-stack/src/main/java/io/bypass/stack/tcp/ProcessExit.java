@@ -67,6 +67,6 @@ public final class ProcessExit {
     }
 
     private static boolean undelivered(TcpState s) {
-        return s != TcpState.FIN_WAIT_2 && s != TcpState.TIME_WAIT && s != TcpState.CLOSED && s != TcpState.LISTEN;
+        return s != TcpState.FIN_WAIT_2 && s != TcpState.CLOSED && s != TcpState.LISTEN;
     }
 }

@@ -104,6 +104,11 @@ final class Receiver {
      * </pre>
      */
     boolean acceptable(int seq, int length, int window) {
+        return acceptable(nxt, seq, length, window);
+    }
+
+    /** {@link #acceptable(int, int, int)} for a receiver at RCV.NXT {@code nxt}. */
+    static boolean acceptable(int nxt, int seq, int length, int window) {
         if (length == 0) {
             return window == 0 ? seq == nxt : SeqNum.inRange(seq, nxt, nxt + window);
         }
@@ -301,7 +306,7 @@ final class Receiver {
 
     /** The connection closed: out-of-order data goes, unread data too if nobody will read it. */
     void closed(boolean discardUnread) {
-        timers.cancel(ackTimer);
+        timers.release(ackTimer);
         reassembly.clear();
         sackBlocks.clear();
         if (discardUnread) {

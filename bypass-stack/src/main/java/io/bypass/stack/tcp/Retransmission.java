@@ -309,14 +309,14 @@ final class Retransmission {
         }
     }
 
-    /** The connection is done sending (TIME-WAIT or CLOSED): no more retransmissions or probes. */
+    /** The connection closed: no more retransmissions or probes, and the wheel lets go of the timer ({@link TimerWheel#release}). */
     void stop() {
         persisting = false;
-        timers.cancel(timer);
+        timers.release(timer);
     }
 
     private void onTimer(long nowNs) {
-        if (c.state == TcpState.CLOSED || c.state == TcpState.TIME_WAIT) {
+        if (c.state == TcpState.CLOSED) {
             return;
         }
         if (persisting) {

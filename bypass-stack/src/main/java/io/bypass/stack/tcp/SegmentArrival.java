@@ -150,10 +150,6 @@ final class SegmentArrival {
                 rcv.ackNow = true;
             } else {
                 counters.increment(Counter.TCP_RX_OUT_OF_WINDOW);
-                if (c.state == TcpState.TIME_WAIT && seg.has(FIN)) {
-                    // A retransmitted FIN: acknowledge it and restart the 2 MSL wait.
-                    teardown.peerFinRepeated(nowNs);
-                }
                 rcv.ackNow = true;
                 return;
             }

@@ -280,7 +280,7 @@ final class Sender {
     /** Sends whatever the windows, Nagle and SWS avoidance allow now, then sets the timer. */
     void output(long nowNs) {
         TcpState state = c.state;
-        if (state == TcpState.CLOSED || state == TcpState.TIME_WAIT) {
+        if (state == TcpState.CLOSED) {
             return;
         }
         if (!synAcked) {

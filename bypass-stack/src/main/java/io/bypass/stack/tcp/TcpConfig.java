@@ -261,8 +261,8 @@ public final class TcpConfig {
     /**
      * @return the most connections a layer keeps in TIME-WAIT (Linux's {@code
      *         tcp_max_tw_buckets}); one that would go beyond closes at once instead, counted
-     *         as {@link io.bypass.stack.Counter#TCP_TIME_WAIT_OVERFLOW}. Each costs about 2 KB of
-     *         heap: a server that closes first keeps 60 s of its connection rate here.
+     *         as {@link io.bypass.stack.Counter#TCP_TIME_WAIT_OVERFLOW}. Each is a record of about
+     *         130 bytes of heap: a server that closes first keeps 60 s of its connection rate here.
      */
     public int maxTimeWait() {
         return maxTimeWait;

@@ -104,6 +104,8 @@ public final class TcpConnection {
     private final SegmentArrival arrival;
     /** Keep-alive state, created only when the application configures keep-alive. */
     Keepalive keepalive;
+    /** The TIME-WAIT this connection closed into ({@link Teardown#enterTimeWait}), or null. */
+    TimeWait timeWait;
 
     TcpConnection(TcpLayer layer, int localIp, int localPort, int remoteIp, int remotePort, int iss,
                   int ourMss, boolean passive, SendBuffer sendBuffer) {
@@ -240,9 +242,12 @@ public final class TcpConnection {
         flushEvents();
     }
 
-    /** @return the state */
+    /**
+     * @return the state; TIME-WAIT while the record the connection closed into still waits
+     *         ({@link TimeWait}), although the connection itself is closed by then
+     */
     public TcpState state() {
-        return state;
+        return timeWait != null && timeWait.waiting() ? TcpState.TIME_WAIT : state;
     }
 
     /** @return why the connection failed, or {@link TcpError#NONE} */
@@ -531,25 +536,9 @@ public final class TcpConnection {
         flushEvents();
     }
 
-    // ------------------------------------------------------------------ TIME-WAIT reuse
-
-    /**
-     * Whether a SYN may end this TIME-WAIT and open a new incarnation (RFC 9293 section
-     * 3.10.7.4 and RFC 6191 without timestamps: its sequence number is above RCV.NXT).
-     */
-    boolean acceptsNewSyn(int seq) {
-        return teardown.acceptsNewSyn(seq);
-    }
-
-    /** @return the highest sequence number sent; a new incarnation's ISS must lie beyond it */
+    /** @return the highest sequence number sent (SND.MAX) */
     int sndMax() {
         return snd.max;
-    }
-
-    /** Ends TIME-WAIT early for a new incarnation. */
-    void endTimeWait(long nowNs) {
-        teardown.enterClosed(nowNs);
-        flushEvents();
     }
 
     // ------------------------------------------------------------------ our segments

@@ -46,7 +46,10 @@ public final class TcpLayer implements TransportProtocol {
     private final SegmentOutput output;
     /** The link vouches for received TCP checksums (offload, or frames that never left memory). */
     private final boolean rxChecksumVerified;
+    /** Connections in every state but LISTEN, CLOSED and TIME-WAIT. */
     private final LongTable<TcpConnection> connections = new LongTable<>(64);
+    /** TIME-WAIT, each the small record a connection leaves behind; at most {@link TcpConfig#maxTimeWait}. */
+    private final LongTable<TimeWait> timeWaits = new LongTable<>(64);
     /** Connections held by a full transmit queue ({@link #holdForLink}), the first {@link #heldForLinkCount}. */
     private TcpConnection[] heldForLink = new TcpConnection[16];
     private int heldForLinkCount;
@@ -61,8 +64,6 @@ public final class TcpLayer implements TransportProtocol {
     private final SynCookies cookies;
     private final FrameBudget reassemblyFrames;
     private final FrameBudget receiveFrames;
-    /** Connections in TIME-WAIT, at most {@link TcpConfig#maxTimeWait}. */
-    private int timeWaitCount;
     /** Half-open (SYN-RECEIVED) connections over all listeners. */
     private int halfOpen;
 
@@ -177,7 +178,7 @@ public final class TcpLayer implements TransportProtocol {
             localPort = ephemeralPort(localIp, remoteIp, remotePort);
         } else {
             checkPort(localPort);
-            if (connections.get(connectionKey(remoteIp, localPort, remotePort)) != null) {
+            if (inUse(connectionKey(remoteIp, localPort, remotePort))) {
                 throw new TcpException(TcpException.Reason.ADDRESS_IN_USE, Ipv4Address.toString(localIp) + ":"
                         + localPort + " is connected to " + Ipv4Address.toString(remoteIp) + ":" + remotePort);
             }
@@ -209,32 +210,41 @@ public final class TcpLayer implements TransportProtocol {
 
     /** @return connections in any state but LISTEN and CLOSED (TIME-WAIT included) */
     public int connectionCount() {
-        return connections.size();
+        return connections.size() + timeWaits.size();
     }
 
     /** @return connections in TIME-WAIT */
     int timeWaitCount() {
-        return timeWaitCount;
+        return timeWaits.size();
     }
 
     /** @return whether {@link TcpConfig#maxConnections} connections not in TIME-WAIT are held */
     private boolean atConnectionLimit() {
-        return connections.size() - timeWaitCount >= config.maxConnections();
+        return connections.size() >= config.maxConnections();
+    }
+
+    /** @return whether a connection or its TIME-WAIT holds the 4-tuple with this key */
+    private boolean inUse(long key) {
+        return connections.get(key) != null || timeWaits.get(key) != null;
     }
 
     /** @return whether one more connection may enter TIME-WAIT ({@link TcpConfig#maxTimeWait}) */
     boolean timeWaitHasRoom() {
-        return timeWaitCount < config.maxTimeWait();
+        return timeWaits.size() < config.maxTimeWait();
     }
 
-    /** A connection entered TIME-WAIT. */
-    void timeWaitEntered() {
-        timeWaitCount++;
+    /** A connection closed into TIME-WAIT: its record takes the 4-tuple for 2 MSL. */
+    void timeWaitStarted(TimeWait tw, long nowNs) {
+        timeWaits.put(tw.key(), tw);
+        tw.start(nowNs);
     }
 
-    /** A connection left TIME-WAIT (for CLOSED: its 2 MSL ran out, or a new SYN ended it). */
-    void timeWaitLeft() {
-        timeWaitCount--;
+    /** A TIME-WAIT ended ({@link TimeWait#end}): the 4-tuple is free. */
+    void timeWaitEnded(TimeWait tw) {
+        long key = tw.key();
+        if (timeWaits.get(key) == tw) {
+            timeWaits.remove(key);
+        }
     }
 
     // ------------------------------------------------------------------ receive
@@ -298,25 +308,32 @@ public final class TcpLayer implements TransportProtocol {
 
     private void dispatch(Segment seg, long nowNs) {
         Frame frame = seg.frame;
-        TcpConnection c = connections.get(connectionKey(seg.srcIp, seg.dstPort, seg.srcPort));
+        long key = connectionKey(seg.srcIp, seg.dstPort, seg.srcPort);
+        TcpConnection c = connections.get(key);
         if (c != null && c.localIp() == seg.dstIp) {
-            if (seg.has(SYN) && !seg.has(ACK) && c.acceptsNewSyn(seg.seq)) {
+            if (!c.segmentArrives(seg, nowNs)) {
+                frame.release();
+            }
+            return;
+        }
+        TimeWait tw = timeWaits.get(key);
+        if (tw != null && tw.localIp() == seg.dstIp) {
+            if (seg.has(SYN) && !seg.has(ACK) && tw.acceptsNewSyn(seg)) {
                 TcpListener l = listenerFor(seg);
                 if (l != null && l.hasRoom()) {
                     // RFC 9293 section 3.10.7.4 (TIME-WAIT) and RFC 1122 4.2.2.13: a new
                     // incarnation, whose ISS must lie beyond anything the old one sent.
-                    int floor = c.sndMax() + 65_536;
+                    int floor = tw.sndMax() + 65_536;
                     counters.increment(Counter.TCP_SEGMENTS_IN);
-                    c.endTimeWait(nowNs);
+                    tw.end();
                     if (!listenArrives(l, seg, floor, nowNs)) {
                         frame.release();
                     }
                     return;
                 }
             }
-            if (!c.segmentArrives(seg, nowNs)) {
-                frame.release();
-            }
+            tw.segmentArrives(seg, nowNs);
+            frame.release();
             return;
         }
         TcpListener l = listenerFor(seg);
@@ -363,9 +380,9 @@ public final class TcpLayer implements TransportProtocol {
             counters.increment(Counter.TCP_DROP_CONNECTION_LIMIT);
             return false;
         }
-        if (connections.get(connectionKey(seg.srcIp, seg.dstPort, seg.srcPort)) != null) {
+        if (inUse(connectionKey(seg.srcIp, seg.dstPort, seg.srcPort))) {
             // The same remote endpoint and ports are in use from another of our addresses:
-            // the table holds one connection per key, so this SYN finds no room.
+            // the tables hold one connection per key, so this SYN finds no room.
             counters.increment(Counter.TCP_LISTEN_OVERFLOW);
             return false;
         }
@@ -763,8 +780,7 @@ public final class TcpLayer implements TransportProtocol {
         for (int i = 0; i < count; i++) {
             int port = first + (int) Long.remainderUnsigned(offset + nextEphemeral, count);
             nextEphemeral++;
-            if (connections.get(connectionKey(remoteIp, port, remotePort)) == null
-                    && findListener(localIp, port) == null) {
+            if (!inUse(connectionKey(remoteIp, port, remotePort)) && findListener(localIp, port) == null) {
                 return port;
             }
         }

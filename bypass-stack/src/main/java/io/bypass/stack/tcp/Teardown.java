@@ -12,8 +12,8 @@ import io.bypass.stack.time.TimerWheel;
 /**
  * How a connection ends (RFC 9293 sections 3.6, 3.10.4, 3.10.5 and 3.10.7): the FIN we
  * queue and the states it leads through (FIN-WAIT-1, FIN-WAIT-2, CLOSING, LAST-ACK), the
- * peer's FIN, TIME-WAIT and its 2 MSL wait (which an orphaned FIN-WAIT-2 borrows, as Linux's
- * tcp_fin_timeout), the resets we send and those we believe, and failure.
+ * peer's FIN, TIME-WAIT (left to a {@link TimeWait} record), the limit of an orphaned FIN-WAIT-2
+ * (Linux's tcp_fin_timeout, as long as TIME-WAIT's 2 MSL), the resets we send and those we believe, and failure.
  *
  * <p>Closing with unread data, or data arriving after the application closed, resets the
  * peer instead of a FIN (RFC 2525 section 2.17): nobody will read it. Every way out ends in
@@ -25,7 +25,7 @@ final class Teardown {
     private final TcpConfig config;
     private final StackCounters counters;
     private final TimerWheel timers;
-    /** TIME-WAIT's 2 MSL, or an orphaned FIN-WAIT-2's limit. */
+    /** An orphaned FIN-WAIT-2's limit. */
     private final Timer waitTimer;
 
     Teardown(TcpConnection c, TcpLayer layer) {
@@ -58,7 +58,7 @@ final class Teardown {
                     enterClosed(nowNs);
                 }
             }
-            case TIME_WAIT, CLOSING, LAST_ACK -> c.rcv.discardUnread();
+            case CLOSING, LAST_ACK -> c.rcv.discardUnread();
             default -> {
                 if (c.rcv.holdsData()) {
                     resetPeer(nowNs);
@@ -134,6 +134,7 @@ final class Teardown {
             case CLOSING -> {
                 if (finAcked) {
                     enterTimeWait(nowNs);
+                    return false;
                 }
             }
             case LAST_ACK -> {
@@ -159,11 +160,6 @@ final class Teardown {
         }
     }
 
-    /** The peer repeated its FIN in TIME-WAIT (our ACK was lost): the 2 MSL wait restarts (RFC 9293 section 3.10.7.4). */
-    void peerFinRepeated(long nowNs) {
-        timers.schedule(waitTimer, nowNs + config.timeWaitNs());
-    }
-
     /**
      * An acceptable RST (at exactly RCV.NXT, RFC 5961 section 3.2) in SYN-RECEIVED or a
      * synchronized state (RFC 9293 section 3.10.7.4, second step): a passive open goes back
@@ -187,20 +183,12 @@ final class Teardown {
     /** Sends RST as ABORT and an unread close do (RFC 9293 section 3.10.5); SND.MAX as a pure ACK carries. */
     void resetPeer(long nowNs) {
         TcpState state = c.state;
-        if (state == TcpState.SYN_RECEIVED || state.synchronizedState() && state != TcpState.TIME_WAIT) {
+        if (state == TcpState.SYN_RECEIVED || state.synchronizedState()) {
             c.transmit(c.snd.max, RST | ACK, 0, 0, nowNs);
         }
     }
 
     // ------------------------------------------------------------------ TIME-WAIT
-
-    /**
-     * Whether a SYN may end this TIME-WAIT and open a new incarnation (RFC 9293 section
-     * 3.10.7.4 and RFC 6191 without timestamps: its sequence number is above RCV.NXT).
-     */
-    boolean acceptsNewSyn(int seq) {
-        return c.state == TcpState.TIME_WAIT && SeqNum.gt(seq, c.rcv.nxt);
-    }
 
     private void startOrphanTimer(long nowNs) {
         // Linux's tcp_fin_timeout: an orphaned FIN-WAIT-2 must not wait for ever.
@@ -208,30 +196,29 @@ final class Teardown {
     }
 
     /**
-     * TIME-WAIT (RFC 9293 section 3.6): nothing more to send, so the send buffer goes now.
-     * With the layer's TIME-WAIT table full ({@link TcpConfig#maxTimeWait}) the connection
-     * closes at once instead, as Linux's does beyond {@code tcp_max_tw_buckets}, after the
-     * ACK of the peer's FIN if one is owed.
+     * TIME-WAIT (RFC 9293 section 3.6): the ACK of the peer's FIN goes out if owed, then the
+     * connection closes and leaves a {@link TimeWait} record in the layer for the 2 MSL wait,
+     * as Linux does; {@link TcpConnection#state()} reports TIME-WAIT while the record lives.
+     * With the layer's TIME-WAIT table full ({@link TcpConfig#maxTimeWait}) there is no
+     * record, as Linux keeps none beyond {@code tcp_max_tw_buckets}.
      */
     void enterTimeWait(long nowNs) {
+        if (c.rcv.ackNow) {
+            c.sendAck(nowNs);
+        }
         if (!c.layer.timeWaitHasRoom()) {
-            if (c.rcv.ackNow) {
-                c.sendAck(nowNs);
-            }
             counters.increment(Counter.TCP_TIME_WAIT_OVERFLOW);
             enterClosed(nowNs);
             return;
         }
-        c.layer.timeWaitEntered();
-        c.state = TcpState.TIME_WAIT;
-        c.rtx.stop();
-        c.stopKeepalive();
-        timers.schedule(waitTimer, nowNs + config.timeWaitNs());
-        c.snd.releaseBuffer();
+        TimeWait tw = new TimeWait(c);
+        c.timeWait = tw;
+        enterClosed(nowNs);
+        c.layer.timeWaitStarted(tw, nowNs);
     }
 
     private void onWaitTimer(long nowNs) {
-        if (c.state == TcpState.TIME_WAIT || c.state == TcpState.FIN_WAIT_2) {
+        if (c.state == TcpState.FIN_WAIT_2) {
             enterClosed(nowNs);
         }
         c.flushEvents();
@@ -269,12 +256,9 @@ final class Teardown {
         if (c.state == TcpState.CLOSED) {
             return;
         }
-        if (c.state == TcpState.TIME_WAIT) {
-            c.layer.timeWaitLeft();
-        }
         c.state = TcpState.CLOSED;
         c.rtx.stop();
-        timers.cancel(waitTimer);
+        timers.release(waitTimer);
         c.stopKeepalive();
         c.rcv.closed(c.appClosed || c.error != TcpError.NONE);
         c.snd.releaseBuffer();

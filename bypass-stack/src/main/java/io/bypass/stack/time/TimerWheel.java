@@ -141,6 +141,21 @@ public final class TimerWheel {
         }
     }
 
+    /**
+     * Cancels {@code timer} and unlinks it at once, from whatever list holds it: for an owner
+     * done with it for good (a connection that closed), so that the wheel no longer reaches
+     * the owner. A timer {@link #cancel}led in a slot stays linked until the slot comes round,
+     * up to a revolution later: at 100,000 connections a second, tens of thousands of closed
+     * connections (about 2 KB each) stayed reachable that way, and every young collection
+     * copied them.
+     */
+    public void release(Timer timer) {
+        setActive(timer, false);
+        if (timer.slot >= 0) {
+            unlink(timer);
+        }
+    }
+
     /** @return how many timers are scheduled */
     public int size() {
         return scheduled;

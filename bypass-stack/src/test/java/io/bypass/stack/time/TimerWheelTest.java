@@ -284,8 +284,44 @@ class TimerWheelTest {
 
     @Test
     void randomScheduleCancelAgreesWithAPriorityQueueModel() {
-        // Property: the wheel fires exactly the timers a simple model says are due, at the
-        // first advance past their deadline.
+        agreesWithAPriorityQueueModel(false);
+    }
+
+    @Test
+    void randomScheduleCancelReleaseAgreesWithAPriorityQueueModel() {
+        agreesWithAPriorityQueueModel(true);
+    }
+
+    @Test
+    void aReleasedTimerIsNoLongerReachableFromTheWheel() throws InterruptedException {
+        // A cancelled timer stays linked until its slot comes round; a released one is unlinked
+        // at once, so the wheel no longer keeps its owner (a closed connection) alive.
+        TimerWheel wheel = new TimerWheel(MS, 64, 0);
+        java.lang.ref.WeakReference<Object> owner = scheduledAndReleased(wheel);
+        for (int i = 0; i < 20 && owner.get() != null; i++) {
+            System.gc();
+            Thread.sleep(10);
+        }
+        assertTrue(owner.get() == null, "the wheel still reaches the released timer's owner");
+        assertEquals(0, wheel.size());
+        wheel.advance(100 * MS);
+        assertTrue(fired.isEmpty());
+    }
+
+    private java.lang.ref.WeakReference<Object> scheduledAndReleased(TimerWheel wheel) {
+        Object owner = new Object();
+        Timer t = new Timer(nowNs -> fired.add("owner " + owner.hashCode()));
+        wheel.schedule(t, 30 * MS);
+        wheel.release(t);
+        assertFalse(t.isScheduled());
+        return new java.lang.ref.WeakReference<>(owner);
+    }
+
+    /**
+     * Property: the wheel fires exactly the timers a simple model says are due, at the first
+     * advance past their deadline; with {@code release}, half the cancels are releases.
+     */
+    private void agreesWithAPriorityQueueModel(boolean release) {
         Random random = new Random(42);
         TimerWheel wheel = new TimerWheel(MS, 64, 0);
         int n = 500;
@@ -308,7 +344,11 @@ class TimerWheelTest {
                     wheel.schedule(timers[i], deadline[i]);
                 }
                 case 1 -> {
-                    wheel.cancel(timers[i]);
+                    if (release && random.nextBoolean()) {
+                        wheel.release(timers[i]);
+                    } else {
+                        wheel.cancel(timers[i]);
+                    }
                     deadline[i] = -1;
                 }
                 default -> {

@@ -2,13 +2,20 @@
  * bypass_dpdk.c: see bypass_dpdk.h. Setup functions may be slow and chatty; the fast-path
  * functions at the end touch only the port's preallocated arrays.
  */
+#define _GNU_SOURCE /* ppoll */
 #include "bypass_dpdk.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <rte_eal.h>
 #include <rte_errno.h>
@@ -22,6 +29,12 @@
 #define PRIV_SIZE 8
 #define ETHER_HEADER 14
 #define ETHER_TYPE_IPV4 0x0800
+/* Linux's address family of XDP sockets (<linux/socket.h>; glibc's headers may lack it). */
+#ifndef AF_XDP
+#define AF_XDP 44
+#endif
+/* XDP sockets of the process looked for when an af_xdp port opens: more are not told apart. */
+#define XSK_FDS_MAX 64
 
 struct bypass_dpdk_port {
     uint16_t port_id;
@@ -32,6 +45,8 @@ struct bypass_dpdk_port {
     uint32_t mbuf_count;
     struct rte_mbuf **mbufs;  /* by index */
     struct bypass_dpdk_port_state state;
+    int rx_fd;                /* readable while frames wait on queue 0 (bypass_dpdk_rx_wait), or -1 */
+    int wake_fd;              /* eventfd that ends a bypass_dpdk_rx_wait, or -1 */
     struct rte_mbuf *scratch[BYPASS_DPDK_BURST_MAX];
     /* Frames the device's full tx queue refused, oldest first: state.tx_waiting of them. */
     struct rte_mbuf *waiting[BYPASS_DPDK_TX_WAITING_MAX];
@@ -123,6 +138,9 @@ static void number_mbuf(struct rte_mempool *pool, void *opaque, void *obj, unsig
 }
 
 static void free_port(struct bypass_dpdk_port *port) {
+    if (port->wake_fd >= 0) {
+        close(port->wake_fd);
+    }
     rte_mempool_free(port->pool);
     free(port->mbufs);
     free(port);
@@ -192,6 +210,55 @@ static int close_port(uint16_t port_id, int remove) {
 }
 
 /* Undoes a half-opened port: the queues go with the port, then the pool they used. */
+/* Writes up to max descriptors of the process's XDP sockets; returns how many. */
+static int xsk_fds(int *fds, int max) {
+    DIR *dir = opendir("/proc/self/fd");
+    if (dir == NULL) {
+        return 0;
+    }
+    int count = 0;
+    int own = dirfd(dir);
+    struct dirent *entry;
+    while (count < max && (entry = readdir(dir)) != NULL) {
+        char *end;
+        long fd = strtol(entry->d_name, &end, 10);
+        int domain;
+        socklen_t length = sizeof domain;
+        if (*end != 0 || end == entry->d_name || fd == own) {
+            continue;
+        }
+        if (getsockopt((int) fd, SOL_SOCKET, SO_DOMAIN, &domain, &length) == 0 && domain == AF_XDP) {
+            fds[count++] = (int) fd;
+        }
+    }
+    closedir(dir);
+    return count;
+}
+
+/*
+ * The XDP socket net_af_xdp made for a port that just started: the one that was not there
+ * before (the PMD keeps its socket private; an XDP socket is readable while its rx ring holds
+ * frames). -1 when there is not exactly one: the port then has no rx wake-up.
+ */
+static int new_xsk_fd(const int *before, int before_count) {
+    int now[XSK_FDS_MAX];
+    int now_count = xsk_fds(now, XSK_FDS_MAX);
+    int found = -1;
+    for (int i = 0; i < now_count; i++) {
+        int seen = 0;
+        for (int j = 0; j < before_count; j++) {
+            seen |= now[i] == before[j];
+        }
+        if (!seen) {
+            if (found >= 0) {
+                return -1;
+            }
+            found = now[i];
+        }
+    }
+    return found;
+}
+
 static void abandon(uint16_t port_id, struct bypass_dpdk_port *port, int remove) {
     close_port(port_id, remove);
     if (port != NULL) {
@@ -217,6 +284,12 @@ int bypass_dpdk_port_open(uint16_t port_id, uint32_t mbufs, uint16_t data_room,
     }
     port->port_id = port_id;
     port->mbuf_count = mbufs;
+    port->rx_fd = -1;
+    port->wake_fd = -1;
+    int af_xdp = dev.driver_name != NULL && strcmp(dev.driver_name, "net_af_xdp") == 0;
+    int tap = dev.driver_name != NULL && strcmp(dev.driver_name, "net_tap") == 0;
+    int xsk_before[XSK_FDS_MAX];
+    int xsk_before_count = af_xdp ? xsk_fds(xsk_before, XSK_FDS_MAX) : 0;
 
     struct rte_eth_conf conf;
     memset(&conf, 0, sizeof conf);
@@ -224,6 +297,8 @@ int bypass_dpdk_port_open(uint16_t port_id, uint32_t mbufs, uint16_t data_room,
     conf.txmode.offloads = tx_offloads & dev.tx_offload_capa;
     /* All mbufs come from one pool with refcnt 1: the cheapest way for a PMD to free them. */
     conf.txmode.offloads |= dev.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE;
+    /* net_tap's rx interrupt is its queue's tap fd itself, readable while frames wait. */
+    conf.intr_conf.rxq = tap;
     port->rx_ip_checksum = (conf.rxmode.offloads & RTE_ETH_RX_OFFLOAD_IPV4_CKSUM) != 0;
     port->rx_l4_checksum = (conf.rxmode.offloads & (RTE_ETH_RX_OFFLOAD_TCP_CKSUM | RTE_ETH_RX_OFFLOAD_UDP_CKSUM))
             == (RTE_ETH_RX_OFFLOAD_TCP_CKSUM | RTE_ETH_RX_OFFLOAD_UDP_CKSUM);
@@ -251,7 +326,6 @@ int bypass_dpdk_port_open(uint16_t port_id, uint32_t mbufs, uint16_t data_room,
     snprintf(pool_name, sizeof pool_name, "bypass%u_%u", port_id, pools_made++);
     /* No per-lcore cache: the polling thread is usually not an EAL lcore and would not
      * use one; DpdkLink keeps its own small cache of free mbufs instead. */
-    int af_xdp = dev.driver_name != NULL && strcmp(dev.driver_name, "net_af_xdp") == 0;
     port->pool = create_pool(pool_name, mbufs, data_room, socket, af_xdp);
     if (port->pool == NULL) {
         int err = rte_errno;
@@ -288,7 +362,56 @@ int bypass_dpdk_port_open(uint16_t port_id, uint32_t mbufs, uint16_t data_room,
         abandon(port_id, port, remove_on_failure);
         return fail(rc, "rte_eth_dev_start(port %u): %s", port_id, rte_strerror(-rc));
     }
+    if (af_xdp) {
+        port->rx_fd = new_xsk_fd(xsk_before, xsk_before_count);
+    } else if (tap) {
+        port->rx_fd = rte_eth_dev_rx_intr_ctl_q_get_fd(port_id, 0);
+    }
+    if (port->rx_fd >= 0) {
+        port->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+        if (port->wake_fd < 0) {
+            port->rx_fd = -1;
+        }
+    }
     *out = port;
+    return 0;
+}
+
+int bypass_dpdk_rx_waitable(const struct bypass_dpdk_port *port) {
+    return port->rx_fd >= 0;
+}
+
+int bypass_dpdk_rx_wait(struct bypass_dpdk_port *port, int64_t timeout_ns) {
+    if (port->rx_fd < 0) {
+        return fail(-ENOTSUP, "port %u has no rx wake-up", port->port_id);
+    }
+    struct pollfd fds[2] = {{.fd = port->rx_fd, .events = POLLIN}, {.fd = port->wake_fd, .events = POLLIN}};
+    if (timeout_ns < 0) {
+        timeout_ns = 0;
+    }
+    struct timespec timeout = {.tv_sec = timeout_ns / 1000000000, .tv_nsec = timeout_ns % 1000000000};
+    int n = ppoll(fds, 2, &timeout, NULL);
+    if (n < 0) {
+        return errno == EINTR ? 0 : fail(-errno, "ppoll on port %u: %s", port->port_id, strerror(errno));
+    }
+    if (fds[1].revents & POLLIN) {
+        uint64_t wakes;
+        if (read(port->wake_fd, &wakes, sizeof wakes) < 0 && errno != EAGAIN) {
+            return fail(-errno, "reading port %u's wake-up eventfd: %s", port->port_id, strerror(errno));
+        }
+    }
+    return (fds[0].revents & POLLIN) != 0;
+}
+
+int bypass_dpdk_rx_wake(struct bypass_dpdk_port *port) {
+    uint64_t one = 1;
+    if (port->wake_fd < 0) {
+        return fail(-ENOTSUP, "port %u has no rx wake-up", port->port_id);
+    }
+    /* EAGAIN: the counter is full, so a wake-up is pending anyway. */
+    if (write(port->wake_fd, &one, sizeof one) < 0 && errno != EAGAIN) {
+        return fail(-errno, "writing port %u's wake-up eventfd: %s", port->port_id, strerror(errno));
+    }
     return 0;
 }
 

@@ -124,6 +124,23 @@ int bypass_dpdk_stats(struct bypass_dpdk_port *port, struct bypass_dpdk_stats *s
  * bypass_dpdk_rx and bypass_dpdk_tx, so the thread that polls may read it between bursts. */
 const struct bypass_dpdk_port_state *bypass_dpdk_port_state(const struct bypass_dpdk_port *port);
 
+/* --- rx wake-up: a thread with nothing to do sleeps until frames arrive --- */
+
+/* 1 if bypass_dpdk_rx_wait can block until frames arrive on the port, 0 if not (the caller
+ * polls). It can for net_af_xdp (the PMD's XDP socket, readable while its rx ring holds frames)
+ * and net_tap (its rx interrupt, the queue's tap fd); other PMDs' rx interrupts would need
+ * rte_eth_dev_rx_intr_enable and a look at the ring after it, not done yet. */
+int bypass_dpdk_rx_waitable(const struct bypass_dpdk_port *port);
+
+/* Blocks until frames wait on queue 0, bypass_dpdk_rx_wake is called (before or during the
+ * wait: a wake-up is kept until a wait takes it), timeout_ns passes or a signal comes.
+ * Receives nothing; called without holding the port, while another thread may poll it.
+ * Returns 1 if frames were seen waiting, 0 if not, negative on failure (-ENOTSUP: not waitable). */
+int bypass_dpdk_rx_wait(struct bypass_dpdk_port *port, int64_t timeout_ns);
+
+/* Ends the current or next bypass_dpdk_rx_wait of the port (any thread). 0, or negative. */
+int bypass_dpdk_rx_wake(struct bypass_dpdk_port *port);
+
 /* --- fast path: no allocation, no locks beyond DPDK's own --- */
 
 /* Receives up to max (<= BYPASS_DPDK_BURST_MAX) frames into pkts; returns how many. First

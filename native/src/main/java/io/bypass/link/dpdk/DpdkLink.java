@@ -5,6 +5,7 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
+import io.bypass.link.SleepHandshake;
 import io.bypass.stack.buffer.Frame;
 import io.bypass.stack.buffer.FrameOwner;
 import io.bypass.stack.link.Link;
@@ -101,6 +102,9 @@ public final class DpdkLink implements Link, AutoCloseable {
     /** True while {@link #transmit} releases frames whose mbufs now belong to the device. */
     private boolean handingToDevice;
     private boolean closed;
+    /** Whether the port has an rx wake-up ({@link #awaitFrames}). */
+    private final boolean waitable;
+    private final SleepHandshake sleep = new SleepHandshake();
 
     private DpdkLink(DpdkConfig config, Arena arena, MemorySegment port, boolean probed, short portId,
                      MemorySegment info, int mbufs, LinkCapabilities capabilities) {
@@ -120,6 +124,7 @@ public final class DpdkLink implements Link, AutoCloseable {
         this.indices = arena.allocate(JAVA_INT, DpdkShim.BURST_MAX);
         this.state = DpdkShim.portState(port).reinterpret(DpdkShim.PORT_STATE.byteSize(), arena, null);
         this.deviceCounters = arena.allocate(DpdkShim.STATS);
+        this.waitable = DpdkShim.rxWaitable(port);
         this.frames = new Frame[mbufs];
         MemorySegment length = arena.allocate(JAVA_INT);
         for (int i = 0; i < mbufs; i++) {
@@ -429,6 +434,48 @@ public final class DpdkLink implements Link, AutoCloseable {
     @Override
     public int pending() {
         return -1;
+    }
+
+    /**
+     * For {@code net_af_xdp} (its XDP socket) and {@code net_tap} (its rx interrupt, the tap
+     * fd): a thread with nothing to do sleeps in {@code ppoll} until frames arrive, instead of
+     * the caller polling at intervals. Other PMDs' rx interrupts are not used yet.
+     */
+    @Override
+    public boolean canAwaitFrames() {
+        return waitable;
+    }
+
+    /**
+     * Sleeps in the shim's {@code ppoll} on the port's rx descriptor and a wake-up eventfd; a
+     * {@link #wakeAwaiter} just before the sleep ends it at once ({@link SleepHandshake}).
+     */
+    @Override
+    public boolean awaitFrames(long timeoutNs) {
+        if (!waitable) {
+            return Link.super.awaitFrames(timeoutNs);
+        }
+        if (!sleep.beginSleep()) {
+            return false;
+        }
+        try {
+            int rc = DpdkShim.rxWait(port, timeoutNs);
+            if (rc < 0) {
+                throw new IllegalStateException("waiting for frames on DPDK port " + config.deviceName() + ": "
+                        + DpdkShim.lastError());
+            }
+            return rc == 1;
+        } finally {
+            sleep.endSleep();
+        }
+    }
+
+    @Override
+    public void wakeAwaiter() {
+        if (sleep.wake() && DpdkShim.rxWake(port) < 0) {
+            throw new IllegalStateException("waking the waiter of DPDK port " + config.deviceName() + ": "
+                    + DpdkShim.lastError());
+        }
     }
 
     private long counter(LinkCounter c) {

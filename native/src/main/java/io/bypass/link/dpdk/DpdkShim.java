@@ -92,6 +92,10 @@ final class DpdkShim {
     private static final MethodHandle LINK = bind("bypass_dpdk_link", FunctionDescriptor.of(JAVA_INT, JAVA_SHORT, ADDRESS));
     private static final MethodHandle STATS_GET = bind("bypass_dpdk_stats", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
     private static final MethodHandle PORT_STATE_GET = bind("bypass_dpdk_port_state", FunctionDescriptor.of(ADDRESS, ADDRESS));
+    private static final MethodHandle RX_WAITABLE = bind("bypass_dpdk_rx_waitable", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    /** Blocks in ppoll: an ordinary downcall, which lets the JVM reach a safepoint meanwhile. */
+    private static final MethodHandle RX_WAIT = bind("bypass_dpdk_rx_wait", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG));
+    private static final MethodHandle RX_WAKE = bind("bypass_dpdk_rx_wake", FunctionDescriptor.of(JAVA_INT, ADDRESS));
     private static final MethodHandle RX = bindCritical("bypass_dpdk_rx",
             FunctionDescriptor.of(JAVA_SHORT, ADDRESS, ADDRESS, JAVA_SHORT));
     private static final MethodHandle TX = bindCritical("bypass_dpdk_tx",
@@ -214,6 +218,33 @@ final class DpdkShim {
     static MemorySegment portState(MemorySegment port) {
         try {
             return (MemorySegment) PORT_STATE_GET.invokeExact(port);
+        } catch (Throwable t) {
+            throw Downcalls.rethrow(t);
+        }
+    }
+
+    /** {@code int bypass_dpdk_rx_waitable(const struct bypass_dpdk_port *port)}. */
+    static boolean rxWaitable(MemorySegment port) {
+        try {
+            return (int) RX_WAITABLE.invokeExact(port) != 0;
+        } catch (Throwable t) {
+            throw Downcalls.rethrow(t);
+        }
+    }
+
+    /** {@code int bypass_dpdk_rx_wait(struct bypass_dpdk_port *port, int64_t timeout_ns)}. */
+    static int rxWait(MemorySegment port, long timeoutNs) {
+        try {
+            return (int) RX_WAIT.invokeExact(port, timeoutNs);
+        } catch (Throwable t) {
+            throw Downcalls.rethrow(t);
+        }
+    }
+
+    /** {@code int bypass_dpdk_rx_wake(struct bypass_dpdk_port *port)}. */
+    static int rxWake(MemorySegment port) {
+        try {
+            return (int) RX_WAKE.invokeExact(port);
         } catch (Throwable t) {
             throw Downcalls.rethrow(t);
         }

@@ -12,7 +12,8 @@ import java.lang.invoke.VarHandle;
 
 /**
  * The few libc declarations the TAP link uses ({@code <fcntl.h>}, {@code <unistd.h>},
- * {@code <sys/ioctl.h>}, {@code <linux/if_tun.h>}), mirrored one to one as FFM downcalls.
+ * {@code <sys/ioctl.h>}, {@code <linux/if_tun.h>}, {@code <poll.h>}, {@code <sys/eventfd.h>}),
+ * mirrored one to one as FFM downcalls.
  * Every handle captures {@code errno} into a segment the caller passes first, because the
  * JVM may overwrite errno between the call and a later read of it.
  *
@@ -49,6 +50,15 @@ final class LibC {
     static final int EBUSY = 16;
     /** {@code TUNSETIFF} = {@code _IOW('T', 202, int)} from {@code <linux/if_tun.h>}. */
     static final long TUNSETIFF = 0x400454caL;
+    /** {@code POLLIN} from {@code <poll.h>}. */
+    static final short POLLIN = 0x0001;
+    /** {@code struct pollfd}: the descriptor, the events asked for, the events that happened. */
+    static final StructLayout POLLFD = MemoryLayout.structLayout(
+            ValueLayout.JAVA_INT.withName("fd"), ValueLayout.JAVA_SHORT.withName("events"),
+            ValueLayout.JAVA_SHORT.withName("revents"));
+    /** {@code struct timespec} on a 64-bit ABI. */
+    static final StructLayout TIMESPEC = MemoryLayout.structLayout(
+            ValueLayout.JAVA_LONG.withName("tv_sec"), ValueLayout.JAVA_LONG.withName("tv_nsec"));
     /** {@code IFF_TAP}: Ethernet frames, not IP packets. */
     static final short IFF_TAP = 0x0002;
     /** {@code IFF_NO_PI}: no 4-byte packet-information prefix before each frame. */
@@ -93,6 +103,14 @@ final class LibC {
             FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG));
     private static final MethodHandle CLOSE = downcall("close",
             FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+    private static final MethodHandle PPOLL = downcall("ppoll", FunctionDescriptor.of(ValueLayout.JAVA_INT,
+            ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.ADDRESS, ValueLayout.ADDRESS));
+    private static final MethodHandle EVENTFD = downcall("eventfd",
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+    private static final MethodHandle EVENTFD_READ = downcall("eventfd_read",
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS));
+    private static final MethodHandle EVENTFD_WRITE = downcall("eventfd_write",
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG));
 
     private LibC() {
     }
@@ -152,6 +170,42 @@ final class LibC {
     static long write(MemorySegment state, int fd, MemorySegment buf, long count) {
         try {
             return (long) WRITE.invokeExact(state, fd, buf, count);
+        } catch (Throwable t) {
+            throw Downcalls.rethrow(t);
+        }
+    }
+
+    /** {@code int ppoll(struct pollfd *fds, nfds_t nfds, const struct timespec *timeout, const sigset_t *sigmask)}. */
+    static int ppoll(MemorySegment state, MemorySegment fds, long count, MemorySegment timeout, MemorySegment sigmask) {
+        try {
+            return (int) PPOLL.invokeExact(state, fds, count, timeout, sigmask);
+        } catch (Throwable t) {
+            throw Downcalls.rethrow(t);
+        }
+    }
+
+    /** {@code int eventfd(unsigned int initval, int flags)}; the flags are {@link #O_NONBLOCK} and {@link #O_CLOEXEC}'s values. */
+    static int eventfd(MemorySegment state, int initial, int flags) {
+        try {
+            return (int) EVENTFD.invokeExact(state, initial, flags);
+        } catch (Throwable t) {
+            throw Downcalls.rethrow(t);
+        }
+    }
+
+    /** {@code int eventfd_read(int fd, eventfd_t *value)}. */
+    static int eventfdRead(MemorySegment state, int fd, MemorySegment value) {
+        try {
+            return (int) EVENTFD_READ.invokeExact(state, fd, value);
+        } catch (Throwable t) {
+            throw Downcalls.rethrow(t);
+        }
+    }
+
+    /** {@code int eventfd_write(int fd, eventfd_t value)}. */
+    static int eventfdWrite(MemorySegment state, int fd, long value) {
+        try {
+            return (int) EVENTFD_WRITE.invokeExact(state, fd, value);
         } catch (Throwable t) {
             throw Downcalls.rethrow(t);
         }

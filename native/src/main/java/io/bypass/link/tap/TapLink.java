@@ -1,5 +1,6 @@
 package io.bypass.link.tap;
 
+import io.bypass.link.SleepHandshake;
 import io.bypass.stack.buffer.Frame;
 import io.bypass.stack.buffer.FramePool;
 import io.bypass.stack.link.Link;
@@ -25,6 +26,10 @@ import java.nio.charset.StandardCharsets;
  * once. Nothing is offloaded: without {@code IFF_VNET_HDR} the kernel completes checksums
  * before a frame reaches the fd, and verifies those it gets, so the stack does both too.
  *
+ * <p>A thread with nothing to do may sleep in {@link #awaitFrames}: {@code ppoll} on the TAP fd,
+ * readable while the kernel has queued frames for us, and on an eventfd that {@link
+ * #wakeAwaiter} writes ({@link SleepHandshake}).
+ *
  * <p>The fd survives moving the interface into another network namespace
  * ({@code ip link set <tap> netns <ns>}), which is how the interop tests put the kernel's
  * end somewhere that no real traffic can reach. One thread uses a link at a time (the
@@ -44,16 +49,39 @@ public final class TapLink implements Link, AutoCloseable {
     /** Where each downcall leaves errno; one per link, reused by every call. */
     private final MemorySegment callState;
     private final LinkCounters counters = new LinkCounters();
+    /** The eventfd that ends a sleep in {@link #awaitFrames}. */
+    private final int wakeFd;
+    private final SleepHandshake sleep = new SleepHandshake();
+    /** The sleeper's own: {@link #awaitFrames} runs beside the thread that polls. */
+    private final MemorySegment sleepState;
+    /** The TAP fd and {@link #wakeFd}, both for reading. */
+    private final MemorySegment pollFds;
+    private final MemorySegment timeout;
+    private final MemorySegment wakeCount;
+    /** Wakers' errno, shared by any threads that wake: two at once could garble the errno of a failure report, nothing else. */
+    private final MemorySegment wakeState;
     private boolean closed;
 
-    private TapLink(Arena arena, String name, int fd, int frameCount, int mtu) {
+    private TapLink(Arena arena, String name, int fd, int wakeFd, int frameCount, int mtu) {
         this.arena = arena;
         this.name = name;
         this.fd = fd;
+        this.wakeFd = wakeFd;
         this.receivePool = new FramePool(arena, frameCount, mtu + ETHERNET_HEADER);
         this.transmitPool = new FramePool(arena, frameCount, mtu + ETHERNET_HEADER);
         this.capabilities = LinkCapabilities.none(mtu);
         this.callState = arena.allocate(LibC.CALL_STATE);
+        this.sleepState = arena.allocate(LibC.CALL_STATE);
+        this.wakeState = arena.allocate(LibC.CALL_STATE);
+        this.pollFds = arena.allocate(LibC.POLLFD, 2);
+        this.timeout = arena.allocate(LibC.TIMESPEC);
+        this.wakeCount = arena.allocate(ValueLayout.JAVA_LONG);
+        int[] fds = {fd, wakeFd};
+        for (int i = 0; i < fds.length; i++) {
+            MemorySegment entry = pollFds.asSlice(i * LibC.POLLFD.byteSize(), LibC.POLLFD.byteSize());
+            entry.set(ValueLayout.JAVA_INT, 0, fds[i]);
+            entry.set(ValueLayout.JAVA_SHORT, 4, LibC.POLLIN);
+        }
     }
 
     /**
@@ -92,7 +120,16 @@ public final class TapLink implements Link, AutoCloseable {
                 if (flags < 0 || LibC.fcntl(state, fd, LibC.F_SETFL, flags | LibC.O_NONBLOCK) < 0) {
                     throw new IOException("fcntl(O_NONBLOCK) on " + CLONE_DEVICE + " failed: errno " + LibC.errno(state));
                 }
-                return new TapLink(arena, name, fd, frameCount, mtu);
+                int wakeFd = LibC.eventfd(state, 0, LibC.O_NONBLOCK | LibC.O_CLOEXEC);
+                if (wakeFd < 0) {
+                    throw new IOException("eventfd for the TAP link's wake-up failed: errno " + LibC.errno(state));
+                }
+                try {
+                    return new TapLink(arena, name, fd, wakeFd, frameCount, mtu);
+                } catch (RuntimeException e) {
+                    LibC.close(state, wakeFd);
+                    throw e;
+                }
             } catch (IOException | RuntimeException e) {
                 LibC.close(state, fd);
                 throw e;
@@ -198,6 +235,50 @@ public final class TapLink implements Link, AutoCloseable {
         return capabilities;
     }
 
+    @Override
+    public boolean canAwaitFrames() {
+        return true;
+    }
+
+    /** Sleeps in {@code ppoll} on the TAP fd and the wake-up eventfd (see the class comment). */
+    @Override
+    public boolean awaitFrames(long timeoutNs) {
+        if (!sleep.beginSleep()) {
+            return false;
+        }
+        try {
+            long ns = Math.max(timeoutNs, 0);
+            timeout.set(ValueLayout.JAVA_LONG, 0, ns / 1_000_000_000L);
+            timeout.set(ValueLayout.JAVA_LONG, 8, ns % 1_000_000_000L);
+            long entry = LibC.POLLFD.byteSize();
+            pollFds.set(ValueLayout.JAVA_SHORT, 6, (short) 0);
+            pollFds.set(ValueLayout.JAVA_SHORT, entry + 6, (short) 0);
+            int n = LibC.ppoll(sleepState, pollFds, 2, timeout, MemorySegment.NULL);
+            if (n < 0) {
+                int errno = LibC.errno(sleepState);
+                if (errno == LibC.EINTR) {
+                    return false;
+                }
+                throw new IllegalStateException("ppoll on TAP " + name + " failed: errno " + errno);
+            }
+            if ((pollFds.get(ValueLayout.JAVA_SHORT, entry + 6) & LibC.POLLIN) != 0) {
+                LibC.eventfdRead(sleepState, wakeFd, wakeCount);
+            }
+            return (pollFds.get(ValueLayout.JAVA_SHORT, 6) & LibC.POLLIN) != 0;
+        } finally {
+            sleep.endSleep();
+        }
+    }
+
+    @Override
+    public void wakeAwaiter() {
+        // EAGAIN (the counter is full) means a wake-up is pending anyway.
+        if (sleep.wake() && LibC.eventfdWrite(wakeState, wakeFd, 1) < 0 && LibC.errno(wakeState) != LibC.EAGAIN) {
+            throw new IllegalStateException("waking the sleeper of TAP " + name + " failed: errno "
+                    + LibC.errno(wakeState));
+        }
+    }
+
     /** @return the interface name the kernel knows the device by */
     public String name() {
         return name;
@@ -233,6 +314,7 @@ public final class TapLink implements Link, AutoCloseable {
         if (!closed) {
             closed = true;
             LibC.close(callState, fd);
+            LibC.close(callState, wakeFd);
             arena.close();
         }
     }

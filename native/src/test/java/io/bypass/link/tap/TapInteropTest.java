@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.bypass.link.interop.InteropWorld;
 import io.bypass.link.interop.KernelInteropTests;
 import io.bypass.link.interop.KernelNamespace;
+import io.bypass.link.interop.LinkWakeUps;
 import io.bypass.stack.link.LinkCounter;
 import java.io.File;
 import java.io.IOException;
@@ -55,6 +56,18 @@ class TapInteropTest extends KernelInteropTests {
     @Override
     protected String label() {
         return "TAP";
+    }
+
+    @Test
+    void aSleepOnTheLinkEndsForAFrameAndForAWakeUp() throws Exception {
+        try (KernelNamespace ns = new KernelNamespace()) {
+            String name = String.format("byw%04x", ns.id);
+            try (TapLink tap = TapLink.open(name, 64, MTU)) {
+                LinkWakeUps.quietIpv6(ns);
+                ns.adopt(name);
+                LinkWakeUps.wakesUpForAFrameAndForAWakeUp(tap, ns);
+            }
+        }
     }
 
     // A name taken by a device that is not a TAP: a clear error, no fd left open.

@@ -1,5 +1,8 @@
 package io.bypass.stack.tcp;
 
+import io.bypass.stack.Counter;
+import io.bypass.stack.StackCounters;
+
 /**
  * The rate limit of RFC 5961 section 7: a connection sends at most
  * {@link TcpConfig#challengeAcksPerSecond()} challenge ACKs per second, so that a blind
@@ -20,8 +23,17 @@ final class ChallengeAckLimiter {
         this.perSecond = perSecond;
     }
 
-    /** @return whether a challenge ACK may go now (and counts it) */
-    boolean tryAcquire(long nowNs) {
+    /**
+     * @return whether a challenge ACK may go now (and counts it, here and as
+     *         {@link Counter#TCP_CHALLENGE_ACKS}; a refusal as {@link Counter#TCP_CHALLENGE_ACKS_LIMITED})
+     */
+    boolean tryAcquire(long nowNs, StackCounters counters) {
+        boolean allowed = tryAcquire(nowNs);
+        counters.increment(allowed ? Counter.TCP_CHALLENGE_ACKS : Counter.TCP_CHALLENGE_ACKS_LIMITED);
+        return allowed;
+    }
+
+    private boolean tryAcquire(long nowNs) {
         if (!started || nowNs - windowStartNs >= SECOND_NS) {
             started = true;
             windowStartNs = nowNs;

@@ -194,11 +194,8 @@ final class SegmentArrival {
 
     /** A challenge ACK (RFC 5961 sections 3.2, 4.2, 5.2), within the rate limit of section 7. */
     private void challengeAck(long nowNs) {
-        if (challengeAcks.tryAcquire(nowNs)) {
+        if (challengeAcks.tryAcquire(nowNs, counters)) {
             rcv.ackNow = true;
-            counters.increment(Counter.TCP_CHALLENGE_ACKS);
-        } else {
-            counters.increment(Counter.TCP_CHALLENGE_ACKS_LIMITED);
         }
     }
 

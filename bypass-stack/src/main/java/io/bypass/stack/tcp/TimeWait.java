@@ -204,11 +204,9 @@ final class TimeWait implements TimerHandler {
         if (challengeAcks == null) {
             challengeAcks = new ChallengeAckLimiter(layer.config().challengeAcksPerSecond());
         }
-        if (!challengeAcks.tryAcquire(nowNs)) {
-            layer.counters().increment(Counter.TCP_CHALLENGE_ACKS_LIMITED);
+        if (!challengeAcks.tryAcquire(nowNs, layer.counters())) {
             return false;
         }
-        layer.counters().increment(Counter.TCP_CHALLENGE_ACKS);
         sendAck(nowNs);
         return true;
     }

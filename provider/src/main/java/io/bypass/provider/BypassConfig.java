@@ -30,6 +30,12 @@ import java.util.Properties;
  * <tr><td>bypass.spin</td><td>microseconds a selector or a blocking read polls before it blocks (0: never spin)</td></tr>
  * <tr><td>bypass.rcvbuf, bypass.sndbuf</td><td>TCP buffer sizes in bytes (the send buffer's is where it
  * starts: auto-tuning grows it; default 16 KiB)</td></tr>
+ * <tr><td>bypass.max.connections</td><td>connections a stack holds at once in any state but LISTEN and
+ *     TIME-WAIT (default 65,536; beyond it a SYN is dropped and a connect fails, counted as
+ *     TCP_DROP_CONNECTION_LIMIT), as Onload's EF_MAX_ENDPOINTS</td></tr>
+ * <tr><td>bypass.max.timewait</td><td>connections a stack keeps in TIME-WAIT, about 130 bytes each (default
+ *     32,768; beyond it a connection closes at once, TCP_TIME_WAIT_OVERFLOW), as Linux's
+ *     tcp_max_tw_buckets</td></tr>
  * <tr><td>bypass.debug</td><td>{@code true}: one log line per routing decision</td></tr>
  * <tr><td>bypass.profile</td><td>{@code latency}: spin 50 us (as Onload's EF_POLL_USEC) unless bypass.spin says otherwise</td></tr>
  * <tr><td>bypass.pin</td><td>a CPU number, or a comma-separated list: a selecting thread that spins is pinned to
@@ -51,13 +57,15 @@ import java.util.Properties;
  * @param spinNs      how long a selector spins before blocking, in nanoseconds
  * @param rcvbufBytes the TCP receive buffer size
  * @param sndbufBytes the TCP send buffer size
+ * @param maxConnections connections a stack holds at once, TIME-WAIT not counted
+ * @param maxTimeWait connections a stack keeps in TIME-WAIT
  * @param debug       whether routing decisions are logged
  * @param stats       whether the stack counters are printed at JVM exit
  * @param pinCpus     the CPUs spinning selecting threads are pinned to, in turn; empty: none
  * @param exitLingerNs how long, at JVM exit, the link stack keeps delivering what its connections still owe their peers
  */
 public record BypassConfig(Rules rules, String link, boolean linkFallbackKernel, int ip, int prefix, int gateway, long mac, long spinNs,
-                           int rcvbufBytes, int sndbufBytes, boolean debug, boolean stats, List<Integer> pinCpus,
+                           int rcvbufBytes, int sndbufBytes, int maxConnections, int maxTimeWait, boolean debug, boolean stats, List<Integer> pinCpus,
                            long exitLingerNs) {
     /** The in-JVM loopback link alone, no external link. */
     public static final String LINK_LOOPBACK = "loopback";
@@ -133,12 +141,14 @@ public record BypassConfig(Rules rules, String link, boolean linkFallbackKernel,
         TcpConfig tcp = TcpConfig.defaults();
         int rcvbuf = integer(p, "bypass.rcvbuf", tcp.receiveBufferBytes(), 1024, 1 << 30);
         int sndbuf = integer(p, "bypass.sndbuf", DEFAULT_SNDBUF_BYTES, 1024, 1 << 30);
+        int maxConnections = integer(p, "bypass.max.connections", tcp.maxConnections(), 1, 1 << 24);
+        int maxTimeWait = integer(p, "bypass.max.timewait", tcp.maxTimeWait(), 0, 1 << 24);
         boolean debug = bool(p, "bypass.debug");
         boolean stats = bool(p, "bypass.stats");
         List<Integer> pin = cpus(p, "bypass.pin");
         long lingerMs = integer(p, "bypass.exit.linger", DEFAULT_EXIT_LINGER_MS, 0, 3_600_000);
         return new BypassConfig(rules, link, fallback.equals("kernel"), ip, prefix, gateway, mac, spinUs * 1000, rcvbuf, sndbuf,
-                debug, stats, pin, lingerMs * 1_000_000);
+                maxConnections, maxTimeWait, debug, stats, pin, lingerMs * 1_000_000);
     }
 
     /** @return whether an external link is configured (anything but {@link #LINK_LOOPBACK}) */
@@ -180,7 +190,7 @@ public record BypassConfig(Rules rules, String link, boolean linkFallbackKernel,
      */
     public BypassConfig withLink(String newLink, int newIp) {
         return new BypassConfig(rules, newLink, linkFallbackKernel, newIp, prefix, gateway, 0, spinNs,
-                rcvbufBytes, sndbufBytes, debug, stats, pinCpus, exitLingerNs);
+                rcvbufBytes, sndbufBytes, maxConnections, maxTimeWait, debug, stats, pinCpus, exitLingerNs);
     }
 
     private static boolean bool(Properties p, String key) {
@@ -193,7 +203,8 @@ public record BypassConfig(Rules rules, String link, boolean linkFallbackKernel,
 
     /** @return a copy with other rules */
     public BypassConfig withRules(Rules newRules) {
-        return new BypassConfig(newRules, link, linkFallbackKernel, ip, prefix, gateway, mac, spinNs, rcvbufBytes, sndbufBytes, debug,
+        return new BypassConfig(newRules, link, linkFallbackKernel, ip, prefix, gateway, mac, spinNs, rcvbufBytes, sndbufBytes,
+                maxConnections, maxTimeWait, debug,
                 stats, pinCpus, exitLingerNs);
     }
 

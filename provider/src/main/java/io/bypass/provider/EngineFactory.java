@@ -106,6 +106,8 @@ final class EngineFactory {
         return TcpConfig.defaults().toBuilder()
                 .receiveBufferBytes(config.rcvbufBytes())
                 .sendBufferBytes(config.sndbufBytes())
+                .maxConnections(config.maxConnections())
+                .maxTimeWait(config.maxTimeWait())
                 .mssCap(Math.min(MAX_MSS, Math.max(TcpConfig.defaults().mssCap(), mtu - IP_TCP_HEADERS)))
                 .framesPerFullSegment(mtu >= LARGE_MTU ? 2 : 1)
                 .isnSecret(random.nextLong(), random.nextLong())

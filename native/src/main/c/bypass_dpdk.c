@@ -209,7 +209,6 @@ static int close_port(uint16_t port_id, int remove) {
     return 0;
 }
 
-/* Undoes a half-opened port: the queues go with the port, then the pool they used. */
 /* Writes up to max descriptors of the process's XDP sockets; returns how many. */
 static int xsk_fds(int *fds, int max) {
     DIR *dir = opendir("/proc/self/fd");
@@ -259,6 +258,7 @@ static int new_xsk_fd(const int *before, int before_count) {
     return found;
 }
 
+/* Undoes a half-opened port: the queues go with the port, then the pool they used. */
 static void abandon(uint16_t port_id, struct bypass_dpdk_port *port, int remove) {
     close_port(port_id, remove);
     if (port != NULL) {

@@ -34,8 +34,9 @@ public final class SleepHandshake {
     }
 
     /**
-     * The sleep ended. A wake-up from here on finds the sleeper still announced, so its eventfd
-     * write is left for the next sleep to take.
+     * The sleep ended. {@code wakePending} clears before {@code sleeping} does: a wake-up in
+     * between still finds the sleeper announced and writes the eventfd, which the next sleep
+     * takes at once; a later one leaves {@code wakePending} for the next sleep.
      */
     public void endSleep() {
         wakePending = false;

@@ -536,11 +536,6 @@ public final class TcpConnection {
         flushEvents();
     }
 
-    /** @return the highest sequence number sent (SND.MAX) */
-    int sndMax() {
-        return snd.max;
-    }
-
     // ------------------------------------------------------------------ our segments
 
     /**

@@ -15,9 +15,9 @@ import io.bypass.stack.time.TimerHandler;
  * itself has closed, as Linux keeps an {@code inet_timewait_sock}: the 4-tuple and what the
  * 2 MSL wait needs to answer the segments that still arrive (both sequence numbers, the
  * window, TS.Recent). About 130 bytes of heap (this object and its {@link Timer}) where the
- * whole connection, which stayed registered until session 9, took about 2 KB in some twenty
- * objects: a server that closes first holds a minute of its connection rate in TIME-WAIT,
- * and every young collection copied them all.
+ * whole connection, were it kept, takes about 2 KB in some twenty objects: a server that
+ * closes first holds a minute of its connection rate in TIME-WAIT, and every young
+ * collection would copy them all.
  *
  * <p>What arrives is answered as RFC 9293 section 3.10.7.4 orders it for TIME-WAIT, with
  * PAWS (RFC 7323 section 5) and RFC 5961's checks, as the connection answered it before:

@@ -252,19 +252,19 @@ class TcpDataTest {
         t.peerPort = 40_002;
         TcpConnection b = t.acceptFrom(l, P);
         t.peerPort = 40_001;
-        t.send(Seg.ack(P + 11, a.sndMax()).payload("a"));
-        t.send(Seg.ack(P + 12, a.sndMax()).payload("b"));
+        t.send(Seg.ack(P + 11, a.snd.max).payload("a"));
+        t.send(Seg.ack(P + 12, a.snd.max).payload("b"));
         assertEquals(2, t.layer.reassemblyFramesHeld());
         t.peerPort = 40_002;
-        t.send(Seg.ack(P + 11, b.sndMax()).payload("c"));
+        t.send(Seg.ack(P + 11, b.snd.max).payload("c"));
         assertEquals(1, t.counters.get(Counter.TCP_RX_DROP_REASSEMBLY_FULL));
         assertEquals(2, t.layer.reassemblyFramesHeld());
         // In-sequence data needs no budget.
-        t.send(Seg.ack(P + 1, b.sndMax()).payload("0123456789"));
+        t.send(Seg.ack(P + 1, b.snd.max).payload("0123456789"));
         assertEquals(10, b.available());
         // Filling a's hole hands its held frames to the receive queue and back to the budget.
         t.peerPort = 40_001;
-        t.send(Seg.ack(P + 1, a.sndMax()).payload("0123456789"));
+        t.send(Seg.ack(P + 1, a.snd.max).payload("0123456789"));
         assertEquals(12, a.available());
         assertEquals(0, t.layer.reassemblyFramesHeld());
         a.abort(t.nowNs);

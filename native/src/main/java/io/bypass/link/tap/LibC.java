@@ -56,6 +56,10 @@ final class LibC {
     static final StructLayout POLLFD = MemoryLayout.structLayout(
             ValueLayout.JAVA_INT.withName("fd"), ValueLayout.JAVA_SHORT.withName("events"),
             ValueLayout.JAVA_SHORT.withName("revents"));
+    /** Where {@code events} lies in a {@link #POLLFD}. */
+    static final long POLLFD_EVENTS = POLLFD.byteOffset(MemoryLayout.PathElement.groupElement("events"));
+    /** Where {@code revents} lies in a {@link #POLLFD}. */
+    static final long POLLFD_REVENTS = POLLFD.byteOffset(MemoryLayout.PathElement.groupElement("revents"));
     /** {@code struct timespec} on a 64-bit ABI. */
     static final StructLayout TIMESPEC = MemoryLayout.structLayout(
             ValueLayout.JAVA_LONG.withName("tv_sec"), ValueLayout.JAVA_LONG.withName("tv_nsec"));

@@ -80,7 +80,7 @@ public final class TapLink implements Link, AutoCloseable {
         for (int i = 0; i < fds.length; i++) {
             MemorySegment entry = pollFds.asSlice(i * LibC.POLLFD.byteSize(), LibC.POLLFD.byteSize());
             entry.set(ValueLayout.JAVA_INT, 0, fds[i]);
-            entry.set(ValueLayout.JAVA_SHORT, 4, LibC.POLLIN);
+            entry.set(ValueLayout.JAVA_SHORT, LibC.POLLFD_EVENTS, LibC.POLLIN);
         }
     }
 
@@ -250,9 +250,10 @@ public final class TapLink implements Link, AutoCloseable {
             long ns = Math.max(timeoutNs, 0);
             timeout.set(ValueLayout.JAVA_LONG, 0, ns / 1_000_000_000L);
             timeout.set(ValueLayout.JAVA_LONG, 8, ns % 1_000_000_000L);
-            long entry = LibC.POLLFD.byteSize();
-            pollFds.set(ValueLayout.JAVA_SHORT, 6, (short) 0);
-            pollFds.set(ValueLayout.JAVA_SHORT, entry + 6, (short) 0);
+            long tapRevents = LibC.POLLFD_REVENTS;
+            long wakeRevents = LibC.POLLFD.byteSize() + LibC.POLLFD_REVENTS;
+            pollFds.set(ValueLayout.JAVA_SHORT, tapRevents, (short) 0);
+            pollFds.set(ValueLayout.JAVA_SHORT, wakeRevents, (short) 0);
             int n = LibC.ppoll(sleepState, pollFds, 2, timeout, MemorySegment.NULL);
             if (n < 0) {
                 int errno = LibC.errno(sleepState);
@@ -261,10 +262,10 @@ public final class TapLink implements Link, AutoCloseable {
                 }
                 throw new IllegalStateException("ppoll on TAP " + name + " failed: errno " + errno);
             }
-            if ((pollFds.get(ValueLayout.JAVA_SHORT, entry + 6) & LibC.POLLIN) != 0) {
+            if ((pollFds.get(ValueLayout.JAVA_SHORT, wakeRevents) & LibC.POLLIN) != 0) {
                 LibC.eventfdRead(sleepState, wakeFd, wakeCount);
             }
-            return (pollFds.get(ValueLayout.JAVA_SHORT, 6) & LibC.POLLIN) != 0;
+            return (pollFds.get(ValueLayout.JAVA_SHORT, tapRevents) & LibC.POLLIN) != 0;
         } finally {
             sleep.endSleep();
         }

@@ -182,6 +182,8 @@ public enum Counter {
     TCP_DROP_CONNECTION_LIMIT,
     /** Connections that closed at once instead of entering TIME-WAIT, the layer's TIME-WAIT table being full (Linux's TCPTimeWaitOverflow). */
     TCP_TIME_WAIT_OVERFLOW,
+    /** SYNs that ended a TIME-WAIT and opened a new incarnation of its 4-tuple (RFC 6191). */
+    TCP_TIME_WAIT_REOPENED,
     /** Keep-alive probes sent (RFC 1122 section 4.2.3.6). */
     TCP_KEEPALIVE_PROBES,
     /** Connections dropped because keep-alive probes went unanswered. */

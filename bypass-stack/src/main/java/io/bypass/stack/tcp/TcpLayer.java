@@ -325,6 +325,7 @@ public final class TcpLayer implements TransportProtocol {
                     // incarnation, whose ISS must lie beyond anything the old one sent.
                     int floor = tw.sndMax() + 65_536;
                     counters.increment(Counter.TCP_SEGMENTS_IN);
+                    counters.increment(Counter.TCP_TIME_WAIT_REOPENED);
                     tw.end();
                     if (!listenArrives(l, seg, floor, nowNs)) {
                         frame.release();

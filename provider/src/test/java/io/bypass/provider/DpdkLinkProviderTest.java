@@ -1,5 +1,7 @@
 package io.bypass.provider;
 
+import static io.bypass.provider.KernelCurl.run;
+import static io.bypass.provider.KernelCurl.runQuietly;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -9,19 +11,12 @@ import io.bypass.stack.Counter;
 import io.bypass.stack.link.LinkCounter;
 import io.bypass.stack.wire.Ipv4Address;
 import java.io.File;
-import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.nio.ByteBuffer;
 import java.nio.channels.ServerSocketChannel;
-import java.nio.channels.SocketChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -101,7 +96,8 @@ class DpdkLinkProviderTest {
             p = provider("dpdk:net_af_xdp" + id + ",iface=" + ours + "?eal=" + EAL, Ipv4Address.parse(ourIp));
             try (ServerSocketChannel server = p.openServerSocketChannel().bind(new InetSocketAddress(0))) {
                 int port = ((InetSocketAddress) server.getLocalAddress()).getPort();
-                Thread serving = Thread.ofPlatform().start(() -> serveOneHttpRequest(server));
+                Thread serving = Thread.ofPlatform().start(
+                        () -> KernelCurl.serveOneHttpRequest(server, "hello from Bypass over DPDK af_xdp\n"));
                 String body = run("ip", "netns", "exec", ns, "curl", "-sS", "--max-time", "30",
                         "http://" + ourIp + ":" + port + "/");
                 serving.join(30_000);
@@ -123,45 +119,6 @@ class DpdkLinkProviderTest {
             }
             runQuietly("ip", "link", "del", ours);
             runQuietly("ip", "netns", "del", ns);
-        }
-    }
-
-    /** The server: plain NIO on the provider's channels, one request, one response, close. */
-    private static void serveOneHttpRequest(ServerSocketChannel server) {
-        try (SocketChannel c = server.accept()) {
-            ByteBuffer in = ByteBuffer.allocate(4096);
-            while (!new String(in.array(), 0, in.position(), StandardCharsets.US_ASCII).contains("\r\n\r\n")) {
-                if (c.read(in) < 0) {
-                    return;
-                }
-            }
-            byte[] body = "hello from Bypass over DPDK af_xdp\n".getBytes(StandardCharsets.US_ASCII);
-            ByteBuffer out = ByteBuffer.wrap(("HTTP/1.1 200 OK\r\nContent-Length: " + body.length
-                    + "\r\nConnection: close\r\n\r\n" + new String(body, StandardCharsets.US_ASCII))
-                    .getBytes(StandardCharsets.US_ASCII));
-            while (out.hasRemaining()) {
-                c.write(out);
-            }
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static String run(String... command) throws IOException, InterruptedException {
-        Process proc = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String out = new String(proc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!proc.waitFor(60, TimeUnit.SECONDS) || proc.exitValue() != 0) {
-            throw new IOException(String.join(" ", command) + " failed: " + out);
-        }
-        return out;
-    }
-
-    private static void runQuietly(String... command) {
-        try {
-            List<String> all = new ArrayList<>(List.of(command));
-            new ProcessBuilder(all).redirectErrorStream(true).start().waitFor(30, TimeUnit.SECONDS);
-        } catch (IOException | InterruptedException e) {
-            System.err.println(String.join(" ", command) + ": " + e);
         }
     }
 }

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.bypass.stack.NetworkStack;
-import io.bypass.stack.StackConfig;
 import io.bypass.stack.tcp.TcpConfig;
 import io.bypass.stack.tcp.TcpConnection;
 import io.bypass.stack.tcp.TcpError;
@@ -54,18 +53,7 @@ class MultiStackSimulationTest {
                 failure = "client connection failed: " + connection.error();
                 return;
             }
-            while (sent < BYTES_PER_CONNECTION) {
-                if (!out.hasRemaining()) {
-                    out.clear().limit((int) Math.min(out.capacity(), BYTES_PER_CONNECTION - sent));
-                    sendPattern.fill(out);
-                    out.flip();
-                }
-                int n = connection.write(out, nowNs);
-                if (n == 0) {
-                    break;
-                }
-                sent += n;
-            }
+            sent += SimTraffic.send(connection, out, sendPattern, sent, BYTES_PER_CONNECTION, nowNs);
             int n;
             while ((n = connection.read(in.clear(), nowNs)) > 0) {
                 if (checkPattern.check(in.flip()) >= 0) {
@@ -89,10 +77,10 @@ class MultiStackSimulationTest {
             try (Simulation sim = new Simulation(faults, seed)) {
                 TcpConfig tcp = TcpConfig.defaults().toBuilder().isnSecret(seed, seed * 31).portSeed(seed)
                         .timeWaitNs(1_000_000_000L).build();
-                NetworkStack server = sim.addStack(config("10.0.0.10", "02:00:00:00:00:10", tcp), 2048);
+                NetworkStack server = sim.addStack(SimTraffic.config("10.0.0.10", "02:00:00:00:00:10", tcp), 2048);
                 List<NetworkStack> clients = List.of(
-                        sim.addStack(config("10.0.0.11", "02:00:00:00:00:11", tcp), 1024),
-                        sim.addStack(config("10.0.0.12", "02:00:00:00:00:12", tcp), 1024));
+                        sim.addStack(SimTraffic.config("10.0.0.11", "02:00:00:00:00:11", tcp), 1024),
+                        sim.addStack(SimTraffic.config("10.0.0.12", "02:00:00:00:00:12", tcp), 1024));
                 TcpListener listener = server.tcp().listen(SERVER_IP, PORT, 16);
                 List<Flow> flows = new ArrayList<>();
                 long flowSeed = seed * 1000;
@@ -170,9 +158,5 @@ class MultiStackSimulationTest {
             case CLOSED, LISTEN, SYN_SENT, SYN_RECEIVED -> false;
             default -> true;
         };
-    }
-
-    private static StackConfig config(String ip, String mac, TcpConfig tcp) {
-        return StackConfig.builder().ip(ip).mac(mac).prefixLength(24).tcp(tcp).build();
     }
 }

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.bypass.stack.Counter;
 import io.bypass.stack.NetworkStack;
-import io.bypass.stack.StackConfig;
 import io.bypass.stack.tcp.TcpConfig;
 import io.bypass.stack.tcp.TcpConnection;
 import io.bypass.stack.tcp.TcpListener;
@@ -51,18 +50,7 @@ class ReceiveMemorySimulationTest {
         }
 
         void write(long nowNs) {
-            while (sent < total) {
-                if (!out.hasRemaining()) {
-                    out.clear().limit((int) Math.min(out.capacity(), total - sent));
-                    sendPattern.fill(out);
-                    out.flip();
-                }
-                int n = client.write(out, nowNs);
-                if (n == 0) {
-                    return;
-                }
-                sent += n;
-            }
+            sent += SimTraffic.send(client, out, sendPattern, sent, total, nowNs);
         }
 
         void read(long nowNs) {
@@ -88,8 +76,8 @@ class ReceiveMemorySimulationTest {
             try (Simulation sim = new Simulation(faults, seed)) {
                 TcpConfig tcp = TcpConfig.defaults().toBuilder().isnSecret(seed, seed * 31).portSeed(seed)
                         .timeWaitNs(1_000_000_000L).build();
-                NetworkStack server = sim.addStack(config("10.0.0.10", "02:00:00:00:00:10", tcp), 1024);
-                NetworkStack client = sim.addStack(config("10.0.0.11", "02:00:00:00:00:11", tcp), 1024);
+                NetworkStack server = sim.addStack(SimTraffic.config("10.0.0.10", "02:00:00:00:00:10", tcp), 1024);
+                NetworkStack client = sim.addStack(SimTraffic.config("10.0.0.11", "02:00:00:00:00:11", tcp), 1024);
                 TcpListener listener = server.tcp().listen(SERVER_IP, PORT, 4);
 
                 Flow slow = new Flow(client.tcp().connect(0, 0, SERVER_IP, PORT, 0), SLOW_BYTES, seed * 10);
@@ -173,8 +161,8 @@ class ReceiveMemorySimulationTest {
             try (Simulation sim = new Simulation(faults, seed)) {
                 TcpConfig tcp = TcpConfig.defaults().toBuilder().isnSecret(seed, seed * 31).portSeed(seed)
                         .receiveBufferBytes(16 * 1024).timeWaitNs(1_000_000_000L).build();
-                NetworkStack server = sim.addStack(config("10.0.0.10", "02:00:00:00:00:10", tcp), 2048);
-                NetworkStack client = sim.addStack(config("10.0.0.11", "02:00:00:00:00:11", tcp), 2048);
+                NetworkStack server = sim.addStack(SimTraffic.config("10.0.0.10", "02:00:00:00:00:10", tcp), 2048);
+                NetworkStack client = sim.addStack(SimTraffic.config("10.0.0.11", "02:00:00:00:00:11", tcp), 2048);
                 TcpListener listener = server.tcp().listen(SERVER_IP, PORT, connections);
                 Flow[] flows = new Flow[connections];
                 // The first connection resolves ARP, so that the others' SYNs are not queued behind it.
@@ -216,9 +204,5 @@ class ReceiveMemorySimulationTest {
                 assertEquals(0, client.counters().get(Counter.TCP_RETRANSMITS), "seed " + seed);
             }
         }
-    }
-
-    private static StackConfig config(String ip, String mac, TcpConfig tcp) {
-        return StackConfig.builder().ip(ip).mac(mac).prefixLength(24).tcp(tcp).build();
     }
 }

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.bypass.stack.Counter;
 import io.bypass.stack.NetworkStack;
-import io.bypass.stack.StackConfig;
 import io.bypass.stack.tcp.TcpConfig;
 import io.bypass.stack.tcp.TcpConnection;
 import io.bypass.stack.tcp.TcpError;
@@ -45,8 +44,8 @@ class TimeWaitReopenSimulationTest {
                 // TIME-WAIT outlasts the whole run: every reopening goes through a record.
                 TcpConfig tcp = TcpConfig.defaults().toBuilder().isnSecret(seed, seed * 31).portSeed(seed)
                         .timeWaitNs(600_000_000_000L).build();
-                NetworkStack server = sim.addStack(config("10.0.0.10", "02:00:00:00:00:10", tcp), 1024);
-                NetworkStack client = sim.addStack(config("10.0.0.11", "02:00:00:00:00:11", tcp), 1024);
+                NetworkStack server = sim.addStack(SimTraffic.config("10.0.0.10", "02:00:00:00:00:10", tcp), 1024);
+                NetworkStack client = sim.addStack(SimTraffic.config("10.0.0.11", "02:00:00:00:00:11", tcp), 1024);
                 TcpListener listener = server.tcp().listen(SERVER_IP, PORT, 4);
                 for (int i = 0; i < INCARNATIONS; i++) {
                     Exchange x = new Exchange(seed * 100 + i, client.tcp().connect(0, CLIENT_PORT, SERVER_IP, PORT,
@@ -107,11 +106,11 @@ class TimeWaitReopenSimulationTest {
             if (server == null) {
                 server = listener.accept();
             }
-            requestSent += send(client, out, request, requestSent, REQUEST_BYTES, nowNs);
+            requestSent += SimTraffic.send(client, out, request, requestSent, REQUEST_BYTES, nowNs);
             if (server != null) {
                 requestReceived += receive(server, requestCheck, requestReceived, nowNs);
                 if (requestReceived == REQUEST_BYTES && responseSent < RESPONSE_BYTES) {
-                    responseSent += send(server, serverOut, response, responseSent, RESPONSE_BYTES, nowNs);
+                    responseSent += SimTraffic.send(server, serverOut, response, responseSent, RESPONSE_BYTES, nowNs);
                     if (responseSent == RESPONSE_BYTES) {
                         server.close(nowNs);
                     }
@@ -126,24 +125,6 @@ class TimeWaitReopenSimulationTest {
             return failure != null || clientClosed && client.state() == TcpState.CLOSED;
         }
 
-        private static long send(TcpConnection c, ByteBuffer buffer, StreamPattern pattern, long sent, int total,
-                                 long nowNs) {
-            long n = 0;
-            while (sent + n < total) {
-                if (!buffer.hasRemaining()) {
-                    buffer.clear().limit((int) Math.min(buffer.capacity(), total - sent - n));
-                    pattern.fill(buffer);
-                    buffer.flip();
-                }
-                int wrote = c.write(buffer, nowNs);
-                if (wrote == 0) {
-                    break;
-                }
-                n += wrote;
-            }
-            return n;
-        }
-
         private long receive(TcpConnection c, StreamPattern check, long received, long nowNs) {
             long n = 0;
             int got;
@@ -156,9 +137,5 @@ class TimeWaitReopenSimulationTest {
             }
             return n;
         }
-    }
-
-    private static StackConfig config(String ip, String mac, TcpConfig tcp) {
-        return StackConfig.builder().ip(ip).mac(mac).prefixLength(24).tcp(tcp).build();
     }
 }

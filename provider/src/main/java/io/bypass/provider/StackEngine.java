@@ -961,6 +961,11 @@ final class StackEngine {
                 .append(" ENGINE_WAIT_BELL_SLEEPS=").append(waitBellSleeps());
     }
 
+    /** @return whether threads with nothing to do sleep on the device's doorbell ({@link Link#canAwaitFrames}; for tests) */
+    boolean hasDoorbell() {
+        return bell != null;
+    }
+
     /** @return doorbell sleeps of blocked application threads so far (for tests) */
     long waitBellSleeps() {
         return bell == null ? 0 : bell.threadSleeps();

@@ -34,7 +34,7 @@ import java.util.Properties;
  *     TIME-WAIT (default 65,536; beyond it a SYN is dropped and a connect fails, counted as
  *     TCP_DROP_CONNECTION_LIMIT), as Onload's EF_MAX_ENDPOINTS</td></tr>
  * <tr><td>bypass.max.timewait</td><td>connections a stack keeps in TIME-WAIT, about 130 bytes each (default
- *     32,768; beyond it a connection closes at once, TCP_TIME_WAIT_OVERFLOW), as Linux's
+ *     131,072; beyond it a connection closes at once, TCP_TIME_WAIT_OVERFLOW), as Linux's
  *     tcp_max_tw_buckets</td></tr>
  * <tr><td>bypass.debug</td><td>{@code true}: one log line per routing decision</td></tr>
  * <tr><td>bypass.profile</td><td>{@code latency}: spin 50 us (as Onload's EF_POLL_USEC) unless bypass.spin says otherwise</td></tr>

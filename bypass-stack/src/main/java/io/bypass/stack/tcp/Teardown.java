@@ -73,7 +73,11 @@ final class Teardown {
         }
     }
 
-    /** Aborts: RST now, everything queued discarded (RFC 9293 section 3.10.5; linger 0). */
+    /**
+     * Aborts: RST now, everything queued discarded (RFC 9293 section 3.10.5; linger 0). A
+     * connection already closed (by the peer, or into TIME-WAIT) still holds what it received
+     * for the application to read: that goes now, since nobody will.
+     */
     void abort(long nowNs) {
         c.appClosed = true;
         if (c.state != TcpState.CLOSED) {
@@ -81,6 +85,8 @@ final class Teardown {
             counters.increment(Counter.TCP_ABORTS);
             c.rcv.discardUnread();
             enterClosed(nowNs);
+        } else {
+            c.rcv.discardUnread();
         }
     }
 

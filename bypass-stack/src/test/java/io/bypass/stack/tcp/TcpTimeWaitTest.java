@@ -71,6 +71,23 @@ class TcpTimeWaitTest {
     }
 
     @Test
+    void anAbortAfterTheConnectionClosedIntoTimeWaitGivesBackTheDataNobodyWillRead() {
+        // Found by the fuzzer: the connection is CLOSED once its record takes over, and an abort
+        // of a closed connection used to do nothing, so the unread data's frame stayed held.
+        TcpConnection c = h.layer.connect(LOCAL_IP, LOCAL_PORT, REMOTE_IP, REMOTE_PORT, h.nowNs);
+        iss = h.expect(Seg.of(SYN)).seq;
+        h.send(Seg.of(SYN | ACK).seq(P).ack(iss + 1).mss(1460));
+        h.expect(Seg.ack(iss + 1, P + 1));
+        c.shutdownOutput(h.nowNs);
+        h.expect(Seg.of(FIN | ACK).seq(iss + 1).ack(P + 1));
+        h.send(Seg.of(FIN | ACK).seq(P + 1).ack(iss + 2).payload("late"));
+        h.expect(Seg.ack(iss + 2, P + 6));
+        assertEquals(TcpState.TIME_WAIT, c.state());
+        c.abort(h.nowNs);
+        h.assertNoLeaks();
+    }
+
+    @Test
     void aResetAtRcvNxtEndsTheWaitAndOneElsewhereInTheWindowIsChallenged() {
         TcpConnection c = closedByUs(0);
         h.send(Seg.of(RST).seq(P + 100));

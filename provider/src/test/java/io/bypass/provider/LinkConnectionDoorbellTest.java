@@ -79,8 +79,12 @@ class LinkConnectionDoorbellTest {
                     + " doorbell sleeps: client %d, server %d; helper polls that took frames: client side %d,"
                     + " server side %d%n", CONNECTIONS, CONNECTIONS * 1e9 / ns, clientWakes.bellSleeps(),
                     serverWakes.bellSleeps(), clientWakes.helperPolls(), serverWakes.helperPolls());
-            // The blocked connect and read, and the server's select, wait on the doorbell: at least once a connection.
-            assertTrue(clientWakes.bellSleeps() >= CONNECTIONS && serverWakes.bellSleeps() >= CONNECTIONS,
+            // The blocked connect and read, and the server's select, wait on the doorbell: without it
+            // they would never sleep there. Not every step needs a sleep (the server's FIN may be in
+            // before the client reads), and a thread that finds the helper on the doorbell may park
+            // once: the client slept 481-1,006 times in 500 connections over 22 runs (session 9's CI
+            // runs among them, one at exactly 500), so half a sleep per connection is the bound.
+            assertTrue(clientWakes.bellSleeps() >= CONNECTIONS / 2 && serverWakes.bellSleeps() >= CONNECTIONS / 2,
                     "doorbell sleeps: client " + clientWakes.bellSleeps() + ", server " + serverWakes.bellSleeps());
             // Each connection is seven frames. Helpers that polled beside the doorbell sleepers took
             // frames 365-564 times in 500 connections (four runs on the loaded 2-CPU machine), now

@@ -184,6 +184,8 @@ public enum Counter {
     TCP_TIME_WAIT_OVERFLOW,
     /** SYNs that ended a TIME-WAIT and opened a new incarnation of its 4-tuple (RFC 6191). */
     TCP_TIME_WAIT_REOPENED,
+    /** Connects that took a 4-tuple from our own TIME-WAIT ({@code TcpConfig#timeWaitReuse}; Linux's TWRecycled). */
+    TCP_TIME_WAIT_REUSED,
     /** Keep-alive probes sent (RFC 1122 section 4.2.3.6). */
     TCP_KEEPALIVE_PROBES,
     /** Connections dropped because keep-alive probes went unanswered. */

@@ -36,6 +36,10 @@ import java.util.Properties;
  * <tr><td>bypass.max.timewait</td><td>connections a stack keeps in TIME-WAIT, about 130 bytes each (default
  *     131,072; beyond it a connection closes at once, TCP_TIME_WAIT_OVERFLOW), as Linux's
  *     tcp_max_tw_buckets</td></tr>
+ * <tr><td>bypass.tw.reuse</td><td>{@code true}: a connect on the link stack may take a 4-tuple its own
+ *     TIME-WAIT holds, once that connection's peer has been quiet for a second, if it used
+ *     timestamps (Linux's tcp_tw_reuse=1); default {@code false}, as Linux's default is for
+ *     anything but loopback. The in-JVM loopback always may, as Linux's loopback</td></tr>
  * <tr><td>bypass.debug</td><td>{@code true}: one log line per routing decision</td></tr>
  * <tr><td>bypass.profile</td><td>{@code latency}: spin 50 us (as Onload's EF_POLL_USEC) unless bypass.spin says otherwise</td></tr>
  * <tr><td>bypass.pin</td><td>a CPU number, or a comma-separated list: a selecting thread that spins is pinned to
@@ -59,13 +63,15 @@ import java.util.Properties;
  * @param sndbufBytes the TCP send buffer size
  * @param maxConnections connections a stack holds at once, TIME-WAIT not counted
  * @param maxTimeWait connections a stack keeps in TIME-WAIT
+ * @param timeWaitReuse whether a connect on the link stack may take a 4-tuple its TIME-WAIT holds
  * @param debug       whether routing decisions are logged
  * @param stats       whether the stack counters are printed at JVM exit
  * @param pinCpus     the CPUs spinning selecting threads are pinned to, in turn; empty: none
  * @param exitLingerNs how long, at JVM exit, the link stack keeps delivering what its connections still owe their peers
  */
 public record BypassConfig(Rules rules, String link, boolean linkFallbackKernel, int ip, int prefix, int gateway, long mac, long spinNs,
-                           int rcvbufBytes, int sndbufBytes, int maxConnections, int maxTimeWait, boolean debug, boolean stats, List<Integer> pinCpus,
+                           int rcvbufBytes, int sndbufBytes, int maxConnections, int maxTimeWait,
+                           boolean timeWaitReuse, boolean debug, boolean stats, List<Integer> pinCpus,
                            long exitLingerNs) {
     /** The in-JVM loopback link alone, no external link. */
     public static final String LINK_LOOPBACK = "loopback";
@@ -143,12 +149,13 @@ public record BypassConfig(Rules rules, String link, boolean linkFallbackKernel,
         int sndbuf = integer(p, "bypass.sndbuf", DEFAULT_SNDBUF_BYTES, 1024, 1 << 30);
         int maxConnections = integer(p, "bypass.max.connections", tcp.maxConnections(), 1, 1 << 24);
         int maxTimeWait = integer(p, "bypass.max.timewait", tcp.maxTimeWait(), 0, 1 << 24);
+        boolean timeWaitReuse = bool(p, "bypass.tw.reuse");
         boolean debug = bool(p, "bypass.debug");
         boolean stats = bool(p, "bypass.stats");
         List<Integer> pin = cpus(p, "bypass.pin");
         long lingerMs = integer(p, "bypass.exit.linger", DEFAULT_EXIT_LINGER_MS, 0, 3_600_000);
         return new BypassConfig(rules, link, fallback.equals("kernel"), ip, prefix, gateway, mac, spinUs * 1000, rcvbuf, sndbuf,
-                maxConnections, maxTimeWait, debug, stats, pin, lingerMs * 1_000_000);
+                maxConnections, maxTimeWait, timeWaitReuse, debug, stats, pin, lingerMs * 1_000_000);
     }
 
     /** @return whether an external link is configured (anything but {@link #LINK_LOOPBACK}) */
@@ -190,7 +197,7 @@ public record BypassConfig(Rules rules, String link, boolean linkFallbackKernel,
      */
     public BypassConfig withLink(String newLink, int newIp) {
         return new BypassConfig(rules, newLink, linkFallbackKernel, newIp, prefix, gateway, 0, spinNs,
-                rcvbufBytes, sndbufBytes, maxConnections, maxTimeWait, debug, stats, pinCpus, exitLingerNs);
+                rcvbufBytes, sndbufBytes, maxConnections, maxTimeWait, timeWaitReuse, debug, stats, pinCpus, exitLingerNs);
     }
 
     private static boolean bool(Properties p, String key) {
@@ -204,7 +211,7 @@ public record BypassConfig(Rules rules, String link, boolean linkFallbackKernel,
     /** @return a copy with other rules */
     public BypassConfig withRules(Rules newRules) {
         return new BypassConfig(newRules, link, linkFallbackKernel, ip, prefix, gateway, mac, spinNs, rcvbufBytes, sndbufBytes,
-                maxConnections, maxTimeWait, debug,
+                maxConnections, maxTimeWait, timeWaitReuse, debug,
                 stats, pinCpus, exitLingerNs);
     }
 

@@ -71,7 +71,9 @@ final class EngineFactory {
     static StackEngine loopback(BypassConfig config) {
         InMemoryLink[] ports = InMemoryLink.pair(Arena.ofShared(), LOOPBACK_TRANSMIT_FRAMES, LOOPBACK_RECEIVE_FRAMES,
                 LOOPBACK_COPYBREAK_FRAMES, LOOPBACK_COPYBREAK_BYTES, LOOPBACK_MTU, true);
+        // As Linux's tcp_tw_reuse default (2) for loopback: a client that closes first reuses its ports.
         TcpConfig tcp = tcpConfig(config, LOOPBACK_MTU).toBuilder()
+                .timeWaitReuse(true)
                 .receiveFramesTotal(LOOPBACK_RECEIVE_FRAMES_TOTAL)
                 .reassemblyFramesTotal(LOOPBACK_REASSEMBLY_FRAMES_TOTAL)
                 .receiveFramesPerConnection(LOOPBACK_RECEIVE_FRAMES_PER_CONNECTION)
@@ -108,6 +110,7 @@ final class EngineFactory {
                 .sendBufferBytes(config.sndbufBytes())
                 .maxConnections(config.maxConnections())
                 .maxTimeWait(config.maxTimeWait())
+                .timeWaitReuse(config.timeWaitReuse())
                 .mssCap(Math.min(MAX_MSS, Math.max(TcpConfig.defaults().mssCap(), mtu - IP_TCP_HEADERS)))
                 .framesPerFullSegment(mtu >= LARGE_MTU ? 2 : 1)
                 .isnSecret(random.nextLong(), random.nextLong())

@@ -7,12 +7,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketException;
+import java.nio.ByteBuffer;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.util.Properties;
 import org.junit.jupiter.api.Test;
 
-/** The stack's limits are settings ({@code bypass.max.connections}, {@code bypass.max.timewait}). */
+/**
+ * The stack's limits are settings ({@code bypass.max.connections}, {@code bypass.max.timewait},
+ * {@code bypass.tw.reuse}), and a client on the in-JVM loopback reuses its TIME-WAIT's ports as
+ * Linux's loopback does.
+ */
 class ConnectionLimitTest {
     @Test
     void aConnectBeyondTheConnectionLimitFailsWithAClearError() throws Exception {
@@ -30,6 +35,36 @@ class ConnectionLimitTest {
                 try (SocketChannel accepted = server.accept()) {
                     SocketException e = assertThrows(SocketException.class, () -> second.connect(server.getLocalAddress()));
                     assertTrue(e.getMessage().startsWith("Too many connections"), e.getMessage());
+                }
+            }
+        }
+    }
+
+    @Test
+    void aLoopbackClientThatClosesFirstConnectsFromTheSamePortASecondLater() throws Exception {
+        BypassSelectorProvider provider = new BypassSelectorProvider(
+                BypassConfig.from(new Properties()).withRules(Rules.parse("bind * *", "test")));
+        InetAddress loopback = InetAddress.getLoopbackAddress();
+        try (ServerSocketChannel server = provider.openServerSocketChannel()) {
+            server.bind(new InetSocketAddress(loopback, 0));
+            int clientPort;
+            try (SocketChannel first = provider.openSocketChannel()) {
+                first.bind(new InetSocketAddress(loopback, 0));
+                clientPort = ((InetSocketAddress) first.getLocalAddress()).getPort();
+                first.connect(server.getLocalAddress());
+                try (SocketChannel accepted = server.accept()) {
+                    first.close();
+                    assertEquals(-1, accepted.read(ByteBuffer.allocate(1)), "the client's FIN");
+                }
+            }
+            // The client's end is in TIME-WAIT (60 s); a second after the server's last segment
+            // a connect may take the 4-tuple again (TimeWait.REUSE_AFTER_NS).
+            Thread.sleep(1_100);
+            try (SocketChannel second = provider.openSocketChannel()) {
+                second.bind(new InetSocketAddress(loopback, clientPort));
+                second.connect(server.getLocalAddress());
+                try (SocketChannel accepted = server.accept()) {
+                    assertEquals(clientPort, ((InetSocketAddress) accepted.getRemoteAddress()).getPort());
                 }
             }
         }

@@ -75,7 +75,8 @@ class RulesTest {
                 {"bypass.link", "dpdk"}, {"bypass.profile", "throughput"}, {"bypass.debug", "yes"},
                 {"bypass.rcvbuf", "-1"}, {"bypass.rules", "/nonexistent/rules"}, {"bypass.pin", "-2"},
                 {"bypass.stats", "yes"}, {"bypass.link", "shm"}, {"bypass.link", "shm:/a?side"},
-                {"bypass.link.fallback", "ignore"}, {"bypass.max.connections", "0"}, {"bypass.max.timewait", "-1"}}) {
+                {"bypass.link.fallback", "ignore"}, {"bypass.max.connections", "0"}, {"bypass.max.timewait", "-1"},
+                {"bypass.tw.reuse", "yes"}}) {
             Properties p = new Properties();
             p.setProperty(kv[0], kv[1]);
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> BypassConfig.from(p));

@@ -27,6 +27,7 @@ public final class TcpConfig {
     private final int defaultBacklog;
     private final int maxConnections;
     private final int maxTimeWait;
+    private final boolean timeWaitReuse;
     private final int ephemeralPortFirst;
     private final int ephemeralPortLast;
     private final int reassemblyLimitSegments;
@@ -65,6 +66,7 @@ public final class TcpConfig {
         this.defaultBacklog = b.defaultBacklog;
         this.maxConnections = b.maxConnections;
         this.maxTimeWait = b.maxTimeWait;
+        this.timeWaitReuse = b.timeWaitReuse;
         this.ephemeralPortFirst = b.ephemeralPortFirst;
         this.ephemeralPortLast = b.ephemeralPortLast;
         this.reassemblyLimitSegments = b.reassemblyLimitSegments;
@@ -116,6 +118,7 @@ public final class TcpConfig {
         b.defaultBacklog = defaultBacklog;
         b.maxConnections = maxConnections;
         b.maxTimeWait = maxTimeWait;
+        b.timeWaitReuse = timeWaitReuse;
         b.ephemeralPortFirst = ephemeralPortFirst;
         b.ephemeralPortLast = ephemeralPortLast;
         b.reassemblyLimitSegments = reassemblyLimitSegments;
@@ -268,6 +271,19 @@ public final class TcpConfig {
         return maxTimeWait;
     }
 
+    /**
+     * @return whether a connect may take a 4-tuple that our own TIME-WAIT holds, as Linux's
+     *         {@code tcp_tw_reuse}: only when that connection used timestamps and its last
+     *         segment came at least {@link TimeWait#REUSE_AFTER_NS} ago, so the new incarnation's
+     *         newer TSvals and an ISS beyond the old SND.MAX keep its segments apart from old
+     *         duplicates (RFC 6191, RFC 7323 PAWS). Off by default, as Linux's is for anything
+     *         but loopback; a client that closes first otherwise runs out of ephemeral ports
+     *         towards one server at 16,384 connections per 2 MSL
+     */
+    public boolean timeWaitReuse() {
+        return timeWaitReuse;
+    }
+
     /** @return the first ephemeral port */
     public int ephemeralPortFirst() {
         return ephemeralPortFirst;
@@ -375,6 +391,7 @@ public final class TcpConfig {
         private int maxConnections = 65_536;
         /** Linux's {@code tcp_max_tw_buckets} on a 24 GB machine; about 20 MB of records when full. */
         private int maxTimeWait = 131_072;
+        private boolean timeWaitReuse;
         private int ephemeralPortFirst = 49_152;
         private int ephemeralPortLast = 65_535;
         private int reassemblyLimitSegments = 64;
@@ -529,6 +546,12 @@ public final class TcpConfig {
         /** @param count most connections in TIME-WAIT, 0 or more (default 131,072; 0: none wait) */
         public Builder maxTimeWait(int count) {
             this.maxTimeWait = count;
+            return this;
+        }
+
+        /** @param reuse whether a connect may take a 4-tuple our TIME-WAIT holds ({@link #timeWaitReuse()}) */
+        public Builder timeWaitReuse(boolean reuse) {
+            this.timeWaitReuse = reuse;
             return this;
         }
 

@@ -175,15 +175,25 @@ public final class TcpLayer implements TransportProtocol {
             throw new TcpException(TcpException.Reason.CONNECTION_LIMIT, config.maxConnections() + " connections");
         }
         if (localPort == 0) {
-            localPort = ephemeralPort(localIp, remoteIp, remotePort);
+            localPort = ephemeralPort(localIp, remoteIp, remotePort, nowNs);
         } else {
             checkPort(localPort);
-            if (inUse(connectionKey(remoteIp, localPort, remotePort))) {
+            if (!freeForConnect(connectionKey(remoteIp, localPort, remotePort), localIp, nowNs)) {
                 throw new TcpException(TcpException.Reason.ADDRESS_IN_USE, Ipv4Address.toString(localIp) + ":"
                         + localPort + " is connected to " + Ipv4Address.toString(remoteIp) + ":" + remotePort);
             }
         }
         int iss = isn(localIp, localPort, remoteIp, remotePort, nowNs);
+        TimeWait reused = timeWaits.get(connectionKey(remoteIp, localPort, remotePort));
+        if (reused != null) {
+            // Linux's tcp_tw_reuse: the new incarnation's ISS lies beyond anything the old one sent.
+            int floor = reused.sndMax() + 65_536;
+            if (SeqNum.le(iss, floor)) {
+                iss = floor;
+            }
+            reused.end();
+            counters.increment(Counter.TCP_TIME_WAIT_REUSED);
+        }
         TcpConnection c = new TcpConnection(this, localIp, localPort, remoteIp, remotePort, iss, ourMss(remoteIp),
                 false, takeSendBuffer(sendBufferBytes));
         c.initialBuffers(receiveBufferBytes, sendBufferBytes);
@@ -226,6 +236,19 @@ public final class TcpLayer implements TransportProtocol {
     /** @return whether a connection or its TIME-WAIT holds the 4-tuple with this key */
     private boolean inUse(long key) {
         return connections.get(key) != null || timeWaits.get(key) != null;
+    }
+
+    /**
+     * @return whether a connect from {@code localIp} may take the 4-tuple with this key: nothing
+     *         holds it, or only a TIME-WAIT of that address that lets a connect reuse it
+     *         ({@link TcpConfig#timeWaitReuse})
+     */
+    private boolean freeForConnect(long key, int localIp, long nowNs) {
+        if (connections.get(key) != null) {
+            return false;
+        }
+        TimeWait tw = timeWaits.get(key);
+        return tw == null || tw.localIp() == localIp && tw.reusableForConnect(nowNs);
     }
 
     /** @return whether one more connection may enter TIME-WAIT ({@link TcpConfig#maxTimeWait}) */
@@ -773,7 +796,7 @@ public final class TcpLayer implements TransportProtocol {
     }
 
     /** RFC 6056 section 3.3.3, algorithm 3: a keyed per-destination offset plus a global counter. */
-    private int ephemeralPort(int localIp, int remoteIp, int remotePort) {
+    private int ephemeralPort(int localIp, int remoteIp, int remotePort, long nowNs) {
         int first = config.ephemeralPortFirst();
         int count = config.ephemeralPortLast() - first + 1;
         long offset = SipHash.hash(config.portSeed(), ~config.portSeed(),
@@ -781,7 +804,8 @@ public final class TcpLayer implements TransportProtocol {
         for (int i = 0; i < count; i++) {
             int port = first + (int) Long.remainderUnsigned(offset + nextEphemeral, count);
             nextEphemeral++;
-            if (!inUse(connectionKey(remoteIp, port, remotePort)) && findListener(localIp, port) == null) {
+            if (freeForConnect(connectionKey(remoteIp, port, remotePort), localIp, nowNs)
+                    && findListener(localIp, port) == null) {
                 return port;
             }
         }

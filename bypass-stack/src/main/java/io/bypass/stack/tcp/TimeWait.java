@@ -34,6 +34,9 @@ import io.bypass.stack.time.TimerHandler;
  * Not thread-safe: used under the stack lock.
  */
 final class TimeWait implements TimerHandler {
+    /** How long after the peer's last segment a connect may take the 4-tuple (Linux's {@code tcp_tw_reuse_delay}). */
+    static final long REUSE_AFTER_NS = 1_000_000_000L;
+
     private final TcpLayer layer;
     private final Timer timer = new Timer(this);
     private final int localIp;
@@ -115,6 +118,15 @@ final class TimeWait implements TimerHandler {
             return newer > 0 || newer == 0 && SeqNum.gt(seg.seq, rcvNxt);
         }
         return SeqNum.gt(seg.seq, rcvNxt);
+    }
+
+    /**
+     * Whether a connect of ours may take this 4-tuple now ({@link TcpConfig#timeWaitReuse}): the
+     * connection used timestamps, so the new one's newer TSvals tell its segments from old
+     * duplicates at the peer, and the peer has been quiet for {@link #REUSE_AFTER_NS}.
+     */
+    boolean reusableForConnect(long nowNs) {
+        return layer.config().timeWaitReuse() && timestamps && nowNs - tsRecentNs >= REUSE_AFTER_NS;
     }
 
     /** @return the highest sequence number sent; a new incarnation's ISS must lie beyond it */

@@ -12,6 +12,7 @@ import static io.bypass.stack.wire.TcpHeader.SYN;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.bypass.stack.Counter;
 import java.lang.ref.WeakReference;
@@ -24,10 +25,15 @@ import org.junit.jupiter.api.Test;
  */
 class TcpTimeWaitTest {
     private static final int P = 5000;
-    private final TcpHarness h = new TcpHarness(TcpHarness.config().timeWaitNs(10_000 * MS).build(), 1_000 * MS);
+    private TcpHarness h = harness(false);
     private int iss;
     /** Our ACK of the peer's FIN, the last segment the connection sent. */
     private Seg lastAck;
+
+    /** A 10 s TIME-WAIT; with {@code reuse}, connects may take its 4-tuple ({@link TcpConfig#timeWaitReuse}). */
+    private static TcpHarness harness(boolean reuse) {
+        return new TcpHarness(TcpHarness.config().timeWaitNs(10_000 * MS).timeWaitReuse(reuse).build(), 1_000 * MS);
+    }
 
     /** Our close, the peer's ACK and FIN, our ACK: TIME-WAIT; with timestamps when {@code peerTs} > 0. */
     private TcpConnection closedByUs(int peerTs) {
@@ -158,6 +164,35 @@ class TcpTimeWaitTest {
         h.expect(Seg.ack(lastAck.seq, P + 2).ts(0, 1_010));
         assertEquals(TcpState.TIME_WAIT, old.state());
         assertEquals(1, h.counters.get(Counter.TCP_PAWS_REJECTED));
+    }
+
+    @Test
+    void withReuseAConnectTakesTheTupleFromOurTimeWaitOnceThePeerIsQuietForASecond() {
+        // Linux's tcp_tw_reuse: a client that closes first need not wait 2 MSL for its ports.
+        h = harness(true);
+        TcpConnection old = closedByUs(100);
+        int oldSndMax = iss + 2;
+        TcpException tooSoon = assertThrows(TcpException.class,
+                () -> h.layer.connect(LOCAL_IP, LOCAL_PORT, REMOTE_IP, REMOTE_PORT, h.nowNs));
+        assertEquals(TcpException.Reason.ADDRESS_IN_USE, tooSoon.reason());
+        h.advance(TimeWait.REUSE_AFTER_NS);
+        h.layer.connect(LOCAL_IP, LOCAL_PORT, REMOTE_IP, REMOTE_PORT, h.nowNs);
+        Seg syn = h.expect(Seg.of(SYN));
+        assertTrue(SeqNum.ge(syn.seq, oldSndMax + 65_536), "the new ISS lies beyond the old incarnation's sequence space");
+        assertTrue(syn.tsVal - lastAck.tsVal > 0, "the new incarnation's TSval is newer");
+        assertEquals(TcpState.CLOSED, old.state());
+        assertEquals(1, h.counters.get(Counter.TCP_TIME_WAIT_REUSED));
+        assertEquals(1, h.layer.connectionCount());
+    }
+
+    @Test
+    void withReuseATupleWhoseConnectionHadNoTimestampsStaysInUse() {
+        h = harness(true);
+        closedByUs(0);
+        h.advance(TimeWait.REUSE_AFTER_NS);
+        TcpException e = assertThrows(TcpException.class,
+                () -> h.layer.connect(LOCAL_IP, LOCAL_PORT, REMOTE_IP, REMOTE_PORT, h.nowNs));
+        assertEquals(TcpException.Reason.ADDRESS_IN_USE, e.reason());
     }
 
     @Test

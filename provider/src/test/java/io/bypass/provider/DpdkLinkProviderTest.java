@@ -12,7 +12,6 @@ import io.bypass.stack.link.LinkCounter;
 import io.bypass.stack.wire.Ipv4Address;
 import java.io.File;
 import java.net.InetSocketAddress;
-import java.nio.channels.ServerSocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Properties;
@@ -94,15 +93,9 @@ class DpdkLinkProviderTest {
             run("ip", "-n", ns, "link", "set", theirs, "up");
             run("ip", "link", "set", ours, "up");
             p = provider("dpdk:net_af_xdp" + id + ",iface=" + ours + "?eal=" + EAL, Ipv4Address.parse(ourIp));
-            try (ServerSocketChannel server = p.openServerSocketChannel().bind(new InetSocketAddress(0))) {
-                int port = ((InetSocketAddress) server.getLocalAddress()).getPort();
-                Thread serving = Thread.ofPlatform().start(
-                        () -> KernelCurl.serveOneHttpRequest(server, "hello from Bypass over DPDK af_xdp\n"));
-                String body = run("ip", "netns", "exec", ns, "curl", "-sS", "--max-time", "30",
-                        "http://" + ourIp + ":" + port + "/");
-                serving.join(30_000);
-                assertEquals("hello from Bypass over DPDK af_xdp\n", body);
-            }
+            String body = KernelCurl.curlFromNamespace(p, new InetSocketAddress(0), ns, ourIp,
+                    "hello from Bypass over DPDK af_xdp\n");
+            assertEquals("hello from Bypass over DPDK af_xdp\n", body);
             String veth = Files.readString(Path.of("/sys/class/net", ours, "address")).strip();
             String neighbour = run("ip", "-n", ns, "neigh", "show", ourIp);
             assertTrue(neighbour.contains("lladdr " + veth), "the stack answered ARP with the port's MAC " + veth

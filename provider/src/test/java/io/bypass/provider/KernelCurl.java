@@ -1,6 +1,7 @@
 package io.bypass.provider;
 
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
@@ -16,8 +17,26 @@ final class KernelCurl {
     private KernelCurl() {
     }
 
+    /**
+     * A server on {@code p} bound to {@code bindTo} answers {@code curl}, run in the namespace
+     * {@code ns} towards {@code ourIp}, with {@code body}.
+     *
+     * @return what curl printed
+     */
+    static String curlFromNamespace(BypassSelectorProvider p, InetSocketAddress bindTo, String ns, String ourIp,
+                                    String body) throws IOException, InterruptedException {
+        try (ServerSocketChannel server = p.openServerSocketChannel().bind(bindTo)) {
+            int port = ((InetSocketAddress) server.getLocalAddress()).getPort();
+            Thread serving = Thread.ofPlatform().start(() -> serveOneHttpRequest(server, body));
+            String got = run("ip", "netns", "exec", ns, "curl", "-sS", "--max-time", "30",
+                    "http://" + ourIp + ":" + port + "/");
+            serving.join(30_000);
+            return got;
+        }
+    }
+
     /** The server: plain NIO on the provider's channels, one request, one response ({@code body}), close. */
-    static void serveOneHttpRequest(ServerSocketChannel server, String body) {
+    private static void serveOneHttpRequest(ServerSocketChannel server, String body) {
         try (SocketChannel c = server.accept()) {
             ByteBuffer in = ByteBuffer.allocate(4096);
             while (!new String(in.array(), 0, in.position(), StandardCharsets.US_ASCII).contains("\r\n\r\n")) {

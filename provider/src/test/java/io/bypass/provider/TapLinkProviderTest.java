@@ -11,7 +11,6 @@ import io.bypass.stack.wire.Ipv4Address;
 import java.io.File;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.nio.channels.ServerSocketChannel;
 import java.util.concurrent.ThreadLocalRandom;
 import org.junit.jupiter.api.Test;
 
@@ -44,16 +43,9 @@ class TapLinkProviderTest {
             run("ip", "netns", "exec", ns, "sh", "-c", "echo 1 > /proc/sys/net/ipv6/conf/" + tap + "/disable_ipv6");
             run("ip", "-n", ns, "addr", "add", kernelIp + "/24", "dev", tap);
             run("ip", "-n", ns, "link", "set", tap, "up");
-            try (ServerSocketChannel server = p.openServerSocketChannel()
-                    .bind(new InetSocketAddress(InetAddress.getByName(ourIp), 0))) {
-                int port = ((InetSocketAddress) server.getLocalAddress()).getPort();
-                Thread serving = Thread.ofPlatform().start(
-                        () -> KernelCurl.serveOneHttpRequest(server, "hello from Bypass over TAP\n"));
-                String body = run("ip", "netns", "exec", ns, "curl", "-sS", "--max-time", "30",
-                        "http://" + ourIp + ":" + port + "/");
-                serving.join(30_000);
-                assertEquals("hello from Bypass over TAP\n", body);
-            }
+            String body = KernelCurl.curlFromNamespace(p, new InetSocketAddress(InetAddress.getByName(ourIp), 0), ns,
+                    ourIp, "hello from Bypass over TAP\n");
+            assertEquals("hello from Bypass over TAP\n", body);
             String stats = p.statsLine();
             System.out.println("provider over TAP, curl from the kernel: " + stats);
             assertEquals(1, p.counter(Counter.TCP_PASSIVE_OPENS), stats);

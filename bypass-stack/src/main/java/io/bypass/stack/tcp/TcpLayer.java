@@ -183,21 +183,19 @@ public final class TcpLayer implements TransportProtocol {
                         + localPort + " is connected to " + Ipv4Address.toString(remoteIp) + ":" + remotePort);
             }
         }
+        long key = connectionKey(remoteIp, localPort, remotePort);
         int iss = isn(localIp, localPort, remoteIp, remotePort, nowNs);
-        TimeWait reused = timeWaits.get(connectionKey(remoteIp, localPort, remotePort));
+        TimeWait reused = timeWaits.get(key);
         if (reused != null) {
-            // Linux's tcp_tw_reuse: the new incarnation's ISS lies beyond anything the old one sent.
-            int floor = reused.sndMax() + 65_536;
-            if (SeqNum.le(iss, floor)) {
-                iss = floor;
-            }
+            // Linux's tcp_tw_reuse (freeForConnect allowed it).
+            iss = reused.newIncarnationIss(iss);
             reused.end();
             counters.increment(Counter.TCP_TIME_WAIT_REUSED);
         }
         TcpConnection c = new TcpConnection(this, localIp, localPort, remoteIp, remotePort, iss, ourMss(remoteIp),
                 false, takeSendBuffer(sendBufferBytes));
         c.initialBuffers(receiveBufferBytes, sendBufferBytes);
-        connections.put(connectionKey(remoteIp, localPort, remotePort), c);
+        connections.put(key, c);
         counters.increment(Counter.TCP_ACTIVE_OPENS);
         c.openActive(nowNs);
         return c;
@@ -344,13 +342,11 @@ public final class TcpLayer implements TransportProtocol {
             if (seg.has(SYN) && !seg.has(ACK) && tw.acceptsNewSyn(seg)) {
                 TcpListener l = listenerFor(seg);
                 if (l != null && l.hasRoom()) {
-                    // RFC 9293 section 3.10.7.4 (TIME-WAIT) and RFC 1122 4.2.2.13: a new
-                    // incarnation, whose ISS must lie beyond anything the old one sent.
-                    int floor = tw.sndMax() + 65_536;
+                    // RFC 9293 section 3.10.7.4 (TIME-WAIT): a new incarnation.
                     counters.increment(Counter.TCP_SEGMENTS_IN);
                     counters.increment(Counter.TCP_TIME_WAIT_REOPENED);
                     tw.end();
-                    if (!listenArrives(l, seg, floor, nowNs)) {
+                    if (!listenArrives(l, seg, tw, nowNs)) {
                         frame.release();
                     }
                     return;
@@ -363,7 +359,7 @@ public final class TcpLayer implements TransportProtocol {
         TcpListener l = listenerFor(seg);
         if (l != null) {
             counters.increment(Counter.TCP_SEGMENTS_IN);
-            if (!listenArrives(l, seg, 0, nowNs)) {
+            if (!listenArrives(l, seg, null, nowNs)) {
                 frame.release();
             }
             return;
@@ -376,11 +372,14 @@ public final class TcpLayer implements TransportProtocol {
     }
 
     /**
-     * RFC 9293 section 3.10.7.2, LISTEN. {@code issFloor} is 0, or an ISS to stay above.
+     * RFC 9293 section 3.10.7.2, LISTEN.
+     *
+     * @param predecessor the TIME-WAIT this SYN ended, whose sequence space the new ISS must
+     *                    stay beyond ({@link TimeWait#newIncarnationIss}), or null
      *
      * @return whether the frame was kept (data on an ACK that completed a cookie handshake)
      */
-    private boolean listenArrives(TcpListener l, Segment seg, int issFloor, long nowNs) {
+    private boolean listenArrives(TcpListener l, Segment seg, TimeWait predecessor, long nowNs) {
         if (seg.has(RST)) {
             return false;
         }
@@ -419,8 +418,8 @@ public final class TcpLayer implements TransportProtocol {
             return false;
         }
         int iss = isn(seg.dstIp, seg.dstPort, seg.srcIp, seg.srcPort, nowNs);
-        if (issFloor != 0 && SeqNum.le(iss, issFloor)) {
-            iss = issFloor;
+        if (predecessor != null) {
+            iss = predecessor.newIncarnationIss(iss);
         }
         TcpConnection c = new TcpConnection(this, seg.dstIp, seg.dstPort, seg.srcIp, seg.srcPort, iss,
                 ourMss(seg.srcIp), true, takeSendBuffer(l.sendBufferBytes()));

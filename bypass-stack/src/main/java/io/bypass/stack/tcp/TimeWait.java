@@ -129,9 +129,14 @@ final class TimeWait implements TimerHandler {
         return layer.config().timeWaitReuse() && timestamps && nowNs - tsRecentNs >= REUSE_AFTER_NS;
     }
 
-    /** @return the highest sequence number sent; a new incarnation's ISS must lie beyond it */
-    int sndMax() {
-        return sndMax;
+    /**
+     * The ISS of a new incarnation of this 4-tuple, ours or the peer's SYN's (RFC 9293 section
+     * 3.10.7.4, RFC 1122 section 4.2.2.13): {@code iss}, unless that does not lie a full
+     * unscaled window beyond everything the old incarnation sent, as Linux keeps it.
+     */
+    int newIncarnationIss(int iss) {
+        int floor = sndMax + 65_536;
+        return SeqNum.le(iss, floor) ? floor : iss;
     }
 
     /** Ends the wait early (a RST, a new incarnation) or on time; the layer forgets it. */

@@ -34,6 +34,13 @@ package io.bypass.stack.time;
  * that thousands of connections going idle at once (their timers cancelled, still linked)
  * do not make {@link #nextDeadlineNs} walk them. Far timers and those in the lists of a
  * slot being expired are unlinked at once.
+ *
+ * <p>The earliest deadline is remembered between lookups ({@link #earliestNs}): adding a timer
+ * or moving one earlier can only lower it, and moving, cancelling or firing a timer that is not
+ * the earliest leaves it as it is, so only a change to the earliest timer itself makes the
+ * next {@link #nextDeadlineNs} walk the slots. The provider asks after every socket call, and
+ * most calls change no timer or a later one (a read, a write that postpones the
+ * retransmission timer while the delayed ACK is due first).
  */
 public final class TimerWheel {
     private final long tickNs;
@@ -52,8 +59,14 @@ public final class TimerWheel {
     private final FarTimers far = new FarTimers();
     /** The tick the wheel has processed up to, inclusive of timers due by {@link #lastNowNs}. */
     private long cursorTick;
+    /** Where {@link #cursorTick}'s tick ends: the first time of the next tick. */
+    private long cursorTickEndNs;
     private long lastNowNs;
     private int scheduled;
+    /** While {@link #earliestKnown}: the earliest deadline of all active timers (Long.MAX_VALUE: none). */
+    private long earliestNs = Long.MAX_VALUE;
+    /** Whether {@link #earliestNs} is exact; false once the timer holding it moved later, was cancelled or fired. */
+    private boolean earliestKnown = true;
 
     /**
      * @param tickNs    width of one slot in nanoseconds
@@ -73,7 +86,7 @@ public final class TimerWheel {
         this.farSlot = slotCount + 2;
         this.occupied = new long[slotCount / 64];
         this.activeInSlot = new int[slotCount];
-        this.cursorTick = Math.floorDiv(startNs, tickNs);
+        moveCursor(Math.floorDiv(startNs, tickNs));
         this.lastNowNs = startNs;
     }
 
@@ -82,6 +95,12 @@ public final class TimerWheel {
      * scheduled. A deadline in the past fires at the next {@link #advance}.
      */
     public void schedule(Timer timer, long deadlineNs) {
+        if (timer.active && timer.deadlineNs == earliestNs && deadlineNs > earliestNs) {
+            // The earliest timer moves later: another may be first now.
+            earliestKnown = false;
+        } else if (deadlineNs < earliestNs) {
+            earliestNs = deadlineNs;
+        }
         if (inWheelSlot(timer.slot) && deadlineNs - timer.deadlineNs >= 0) {
             // Linked in a slot at or before the new deadline's tick: it stays (see the class comment).
             timer.deadlineNs = deadlineNs;
@@ -98,6 +117,10 @@ public final class TimerWheel {
     /** Marks a timer scheduled or not, counting it in {@link #scheduled} and, when linked in a wheel slot, in that slot's active count. */
     private void setActive(Timer timer, boolean active) {
         if (timer.active != active) {
+            if (!active && timer.deadlineNs == earliestNs) {
+                // Cancelled or fired: it may have been the earliest.
+                earliestKnown = false;
+            }
             timer.active = active;
             int delta = active ? 1 : -1;
             scheduled += delta;
@@ -174,6 +197,13 @@ public final class TimerWheel {
             nowNs = lastNowNs;
         }
         lastNowNs = nowNs;
+        if (nowNs < cursorTickEndNs && nowNs < nextDeadlineNs()) {
+            // Still in the cursor's tick and nothing due: the walk would fire nothing and move
+            // nothing (the cursor stays, so no far timer comes within a revolution). The
+            // provider advances after every socket call, and nextDeadlineNs is mostly
+            // remembered, so this is the common case.
+            return 0;
+        }
         long nowTick = Math.floorDiv(nowNs, tickNs);
         promoteFar(nowTick);
         long lastTick = Math.min(nowTick, cursorTick + mask);
@@ -184,8 +214,13 @@ public final class TimerWheel {
             cursorTick = tick;
             fired += expireSlot((int) (tick & mask), nowNs);
         }
-        cursorTick = nowTick;
+        moveCursor(nowTick);
         return fired;
+    }
+
+    private void moveCursor(long tick) {
+        cursorTick = tick;
+        cursorTickEndNs = (tick + 1) * tickNs;
     }
 
     /**
@@ -201,9 +236,13 @@ public final class TimerWheel {
      * @return that time, or {@link Long#MAX_VALUE} when nothing is scheduled
      */
     public long nextDeadlineNs() {
-        long near = nextSlotDeadlineNs();
-        Timer first = far.earliest();
-        return first == null ? near : Math.min(first.deadlineNs, near);
+        if (!earliestKnown) {
+            long near = nextSlotDeadlineNs();
+            Timer first = far.earliest();
+            earliestNs = first == null ? near : Math.min(first.deadlineNs, near);
+            earliestKnown = true;
+        }
+        return earliestNs;
     }
 
     private long nextSlotDeadlineNs() {

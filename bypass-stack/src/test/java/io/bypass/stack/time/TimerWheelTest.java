@@ -355,7 +355,6 @@ class TimerWheelTest {
                     // Now and then a gap longer than the wheel's span (64 ms).
                     now[0] += random.nextInt(50) == 0 ? random.nextLong(400 * MS) : random.nextLong(3 * MS);
                     wheel.advance(now[0]);
-                    long earliest = Long.MAX_VALUE;
                     for (int k = 0; k < n; k++) {
                         if (deadline[k] >= 0 && deadline[k] <= now[0]) {
                             assertTrue(firedAt[k] >= deadline[k], "timer " + k + " not fired by " + now[0]);
@@ -363,12 +362,19 @@ class TimerWheelTest {
                             deadline[k] = -1;
                         } else if (deadline[k] > now[0]) {
                             assertTrue(timers[k].isScheduled(), "timer " + k + " fired early");
-                            earliest = Math.min(earliest, deadline[k]);
                         }
                     }
-                    assertEquals(earliest, wheel.nextDeadlineNs(), "next deadline after advance to " + now[0]);
                 }
             }
+            // After every step, not only after advancing: the wheel remembers the earliest
+            // deadline across schedules and cancels.
+            long earliest = Long.MAX_VALUE;
+            for (int k = 0; k < n; k++) {
+                if (deadline[k] >= 0) {
+                    earliest = Math.min(earliest, deadline[k]);
+                }
+            }
+            assertEquals(earliest, wheel.nextDeadlineNs(), "next deadline at step " + step + ", now " + now[0]);
         }
     }
 }

@@ -11,6 +11,11 @@ import java.util.NoSuchElementException;
  * addressing and tombstones, so that the selector adding a key and the application
  * removing or clearing allocate nothing once the table has reached its working size
  * (a {@code HashSet} allocates a node per add). Iterating allocates the iterator only.
+ *
+ * <p>Clearing and iterating cost what the set holds, not the table's size: the slots ever
+ * filled since the last clear are listed in the order they were filled ({@link #filled}), and
+ * both walk that list. An event loop clears or iterates its selected keys after every select,
+ * usually with one key in a table of 64 slots.
  */
 final class UngrowableSet<E> extends AbstractSet<E> {
     private static final Object TOMBSTONE = new Object();
@@ -20,6 +25,8 @@ final class UngrowableSet<E> extends AbstractSet<E> {
     private int size;
     /** Slots that are not null: live keys and tombstones. */
     private int used;
+    /** The indices of the {@link #used} non-null slots, in the order they were filled. */
+    private int[] filled = new int[32];
     private int modCount;
 
     @Override
@@ -41,7 +48,7 @@ final class UngrowableSet<E> extends AbstractSet<E> {
             i = (i + 1) & mask;
         }
         if (table[i] == null) {
-            used++;
+            filled[used++] = i;
         }
         table[i] = e;
         size++;
@@ -52,25 +59,33 @@ final class UngrowableSet<E> extends AbstractSet<E> {
     /** Sweeps tombstones (into the spare table, swapped in: no allocation) or grows. */
     private void rehash(int capacity) {
         Object[] old = table;
+        int[] oldFilled = filled;
+        int oldUsed = used;
         if (spare.length == capacity) {
             table = spare;
         } else {
             table = new Object[capacity];
+            // At most half the slots are ever filled: a rehash comes first (addInternal).
+            filled = new int[capacity / 2];
         }
         spare = old;
         used = 0;
         int mask = capacity - 1;
-        for (Object o : old) {
-            if (o != null && o != TOMBSTONE) {
+        // With the capacity kept, filled is compacted in place: entry k is read before any
+        // write reaches it (used <= k).
+        for (int k = 0; k < oldUsed; k++) {
+            int slot = oldFilled[k];
+            Object o = old[slot];
+            old[slot] = null;
+            if (o != TOMBSTONE) {
                 int i = System.identityHashCode(o) & mask;
                 while (table[i] != null) {
                     i = (i + 1) & mask;
                 }
                 table[i] = o;
-                used++;
+                filled[used++] = i;
             }
         }
-        java.util.Arrays.fill(spare, null);
         if (spare.length != table.length) {
             spare = new Object[table.length];
         }
@@ -110,7 +125,9 @@ final class UngrowableSet<E> extends AbstractSet<E> {
     @Override
     public void clear() {
         if (used > 0) {
-            java.util.Arrays.fill(table, null);
+            for (int k = 0; k < used; k++) {
+                table[filled[k]] = null;
+            }
             used = 0;
             size = 0;
             modCount++;
@@ -125,21 +142,23 @@ final class UngrowableSet<E> extends AbstractSet<E> {
     @Override
     public Iterator<E> iterator() {
         return new Iterator<>() {
+            /** Position in {@link #filled} of the next live key. */
             private int next = advance(0);
+            /** Slot of the key {@link #next()} returned last, -1 when none or removed. */
             private int last = -1;
             private int expected = modCount;
 
             private int advance(int from) {
-                int i = from;
-                while (i < table.length && (table[i] == null || table[i] == TOMBSTONE)) {
-                    i++;
+                int k = from;
+                while (k < used && table[filled[k]] == TOMBSTONE) {
+                    k++;
                 }
-                return i;
+                return k;
             }
 
             @Override
             public boolean hasNext() {
-                return next < table.length;
+                return next < used;
             }
 
             @Override
@@ -148,10 +167,10 @@ final class UngrowableSet<E> extends AbstractSet<E> {
                 if (expected != modCount) {
                     throw new ConcurrentModificationException();
                 }
-                if (next >= table.length) {
+                if (next >= used) {
                     throw new NoSuchElementException();
                 }
-                last = next;
+                last = filled[next];
                 next = advance(next + 1);
                 return (E) table[last];
             }

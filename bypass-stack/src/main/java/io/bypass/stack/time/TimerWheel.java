@@ -258,12 +258,15 @@ public final class TimerWheel {
                 break;
             }
             long slotTick = cursorTick + slotDistance;
+            // A timer due after this slot's tick has a deadline at or past the next tick's start
+            // (floorDiv(deadline, tick) > slotTick, without a division per timer).
+            long nextTickStartNs = (slotTick + 1) * tickNs;
             long earliest = Long.MAX_VALUE;
             Timer t = heads[slot];
             while (t != null) {
                 Timer next = t.next;
                 if (t.active) {
-                    if (Math.floorDiv(t.deadlineNs, tickNs) > slotTick) {
+                    if (t.deadlineNs >= nextTickStartNs) {
                         // Always to a slot further on (or far): the walk meets it again there.
                         unlink(t);
                         place(t, t.deadlineNs);
@@ -343,7 +346,8 @@ public final class TimerWheel {
             if (bits != 0) {
                 return (word << 6) + Long.numberOfTrailingZeros(bits);
             }
-            word = (word + 1) % words;
+            // words is a power of two, as the slot count is.
+            word = (word + 1) & (words - 1);
             bits = occupied[word];
         }
         throw new IllegalStateException("scheduled=" + scheduled + " but no slot occupied");

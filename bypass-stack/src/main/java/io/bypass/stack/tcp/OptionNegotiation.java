@@ -44,6 +44,9 @@ final class OptionNegotiation {
     private boolean sack;
     /** Our first TSval; echoes older than it time nothing of ours (a cookie's altered TSval). */
     private int tsFirst;
+    /** The last TSval we sent, once {@link #tsSent}: the next is never older ({@link #notBefore}). */
+    private int lastTsVal;
+    private boolean tsSent;
 
     OptionNegotiation(TcpConfig config, int tsOffset) {
         this.config = config;
@@ -90,7 +93,7 @@ final class OptionNegotiation {
         o.sackPermitted = config.sack();
         if (config.timestamps()) {
             o.timestamps = true;
-            o.tsVal = tsVal(nowNs);
+            o.tsVal = nextTsVal(nowNs);
             o.tsEcr = 0;
             tsFirst = o.tsVal;
         }
@@ -194,6 +197,35 @@ final class OptionNegotiation {
         return (int) Math.floorDiv(nowNs, TS_TICK_NS) + tsOffset;
     }
 
+    /**
+     * @param tsVal  the timestamp clock now
+     * @param lastSent the last TSval sent on the connection
+     * @return the TSval to send: never older than one sent before. The engine's callers read
+     *         the clock before they take the stack lock, so a thread may hand the stack a time
+     *         a little older than another thread's, used just before; across a tick boundary
+     *         that made a TSval go back by one, and the peer's PAWS (RFC 7323 section 5.3)
+     *         drops a segment older than its TS.Recent (ours does, strictly).
+     */
+    static int notBefore(int tsVal, int lastSent) {
+        return tsVal - lastSent < 0 ? lastSent : tsVal;
+    }
+
+    /** @return the TSval for a segment sent now ({@link #notBefore}), remembered as the last sent */
+    private int nextTsVal(long nowNs) {
+        int v = tsVal(nowNs);
+        if (tsSent) {
+            v = notBefore(v, lastTsVal);
+        }
+        tsSent = true;
+        lastTsVal = v;
+        return v;
+    }
+
+    /** @return the last TSval sent (meaningful once one was) */
+    int lastTsVal() {
+        return lastTsVal;
+    }
+
     /** @return this connection's timestamp offset ({@link #timestampOffset}) */
     int tsOffset() {
         return tsOffset;
@@ -208,7 +240,7 @@ final class OptionNegotiation {
     void stamp(SegmentOptions o, long nowNs) {
         if (timestamps) {
             o.timestamps = true;
-            o.tsVal = tsVal(nowNs);
+            o.tsVal = nextTsVal(nowNs);
             o.tsEcr = tsRecent;
         }
     }

@@ -55,6 +55,8 @@ final class TimeWait implements TimerHandler {
     private final int windowBytes;
     private final boolean timestamps;
     private final int tsOffset;
+    /** The last TSval the connection and then this record sent ({@link OptionNegotiation#notBefore}). */
+    private int lastTsVal;
     private int tsRecent;
     private long tsRecentNs;
     private final int dscpEcn;
@@ -79,6 +81,7 @@ final class TimeWait implements TimerHandler {
         OptionNegotiation options = c.options;
         this.timestamps = options.timestamps();
         this.tsOffset = options.tsOffset();
+        this.lastTsVal = options.lastTsVal();
         this.tsRecent = options.tsRecent();
         this.tsRecentNs = options.tsRecentNs();
         this.dscpEcn = c.dscpEcn();
@@ -234,7 +237,8 @@ final class TimeWait implements TimerHandler {
         SegmentOptions o = out.options();
         if (timestamps) {
             o.timestamps = true;
-            o.tsVal = OptionNegotiation.tsVal(nowNs, tsOffset);
+            lastTsVal = OptionNegotiation.notBefore(OptionNegotiation.tsVal(nowNs, tsOffset), lastTsVal);
+            o.tsVal = lastTsVal;
             o.tsEcr = tsRecent;
         }
         out.send(localIp, localPort, remoteIp, remotePort, sndMax, rcvNxt, ACK, windowField, o, null, 0, 0,

@@ -144,4 +144,29 @@ class TcpOptionNegotiationTest {
         assertEquals(7, OptionNegotiation.shiftFor(4 << 20));
         assertEquals(14, OptionNegotiation.shiftFor(1 << 30));
     }
+    /**
+     * A caller may hand the connection a time a little older than the one it last used (the
+     * provider reads the clock before it takes the stack lock, and another thread may have
+     * used a later time in between): across a tick boundary the TSval went back by one, and a
+     * peer's PAWS (RFC 7323 section 5.3) drops such a segment as an old duplicate.
+     */
+    @Test
+    void aTsValNeverGoesBackWhenTheConnectionIsHandedAnOlderTime() {
+        TcpHarness h = new TcpHarness();
+        TcpConnection c = h.layer.connect(LOCAL_IP, LOCAL_PORT, REMOTE_IP, REMOTE_PORT, h.nowNs);
+        Seg syn = h.next();
+        h.send(Seg.of(SYN | ACK).seq(P).ack(syn.seq + 1).mss(1460).window(1000).ts(9000, syn.tsVal));
+        h.next();
+        h.nowNs = (h.nowNs / MS + 5) * MS;
+        h.write(c, TcpHarness.bytes(10, 1));
+        Seg first = h.next();
+        h.send(Seg.ack(P + 1, syn.seq + 11).window(1000).ts(9001, first.tsVal));
+        // One nanosecond older: the tick before.
+        h.nowNs -= 1;
+        h.write(c, TcpHarness.bytes(10, 2));
+        Seg second = h.next();
+        assertEquals(first.tsVal, second.tsVal, "the TSval stays where it was, not one tick back");
+        c.abort(h.nowNs);
+        h.assertNoLeaks();
+    }
 }

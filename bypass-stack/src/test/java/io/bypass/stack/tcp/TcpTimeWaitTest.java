@@ -130,6 +130,16 @@ class TcpTimeWaitTest {
         h.expect(Seg.ack(iss + 2, P + 2).ts(0, 120));
     }
 
+    /** The record's ACKs continue the connection's TSvals and never go back, as the connection's own (OptionNegotiation#notBefore). */
+    @Test
+    void theRecordsTsValNeverGoesBackBeforeTheConnectionsLast() {
+        closedByUs(100);
+        // The harness starts at a tick's start: one nanosecond older is the tick before.
+        h.nowNs -= 1;
+        h.send(Seg.of(FIN | ACK).seq(P + 1).ack(iss + 2).ts(130, 0));
+        assertEquals(lastAck.tsVal, h.expect(Seg.ack(iss + 2, P + 2)).tsVal);
+    }
+
     /** A passive connection with timestamps (the peer's TSval {@code peerTs}, then +10 on its FIN) that we close first. */
     private TcpConnection acceptedAndClosedByUs(TcpListener l, int peerTs) {
         h.send(Seg.syn(P).mss(1460).ts(peerTs, 0));

@@ -198,10 +198,10 @@ final class OptionNegotiation {
     }
 
     /**
-     * @param tsVal  the timestamp clock now
+     * @param tsVal    the timestamp clock now
      * @param lastSent the last TSval sent on the connection
-     * @return the TSval to send: never older than one sent before. The engine's callers read
-     *         the clock before they take the stack lock, so a thread may hand the stack a time
+     * @return the TSval to send: never older than one sent before. Some of the engine's callers
+     *         read the clock before they take the stack lock, so a thread may hand the stack a time
      *         a little older than another thread's, used just before; across a tick boundary
      *         that made a TSval go back by one, and the peer's PAWS (RFC 7323 section 5.3)
      *         drops a segment older than its TS.Recent (ours does, strictly).

@@ -225,7 +225,8 @@ public final class TimerWheel {
 
     /**
      * When the wheel next needs {@link #advance}: the earliest deadline of all scheduled
-     * timers. Walks the occupied slots in order from the cursor; the first slot holding a
+     * timers, as remembered (see the class comment) unless the earliest timer changed since.
+     * Then it walks the occupied slots in order from the cursor; the first slot holding a
      * timer of its own tick (or an earlier one) answers, since a timer linked in a later slot
      * is due no earlier than that slot's tick. A timer met in a slot before its deadline's tick
      * (postponed while linked, or ahead of its round) is moved on to its own slot or among the

@@ -25,8 +25,11 @@ final class UngrowableSet<E> extends AbstractSet<E> {
     private int size;
     /** Slots that are not null: live keys and tombstones. */
     private int used;
-    /** The indices of the {@link #used} non-null slots, in the order they were filled. */
-    private int[] filled = new int[32];
+    /**
+     * The indices of the {@link #used} non-null slots, in the order they were filled: at most
+     * half the table, since a rehash comes first ({@link #addInternal}).
+     */
+    private int[] filled = new int[table.length / 2];
     private int modCount;
 
     @Override
@@ -65,7 +68,6 @@ final class UngrowableSet<E> extends AbstractSet<E> {
             table = spare;
         } else {
             table = new Object[capacity];
-            // At most half the slots are ever filled: a rehash comes first (addInternal).
             filled = new int[capacity / 2];
         }
         spare = old;

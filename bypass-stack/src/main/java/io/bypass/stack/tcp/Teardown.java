@@ -80,13 +80,11 @@ final class Teardown {
      */
     void abort(long nowNs) {
         c.appClosed = true;
+        c.rcv.discardUnread();
         if (c.state != TcpState.CLOSED) {
             resetPeer(nowNs);
             counters.increment(Counter.TCP_ABORTS);
-            c.rcv.discardUnread();
             enterClosed(nowNs);
-        } else {
-            c.rcv.discardUnread();
         }
     }
 

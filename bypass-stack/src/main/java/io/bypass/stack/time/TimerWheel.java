@@ -59,8 +59,6 @@ public final class TimerWheel {
     private final FarTimers far = new FarTimers();
     /** The tick the wheel has processed up to, inclusive of timers due by {@link #lastNowNs}. */
     private long cursorTick;
-    /** Where {@link #cursorTick}'s tick ends: the first time of the next tick. */
-    private long cursorTickEndNs;
     private long lastNowNs;
     private int scheduled;
     /** While {@link #earliestKnown}: the earliest deadline of all active timers (Long.MAX_VALUE: none). */
@@ -86,7 +84,7 @@ public final class TimerWheel {
         this.farSlot = slotCount + 2;
         this.occupied = new long[slotCount / 64];
         this.activeInSlot = new int[slotCount];
-        moveCursor(Math.floorDiv(startNs, tickNs));
+        this.cursorTick = Math.floorDiv(startNs, tickNs);
         this.lastNowNs = startNs;
     }
 
@@ -197,7 +195,7 @@ public final class TimerWheel {
             nowNs = lastNowNs;
         }
         lastNowNs = nowNs;
-        if (nowNs < cursorTickEndNs && nowNs < nextDeadlineNs()) {
+        if (nowNs < (cursorTick + 1) * tickNs && nowNs < nextDeadlineNs()) {
             // Still in the cursor's tick and nothing due: the walk would fire nothing and move
             // nothing (the cursor stays, so no far timer comes within a revolution). The
             // provider advances after every socket call, and nextDeadlineNs is mostly
@@ -214,13 +212,8 @@ public final class TimerWheel {
             cursorTick = tick;
             fired += expireSlot((int) (tick & mask), nowNs);
         }
-        moveCursor(nowTick);
+        cursorTick = nowTick;
         return fired;
-    }
-
-    private void moveCursor(long tick) {
-        cursorTick = tick;
-        cursorTickEndNs = (tick + 1) * tickNs;
     }
 
     /**

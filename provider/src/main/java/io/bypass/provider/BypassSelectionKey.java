@@ -23,6 +23,8 @@ final class BypassSelectionKey extends AbstractSelectionKey {
     private volatile boolean edgeTriggered;
     /** Whether the key is on the selector's readiness list; guarded by the selector's ready lock. */
     boolean queued;
+    /** The selector's collect that last looked at this key; confined to selecting threads. */
+    long lookedAt;
 
     BypassSelectionKey(BypassSelector selector, SelectableChannel channel, int ops) {
         this.selector = selector;

@@ -23,9 +23,9 @@ import java.util.function.Consumer;
 /**
  * The epoll equivalent: stack sockets queue their keys on a readiness list when they
  * report an event, so a select looks at the keys that may be ready and nothing else
- * (O(ready keys)). Level-triggered: a key found ready stays on the list and is checked
- * again by the next select, which drops it once its condition no longer holds;
- * edge-triggered keys ({@link BypassKeys}) leave the list when reported.
+ * (O(ready keys)). Level-triggered: a key found ready is kept by the selecting thread and
+ * checked again by the next select, which drops it once its condition no longer holds;
+ * edge-triggered keys ({@link BypassKeys}) are not kept.
  * Kernel-side channels (kernel-fallback channels, and raw JDK channels such as pipes)
  * live in an inner JDK selector that is polled with the list and blocked in when it
  * holds any key, so that either side can wake the other.
@@ -61,8 +61,16 @@ final class BypassSelector extends AbstractSelector {
     private long spinUntilNs;
     /** Whether {@link #ready} is non-empty; written under readyLock, read by a spinning select without it. */
     private volatile boolean readyPending;
-    /** The list being looked at by the selecting thread; confined to it. */
+    /** The readiness list being looked at by the selecting thread; confined to selecting threads. */
     private ArrayList<BypassSelectionKey> scratch = new ArrayList<>();
+    /**
+     * Level-triggered keys the last select found ready, looked at again by the next one
+     * whether or not their sockets report anything meanwhile; confined to selecting threads,
+     * so keeping a key costs no lock.
+     */
+    private final ArrayList<BypassSelectionKey> recheck = new ArrayList<>();
+    /** Counts collects; a key looked at in this one carries its number ({@link BypassSelectionKey#lookedAt}). */
+    private long collectRound;
     private final ArrayList<BypassSelectionKey> found = new ArrayList<>();
     private int[] foundOps = new int[16];
     private volatile int blockState = RUNNING;
@@ -242,10 +250,13 @@ final class BypassSelector extends AbstractSelector {
         StackEngine[] spunOn = null;
         try {
             int spins = 0;
+            boolean first = true;
             for (;;) {
                 // A spin that saw keys queued has just run the engines itself: collect them now.
                 if (spins == 0 || !readyPending) {
-                    long progressNs = System.nanoTime();
+                    // The select's first round runs at its start time: one clock read, not two.
+                    long progressNs = first ? startNs : System.nanoTime();
+                    first = false;
                     boolean progressed = false;
                     for (StackEngine engine : bypass.engines()) {
                         progressed |= engine.tryProgress(progressNs);
@@ -479,39 +490,28 @@ final class BypassSelector extends AbstractSelector {
      *         selected set with nothing new counts as ready with 0 updated, as in the JDK)
      */
     private int collect(Consumer<SelectionKey> action) throws IOException {
-        int n = 0;
-        synchronized (readyLock) {
-            ArrayList<BypassSelectionKey> t = ready;
-            ready = scratch;
-            scratch = t;
-            readyPending = false;
-            for (int i = 0; i < scratch.size(); i++) {
-                scratch.get(i).queued = false;
-            }
-        }
-        // The channels' readiness snapshots need no stack lock: a select does not queue behind
-        // a peer's progress step, and takes no lock the peer then waits for.
-        for (int i = 0; i < scratch.size(); i++) {
-            BypassSelectionKey k = scratch.get(i);
-            if (!k.isValid() || !(k.channel() instanceof BypassSelectable b) || b.engine() == null) {
-                continue;
-            }
-            int ops = b.stackReadyOps() & k.rawInterestOps();
-            if (ops != 0) {
-                if (n == foundOps.length) {
-                    foundOps = java.util.Arrays.copyOf(foundOps, n * 2);
+        if (readyPending) {
+            synchronized (readyLock) {
+                ArrayList<BypassSelectionKey> t = ready;
+                ready = scratch;
+                scratch = t;
+                readyPending = false;
+                for (int i = 0; i < scratch.size(); i++) {
+                    scratch.get(i).queued = false;
                 }
-                found.add(k);
-                foundOps[n++] = ops;
             }
         }
+        collectRound++;
+        int n = lookAt(scratch, 0);
+        n = lookAt(recheck, n);
         scratch.clear();
+        recheck.clear();
         int updated = -1;
         for (int i = 0; i < n; i++) {
             BypassSelectionKey k = found.get(i);
             // Level-triggered: look again at the next select; edge-triggered: wait for the next edge.
             if (!k.edgeTriggered()) {
-                markReady(k, false);
+                recheck.add(k);
             }
             updated = Math.max(updated, 0) + report(k, foundOps[i], action);
         }
@@ -532,6 +532,35 @@ final class BypassSelector extends AbstractSelector {
             innerSelected.clear();
         }
         return updated;
+    }
+
+    /**
+     * Adds the keys of {@code keys} whose socket is ready for one of their interest operations
+     * to {@link #found}, each key once per collect.
+     *
+     * @param n keys found so far
+     * @return keys found now
+     */
+    private int lookAt(ArrayList<BypassSelectionKey> keys, int n) {
+        // The channels' readiness snapshots need no stack lock: a select does not queue behind
+        // a peer's progress step, and takes no lock the peer then waits for.
+        for (int i = 0; i < keys.size(); i++) {
+            BypassSelectionKey k = keys.get(i);
+            if (k.lookedAt == collectRound || !k.isValid() || !(k.channel() instanceof BypassSelectable b)
+                    || b.engine() == null) {
+                continue;
+            }
+            k.lookedAt = collectRound;
+            int ops = b.stackReadyOps() & k.rawInterestOps();
+            if (ops != 0) {
+                if (n == foundOps.length) {
+                    foundOps = java.util.Arrays.copyOf(foundOps, n * 2);
+                }
+                found.add(k);
+                foundOps[n++] = ops;
+            }
+        }
+        return n;
     }
 
     private int report(BypassSelectionKey k, int ops, Consumer<SelectionKey> action) {

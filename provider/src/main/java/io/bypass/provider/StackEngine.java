@@ -267,12 +267,15 @@ final class StackEngine {
      * whole engine runs until quiet ({@link #pollLocked}). Caller holds the lock.
      */
     void pollAfterWriteLocked(TcpConnection c, long nowNs) {
+        int own = stackIndexOf(c);
+        // The write's segments leave first: the poll's receipt, timers and the peer stack's
+        // turn need not delay them (on the shm link the peer is spinning on this publish).
+        stacks[own].flush();
         if (stacks.length == 1 || spinners.get() == 0) {
             // Nobody to leave the receipt to (a spinner counted after this read finds no frame of ours).
             pollLocked(nowNs);
             return;
         }
-        int own = stackIndexOf(c);
         touched |= 1 << own;
         stacks[own].poll(nowNs);
         countPoll(nowNs);

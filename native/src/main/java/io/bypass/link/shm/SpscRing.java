@@ -38,6 +38,11 @@ import java.lang.invoke.VarHandle;
  * consumer steps over. So a frame the application does not read for a long time costs one
  * slot, not the ring: nothing waits for it in order, the producer goes round it.
  *
+ * <p><b>The next slot, prepared.</b> After a publish the producer writes the next free slot's
+ * length word and a word in each line the last frame filled ({@link #prepareWrite}): the
+ * consumer read those lines on the ring's last round, and this takes them back while nothing
+ * waits, so that the next frame's stores do not queue behind them. Nothing is published by it.
+ *
  * <p>A ring view is used by one thread. Two views over the same memory, one producing and
  * one consuming, may live in different processes. Lengths read from a slot are checked
  * against the slot size before any copy: the other process's memory is not trusted.
@@ -57,10 +62,13 @@ public final class SpscRing {
     public static final int SKIP = -1;
     /** Slot sizes are multiples of a cache line, so that slots do not share lines. */
     static final int SLOT_ALIGNMENT = 64;
+    /** The most cache lines of a slot {@link #prepareWrite} takes: a frame of up to 1,016 bytes. */
+    static final int MAX_PREPARED_LINES = 16;
 
     private static final VarHandle LONG = ValueLayout.JAVA_LONG.varHandle();
     private static final VarHandle HELD = ValueLayout.JAVA_INT.varHandle();
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT;
+    private static final ValueLayout.OfLong WORD = ValueLayout.JAVA_LONG;
 
     private final MemorySegment region;
     private final int slotSize;
@@ -69,6 +77,7 @@ public final class SpscRing {
     private final int maxLength;
     /** The producer's copy of the head: the ring is not full while {@code tail - headCache < slotCount}. */
     private long headCache;
+
 
     /**
      * Views a ring in {@code region}, which must be at least {@link #regionBytes} long and
@@ -239,6 +248,33 @@ public final class SpscRing {
     public void publish(int n) {
         // Release: the slot lengths and bytes written above are visible before the new tail.
         LONG.setRelease(region, TAIL_OFFSET, tailPlain() + n);
+    }
+
+    /**
+     * Producer: takes the lines of the {@code i}-th free slot after the tail that a frame of
+     * {@code frameBytes} fills (at most {@value #MAX_PREPARED_LINES}) into this CPU's cache for
+     * writing, ahead of the frame. The consumer read them on the ring's last round, so a store
+     * to them waits for the consumer's CPU to let them go; the stores after it queue behind it
+     * until the core stalls, where a store made while nothing waits on it costs nothing.
+     * Writes the slot's length word (not yet published) and the first word of each further
+     * line (frame bytes the builder overwrites). The caller made sure the slot is free and
+     * that no frame is being built in it; a slot the consumer holds is left alone.
+     *
+     * @param i          slot index after the tail, from 0, within {@link #freeSlots}
+     * @param frameBytes the size of frame expected there (the last one sent)
+     */
+    public void prepareWrite(int i, int frameBytes) {
+        long slot = slotOffset(tailPlain() + i);
+        // Acquire: the consumer's reads of the bytes it held happen before our overwrite.
+        if ((int) HELD.getAcquire(region, slot + SLOT_HELD_OFFSET) != 0) {
+            return;
+        }
+        int lines = Math.min(Math.min(MAX_PREPARED_LINES, slotSize / SLOT_ALIGNMENT),
+                (SLOT_DATA_OFFSET + frameBytes + SLOT_ALIGNMENT - 1) / SLOT_ALIGNMENT);
+        region.set(INT, slot, 0);
+        for (int line = 1; line < lines; line++) {
+            region.set(WORD, slot + (long) line * SLOT_ALIGNMENT, 0L);
+        }
     }
 
     // ---- consumer side ----

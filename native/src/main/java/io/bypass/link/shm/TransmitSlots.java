@@ -40,6 +40,8 @@ final class TransmitSlots implements FrameOwner {
     private final int limit;
     /** Positions after the tail given out (reserved, ready or skipped) and not yet published. */
     private int claimed;
+    /** The length of the last frame put: the size {@link #prepareNext} expects next. */
+    private int lastLength;
     /** Frames out with the stack (reserved or detached). */
     private int outstanding;
     /** Positions given out with a frame that has not come back yet (state RESERVED). */
@@ -88,6 +90,7 @@ final class TransmitSlots implements FrameOwner {
      * @return false when the ring has no room for it
      */
     boolean put(Frame frame) {
+        lastLength = frame.length();
         if (isSlotFrame(frame) && positions[frame.index()] == RESERVED && !detached[frame.index()]) {
             int slot = frame.index();
             if (frame.offset() != 0) {
@@ -134,6 +137,14 @@ final class TransmitSlots implements FrameOwner {
         if (n > 0) {
             ring.publish(n);
             claimed -= n;
+            prepareNext();
+        }
+    }
+
+    /** The slot the next frame is claimed in, made ready for writing while nothing waits on it ({@link SpscRing#prepareWrite}). */
+    private void prepareNext() {
+        if (ring.freeSlots(claimed + 1) > claimed && !detached[ring.slotAfterTail(claimed)]) {
+            ring.prepareWrite(claimed, lastLength);
         }
     }
 

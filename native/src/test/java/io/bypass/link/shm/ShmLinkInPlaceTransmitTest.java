@@ -33,6 +33,31 @@ class ShmLinkInPlaceTransmitTest {
         }
     }
 
+    /**
+     * After a publish the producer writes into the next free slot ahead of time
+     * ({@link SpscRing#prepareWrite}); a slot the stack is still building a frame in is not that slot.
+     */
+    @Test
+    void preparingTheNextSlotLeavesAFrameStillBeingBuiltAlone() throws Exception {
+        try (ShmLink a = ShmLink.open(dir.resolve("link"), SMALL); ShmLink b = ShmLink.open(dir.resolve("link"), SMALL)) {
+            a.receive(new Frame[1], 1);
+            Frame[] burst = new Frame[4];
+            for (int round = 0; round < 6; round++) {
+                Frame first = FilledFrames.build(a, LENGTH, 2 * round + 1);
+                Frame second = FilledFrames.build(a, LENGTH, 2 * round + 2);
+                assertEquals(1, a.transmit(new Frame[] {first}, 1));
+                FilledFrames.assertFilled(second, LENGTH, 2 * round + 2);
+                assertEquals(1, a.transmit(new Frame[] {second}, 1));
+                assertEquals(2, b.receive(burst, 4));
+                FilledFrames.assertFilled(burst[0], LENGTH, 2 * round + 1);
+                FilledFrames.assertFilled(burst[1], LENGTH, 2 * round + 2);
+                burst[0].release();
+                burst[1].release();
+            }
+            assertEquals(0, b.stats().get(LinkCounter.RX_DROP_MALFORMED));
+        }
+    }
+
     @Test
     void aFrameKeptBackDoesNotHoldBackTheFramesAfterItAndArrivesIntactLater() throws Exception {
         try (ShmLink a = ShmLink.open(dir.resolve("link"), SMALL); ShmLink b = ShmLink.open(dir.resolve("link"), SMALL)) {

@@ -79,6 +79,39 @@ class SpscRingTest {
         assertEquals(4, producer.freeSlots(4));
     }
 
+    @Test
+    void preparingASlotPublishesNothingAndStaysInsideTheSlot() {
+        for (int i = 0; i < 4; i++) {
+            producer.prepareWrite(i, 65_000);
+        }
+        assertEquals(0, consumer.available());
+        send(0, 5, 100);
+        producer.publish(1);
+        assertEquals(1, consumer.available());
+        assertEquals(100, consumer.length(0));
+        assertEquals(5, receive(0));
+    }
+
+    @Test
+    void preparingASlotTheConsumerHoldsLeavesItsBytes() {
+        for (int i = 0; i < 4; i++) {
+            buffer.fill((byte) (i + 1));
+            producer.write(i, buffer, 0, 100);
+        }
+        producer.publish(4);
+        int held = consumer.slotOf(0);
+        consumer.hold(held);
+        consumer.consume(4);
+        // The tail has come round to the held slot: it is the producer's next.
+        assertEquals(held, producer.slotAfterTail(0));
+        producer.prepareWrite(0, 100);
+        MemorySegment bytes = consumer.slotData(held);
+        for (int i = 0; i < 100; i++) {
+            assertEquals(1, bytes.get(ValueLayout.JAVA_BYTE, i), "byte " + i);
+        }
+        assertTrue(producer.held(0));
+    }
+
     /** Writes a frame of {@code length} bytes whose first byte is {@code tag} into free slot {@code i}. */
     private void send(int i, int tag, int length) {
         buffer.set(ValueLayout.JAVA_BYTE, 0, (byte) tag);

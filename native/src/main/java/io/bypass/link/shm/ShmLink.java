@@ -360,6 +360,7 @@ public final class ShmLink implements Link, AutoCloseable {
                 if (peerBell != null) {
                     peerBell.ring();
                 }
+                transmitSlots.prepareNext();
                 counters.add(LinkCounter.TX_FRAMES, n);
                 counters.add(LinkCounter.TX_BYTES, bytes);
             }

@@ -137,12 +137,15 @@ final class TransmitSlots implements FrameOwner {
         if (n > 0) {
             ring.publish(n);
             claimed -= n;
-            prepareNext();
         }
     }
 
-    /** The slot the next frame is claimed in, made ready for writing while nothing waits on it ({@link SpscRing#prepareWrite}). */
-    private void prepareNext() {
+    /**
+     * Makes the slot the next frame is claimed in ready for writing while nothing waits on it
+     * ({@link SpscRing#prepareWrite}); after a publish, and after the doorbell's fence, which
+     * would otherwise wait for these stores too.
+     */
+    void prepareNext() {
         if (ring.freeSlots(claimed + 1) > claimed && !detached[ring.slotAfterTail(claimed)]) {
             ring.prepareWrite(claimed, lastLength);
         }

@@ -28,7 +28,8 @@ import java.lang.invoke.VarHandle;
  * frees slots with a release store of the head, which the producer reads with acquire
  * before it overwrites them. The producer keeps a private copy of the head and reads the
  * shared one only when its copy says the ring is too full, so that in steady state the
- * consumer's line is not pulled across cores on every burst.
+ * consumer's line is not pulled across cores on every burst; each side counts its own
+ * counter privately and only writes the shared one, whose line the other side reads.
  *
  * <p><b>Held slots.</b> The consumer may lend a slot's frame bytes to its stack instead of
  * copying them out (the payload then stays there until the application reads it): it sets the
@@ -77,6 +78,14 @@ public final class SpscRing {
     private final int maxLength;
     /** The producer's copy of the head: the ring is not full while {@code tail - headCache < slotCount}. */
     private long headCache;
+    /**
+     * The producer's own count of slots published, the tail's value: the consumer spins on the
+     * tail's line, so reading it back would take the line from the consumer's CPU at every
+     * transmit.
+     */
+    private long tail;
+    /** The consumer's own count of slots consumed, the head's value. */
+    private long head;
 
 
     /**
@@ -99,6 +108,8 @@ public final class SpscRing {
         this.mask = slotCount - 1;
         this.maxLength = slotSize - SLOT_DATA_OFFSET;
         this.headCache = headAcquire();
+        this.head = headCache;
+        this.tail = tailAcquire();
     }
 
     /**
@@ -124,6 +135,8 @@ public final class SpscRing {
         LONG.setRelease(region, TAIL_OFFSET, 0L);
         LONG.setRelease(region, HEAD_OFFSET, 0L);
         headCache = 0;
+        head = 0;
+        tail = 0;
     }
 
     /**
@@ -169,7 +182,6 @@ public final class SpscRing {
      * @return free slots known, at most {@link #capacity()}
      */
     public int freeSlots(int wanted) {
-        long tail = tailPlain();
         long free = slotCount - (tail - headCache);
         if (free < wanted) {
             // Acquire: the consumer's reads of the slots it freed happen before our overwrite.
@@ -190,7 +202,7 @@ public final class SpscRing {
      * @param length frame bytes
      */
     public void write(int i, MemorySegment src, long offset, int length) {
-        long slot = slotOffset(tailPlain() + i);
+        long slot = slotOffset(tail + i);
         MemorySegment.copy(src, offset, region, slot + SLOT_DATA_OFFSET, length);
         region.set(INT, slot, length);
     }
@@ -203,7 +215,7 @@ public final class SpscRing {
      * @return 0 to {@link #capacity()} - 1
      */
     public int slotAfterTail(int i) {
-        return (int) ((tailPlain() + i) & mask);
+        return (int) ((tail + i) & mask);
     }
 
     /**
@@ -226,7 +238,7 @@ public final class SpscRing {
      */
     public boolean held(int i) {
         // Acquire: the consumer's reads of the bytes it held happen before our overwrite.
-        return (int) HELD.getAcquire(region, slotOffset(tailPlain() + i) + SLOT_HELD_OFFSET) != 0;
+        return (int) HELD.getAcquire(region, slotOffset(tail + i) + SLOT_HELD_OFFSET) != 0;
     }
 
     /**
@@ -236,7 +248,7 @@ public final class SpscRing {
      * @param i slot index after the tail, from 0
      */
     public void skip(int i) {
-        region.set(INT, slotOffset(tailPlain() + i), SKIP);
+        region.set(INT, slotOffset(tail + i), SKIP);
     }
 
     /**
@@ -247,7 +259,7 @@ public final class SpscRing {
      */
     public void publish(int n) {
         // Release: the slot lengths and bytes written above are visible before the new tail.
-        LONG.setRelease(region, TAIL_OFFSET, tailPlain() + n);
+        LONG.setRelease(region, TAIL_OFFSET, tail += n);
     }
 
     /**
@@ -264,7 +276,7 @@ public final class SpscRing {
      * @param frameBytes the size of frame expected there (the last one sent)
      */
     public void prepareWrite(int i, int frameBytes) {
-        long slot = slotOffset(tailPlain() + i);
+        long slot = slotOffset(tail + i);
         // Acquire: the consumer's reads of the bytes it held happen before our overwrite.
         if ((int) HELD.getAcquire(region, slot + SLOT_HELD_OFFSET) != 0) {
             return;
@@ -286,7 +298,7 @@ public final class SpscRing {
      */
     public int available() {
         // Acquire: the producer's writes of the slots it published happen before our reads.
-        return (int) (tailAcquire() - headPlain());
+        return (int) (tailAcquire() - head);
     }
 
     /**
@@ -297,7 +309,7 @@ public final class SpscRing {
      * @return the length word
      */
     public int length(int i) {
-        return region.get(INT, slotOffset(headPlain() + i));
+        return region.get(INT, slotOffset(head + i));
     }
 
     /**
@@ -309,7 +321,7 @@ public final class SpscRing {
      * @param length bytes, checked by the caller against {@link #maxLength()}
      */
     public void read(int i, MemorySegment dst, long offset, int length) {
-        MemorySegment.copy(region, slotOffset(headPlain() + i) + SLOT_DATA_OFFSET, dst, offset, length);
+        MemorySegment.copy(region, slotOffset(head + i) + SLOT_DATA_OFFSET, dst, offset, length);
     }
 
     /**
@@ -319,7 +331,7 @@ public final class SpscRing {
      * @return 0 to {@link #capacity()} - 1
      */
     public int slotOf(int i) {
-        return (int) ((headPlain() + i) & mask);
+        return (int) ((head + i) & mask);
     }
 
     /**
@@ -350,7 +362,7 @@ public final class SpscRing {
      */
     public void consume(int n) {
         // Release: our reads of the slots happen before the producer may overwrite them.
-        LONG.setRelease(region, HEAD_OFFSET, headPlain() + n);
+        LONG.setRelease(region, HEAD_OFFSET, head += n);
     }
 
     /**
@@ -370,15 +382,6 @@ public final class SpscRing {
 
     private long slotOffset(long index) {
         return SLOTS_OFFSET + (index & mask) * slotSize;
-    }
-
-    /** Own counter: this side is its only writer, so a plain load is current. */
-    private long tailPlain() {
-        return (long) LONG.get(region, TAIL_OFFSET);
-    }
-
-    private long headPlain() {
-        return (long) LONG.get(region, HEAD_OFFSET);
     }
 
     private long tailAcquire() {

@@ -145,6 +145,11 @@ public final class NetworkStack {
         return timers.nextDeadlineNs();
     }
 
+    /** @return whether frames wait to be handed to the link ({@link #flush}, or the next {@link #poll}) */
+    public boolean transmitPending() {
+        return tx.size() > 0;
+    }
+
     /** Hands the frames queued for transmission to the link now. */
     public void flush() {
         tx.flush();

@@ -596,7 +596,6 @@ final class BypassSocketChannel extends SocketChannel implements BypassSelectabl
             }
             e.lockFor(c);
             try {
-                long now = StackEngine.nowNs();
                 for (;;) {
                     if (!isOpen()) {
                         break;
@@ -604,7 +603,8 @@ final class BypassSocketChannel extends SocketChannel implements BypassSelectabl
                     for (int i = offset; i < offset + length; i++) {
                         ByteBuffer b = dsts[i];
                         while (b.hasRemaining()) {
-                            int n = c.read(b, now);
+                            // The time only if the read needs it (a window update): mostly none.
+                            int n = c.read(b, StackEngine.CLOCK);
                             if (n > 0) {
                                 total += n;
                             } else {
@@ -619,6 +619,7 @@ final class BypassSocketChannel extends SocketChannel implements BypassSelectabl
                     if (total > 0 || eof || inputShutdown || !hasRemaining(dsts, offset, length)) {
                         break;
                     }
+                    long now = StackEngine.nowNs();
                     if (!blocking) {
                         // Nothing queued, but frames may wait on a link device: nothing of ours
                         // delivers them, and an application that calls read in a loop, without a
@@ -641,11 +642,10 @@ final class BypassSocketChannel extends SocketChannel implements BypassSelectabl
                     if (!e.awaitLocked(readable, timed, deadlineNs, spinUntilNs)) {
                         break;
                     }
-                    now = StackEngine.nowNs();
                 }
                 if (total > 0) {
                     // The window opened: if the read queued a window update, the peer hears of it now.
-                    e.pollAfterReadLocked(c, now);
+                    e.pollAfterReadLocked(c);
                 } else if (eof && c.error() != TcpError.NONE) {
                     failure = Errors.of(c.error());
                 }

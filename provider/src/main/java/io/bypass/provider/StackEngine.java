@@ -14,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.LongSupplier;
 
 /**
  * A progress engine: stacks that share one lock (the stack lock of DESIGN.md) and one
@@ -226,6 +227,9 @@ final class StackEngine {
         return System.nanoTime();
     }
 
+    /** {@link #nowNs} as a clock, for stack calls that read the time only when they need it. */
+    static final LongSupplier CLOCK = StackEngine::nowNs;
+
     /**
      * Runs the stacks until none has anything left to do now, including the frames the
      * last poll flushed onto the loopback wire: a frame the server stack sends in its poll
@@ -289,16 +293,18 @@ final class StackEngine {
     /**
      * The progress step after a read of {@code c}: a window update the read queued goes out (and
      * frames a long burst left for {@code c}'s stack are taken), as {@link #pollAfterWriteLocked};
-     * nothing happens when there is nothing to do. Caller holds the lock.
+     * nothing happens, and no clock is read, when there is nothing to send or take. Due timers
+     * are not this step's: the spinner or the helper runs them. Caller holds the lock.
      */
-    void pollAfterReadLocked(TcpConnection c, long nowNs) {
-        if (stacks.length == 1) {
-            pollIfDueLocked(nowNs);
-            return;
-        }
+    void pollAfterReadLocked(TcpConnection c) {
         int own = stackIndexOf(c);
-        if (stacks[own].pollAtNs() - nowNs <= 0 || ports[own].pending() != 0) {
-            pollAfterWriteLocked(c, nowNs);
+        boolean arrived = stacks.length == 1 ? framesMayWait() : ports[own].pending() != 0;
+        if (stacks[own].transmitPending() || arrived) {
+            if (stacks.length == 1) {
+                pollLocked(nowNs());
+            } else {
+                pollAfterWriteLocked(c, nowNs());
+            }
         }
     }
 

@@ -1,5 +1,7 @@
 package io.bypass.stack.tcp;
 
+import java.util.function.LongSupplier;
+
 /**
  * A connection's receive window: the receive buffer's size (SO_RCVBUF) with its auto-tuning,
  * and the right edge RCV.ADV we offered, which never moves left (RFC 9293 section 3.8.6.2.2,
@@ -15,8 +17,8 @@ package io.bypass.stack.tcp;
  * arrive beyond what the frames hold; {@link ReceiveQueue} compacts or declines it.
  *
  * <p>Auto-tuning, unless the application fixed the size: per measurement of at least one
- * smoothed RTT, when the application drained more than half the buffer, the buffer doubles
- * up to the cap. A window that the application empties within an RTT is what limits the
+ * smoothed RTT, when the application drained more than half the buffer per RTT, the buffer
+ * doubles up to the cap. A window that the application empties within an RTT is what limits the
  * transfer (RFC 7323 section 1.1: the window must cover the bandwidth-delay product), and
  * Linux's dynamic right-sizing keeps its buffer at twice what an RTT delivers for the same
  * reason. The buffer is only a bound on held frames, so growing it allocates nothing.
@@ -28,7 +30,7 @@ final class ReceiveWindow {
     private int rightEdge;
     private boolean measuring;
     private long measureStartNs;
-    private int drained;
+    private long drained;
 
     /** @param bufferBytes the receive buffer a connection starts with */
     ReceiveWindow(int bufferBytes) {
@@ -98,25 +100,38 @@ final class ReceiveWindow {
 
     /**
      * The application read {@code copied} bytes: auto-tunes the buffer (see the class comment).
+     * Asks {@code clock} for the time only at the first read and once more than half the
+     * buffer has been drained since the measurement began: before that the buffer cannot grow,
+     * so a read of a few bytes costs no clock read. A measurement is judged once it has lasted
+     * a period; one that has lasted two or more (a slow drain that only now passed half the
+     * buffer) says nothing about one period's and starts over without growth.
      *
+     * @param clock    the current time, asked only when needed
      * @param periodNs the smoothed RTT, or a stand-in before the first sample
      * @param maxBytes the cap
      * @return whether the buffer grew
      */
-    boolean drained(int copied, long nowNs, long periodNs, int maxBytes) {
+    boolean drained(int copied, LongSupplier clock, long periodNs, int maxBytes) {
         if (fixed) {
             return false;
         }
         if (!measuring) {
             measuring = true;
-            measureStartNs = nowNs;
+            measureStartNs = clock.getAsLong();
         }
         drained += copied;
-        if (nowNs - measureStartNs < periodNs) {
+        if (2 * drained <= bufferBytes) {
+            return false;
+        }
+        long nowNs = clock.getAsLong();
+        long elapsedNs = nowNs - measureStartNs;
+        if (elapsedNs < periodNs) {
             return false;
         }
         boolean grew = false;
-        if (2L * drained > bufferBytes) {
+        // More than half the buffer per period, on average over the measurement (which a slow
+        // drain may have stretched over many periods): drained / elapsed > (buffer / 2) / period.
+        if (2.0 * drained * periodNs > (double) bufferBytes * elapsedNs) {
             int grown = (int) Math.min(2L * bufferBytes, maxBytes);
             grew = grown > bufferBytes;
             bufferBytes = grown;

@@ -9,6 +9,7 @@ import io.bypass.stack.time.Timer;
 import io.bypass.stack.time.TimerWheel;
 import io.bypass.stack.wire.TcpOptions;
 import java.nio.ByteBuffer;
+import java.util.function.LongSupplier;
 
 /**
  * A connection's receive side (RFC 9293 section 3.3.1, receive sequence space): which
@@ -241,28 +242,29 @@ final class Receiver {
      * tells the peer when the window opened by enough to matter.
      *
      * @param periodNs the smoothed RTT, or a stand-in before the first sample
+     * @param clock    the current time, asked only when the read needs it
      * @return bytes read
      */
-    int read(ByteBuffer dst, long periodNs, long nowNs) {
+    int read(ByteBuffer dst, long periodNs, LongSupplier clock) {
         int n = queue.read(dst);
         if (n > 0) {
             noteHolding();
-            if (window.drained(n, nowNs, periodNs, config.receiveBufferMaxBytes())) {
+            if (window.drained(n, clock, periodNs, config.receiveBufferMaxBytes())) {
                 counters.increment(Counter.TCP_RECEIVE_BUFFER_GROWN);
             }
-            windowUpdateAfterRead(nowNs);
+            windowUpdateAfterRead(clock);
         }
         return n;
     }
 
     /** After a read: tell the peer when the window has opened by enough to matter (RFC 1122 4.2.3.3). */
-    private void windowUpdateAfterRead(long nowNs) {
+    private void windowUpdateAfterRead(LongSupplier clock) {
         TcpState state = c.state;
         if (state != TcpState.ESTABLISHED && state != TcpState.FIN_WAIT_1 && state != TcpState.FIN_WAIT_2) {
             return;
         }
         if (window.worthUpdate(nxt, c.options.rcvShift(), queue.bytes(), mss, roomBytes())) {
-            c.sendAck(nowNs);
+            c.sendAck(clock.getAsLong());
         }
     }
 

@@ -10,6 +10,7 @@ import io.bypass.stack.StackCounters;
 import io.bypass.stack.time.TimerWheel;
 import io.bypass.stack.wire.Ipv4Address;
 import java.nio.ByteBuffer;
+import java.util.function.LongSupplier;
 
 /**
  * One TCP connection: the RFC 9293 state machine with its send and receive sides. This
@@ -102,6 +103,8 @@ public final class TcpConnection {
     final Teardown teardown;
     /** The state machine's answer to arriving segments. */
     private final SegmentArrival arrival;
+    /** The time of a {@link #read(ByteBuffer, long)}, handed on as a clock. */
+    private final FixedTime readTime = new FixedTime();
     /** Keep-alive state, created only when the application configures keep-alive. */
     Keepalive keepalive;
     /** The TIME-WAIT this connection closed into ({@link Teardown#enterTimeWait}), or null. */
@@ -204,13 +207,27 @@ public final class TcpConnection {
     }
 
     /**
-     * Copies received bytes into {@code dst}.
+     * Copies received bytes into {@code dst} at {@code nowNs} ({@link #read(ByteBuffer, LongSupplier)}).
      *
      * @return bytes read; 0 when nothing is there yet; -1 at the end of the stream (the
      *         peer's FIN, or the connection failed or was closed: see {@link #error()})
      */
     public int read(ByteBuffer dst, long nowNs) {
-        int n = rcv.read(dst, rtx.rtt.srttNs() > 0 ? rtx.rtt.srttNs() : config.minRtoNs(), nowNs);
+        readTime.nowNs = nowNs;
+        return read(dst, readTime);
+    }
+
+    /**
+     * Copies received bytes into {@code dst}. Most reads need no time: {@code clock} is asked
+     * only when the read opens the window enough to send an update, and when enough has been
+     * drained for the receive buffer's growth to be judged ({@link ReceiveWindow#drained}).
+     *
+     * @param clock the current time, asked only when needed
+     * @return bytes read; 0 when nothing is there yet; -1 at the end of the stream (the
+     *         peer's FIN, or the connection failed or was closed: see {@link #error()})
+     */
+    public int read(ByteBuffer dst, LongSupplier clock) {
+        int n = rcv.read(dst, rtx.rtt.srttNs() > 0 ? rtx.rtt.srttNs() : config.minRtoNs(), clock);
         if (n > 0) {
             flushEvents();
             return n;

@@ -11,7 +11,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.bypass.stack.Counter;
+import java.nio.ByteBuffer;
 import java.util.Arrays;
+import java.util.function.LongSupplier;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -96,13 +98,45 @@ class TcpBufferTest {
         h.read(c);
         assertEquals(32_768, c.receiveBufferBytes());
         h.advance(250 * MS);
-        peerSends(h, iss, seq, 20_000);
+        // 24,000 bytes in 250 ms: 19,200 per 200 ms, more than half of 32 KiB per period.
+        peerSends(h, iss, seq, 24_000);
         h.read(c);
         h.advance(250 * MS);
-        h.send(Seg.ack(seq + 20_000, iss + 1).payload(new byte[1]));
+        h.send(Seg.ack(seq + 24_000, iss + 1).payload(new byte[1]));
         h.read(c);
         assertEquals(40_000, c.receiveBufferBytes(), "the cap");
         assertEquals(2, h.counters.get(Counter.TCP_RECEIVE_BUFFER_GROWN));
+        c.abort(h.nowNs);
+        h.assertNoLeaks();
+    }
+
+    /**
+     * A read asks for the time only when it needs it (TcpConnection#read(ByteBuffer, LongSupplier)):
+     * to start the receive buffer's measurement, once more than half the buffer has been
+     * drained, or to send a window update; small reads of a ping-pong need none.
+     */
+    @Test
+    void smallReadsAskNoTimeAndDrainingHalfTheBufferDoes() {
+        TcpHarness h = new TcpHarness(TcpHarness.config().receiveBufferBytes(16_384).build(), 1_000 * MS);
+        TcpConnection c = h.layer.connect(LOCAL_IP, LOCAL_PORT, REMOTE_IP, REMOTE_PORT, h.nowNs);
+        int iss = handshake(h, h.expect(Seg.of(SYN)));
+        long[] asked = {0};
+        LongSupplier clock = () -> {
+            asked[0]++;
+            return h.nowNs;
+        };
+        ByteBuffer small = ByteBuffer.allocate(64);
+        int seq = P + 1;
+        for (int i = 0; i < 100; i++) {
+            seq = peerSends(h, iss, seq, 64);
+            small.clear();
+            assertEquals(64, c.read(small, clock));
+        }
+        assertEquals(1, asked[0], "only the measurement's start");
+        seq = peerSends(h, iss, seq, 8_000);
+        assertEquals(8_000, c.read(ByteBuffer.allocate(8_000), clock));
+        assertEquals(3, asked[0], "half the buffer drained: the time to judge growth, and a window update");
+        assertEquals(0, h.counters.get(Counter.TCP_RECEIVE_BUFFER_GROWN), "not within one period");
         c.abort(h.nowNs);
         h.assertNoLeaks();
     }

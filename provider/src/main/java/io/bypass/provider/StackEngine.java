@@ -300,11 +300,7 @@ final class StackEngine {
         int own = stackIndexOf(c);
         boolean arrived = stacks.length == 1 ? framesMayWait() : ports[own].pending() != 0;
         if (stacks[own].transmitPending() || arrived) {
-            if (stacks.length == 1) {
-                pollLocked(nowNs());
-            } else {
-                pollAfterWriteLocked(c, nowNs());
-            }
+            pollAfterWriteLocked(c, nowNs());
         }
     }
 

@@ -103,8 +103,8 @@ final class ReceiveWindow {
      * Asks {@code clock} for the time only at the first read and once more than half the
      * buffer has been drained since the measurement began: before that the buffer cannot grow,
      * so a read of a few bytes costs no clock read. A measurement is judged once it has lasted
-     * a period; one that has lasted two or more (a slow drain that only now passed half the
-     * buffer) says nothing about one period's and starts over without growth.
+     * a period, on its average: one that a slow drain stretched over many periods before it
+     * passed half the buffer grows nothing, and the next starts.
      *
      * @param clock    the current time, asked only when needed
      * @param periodNs the smoothed RTT, or a stand-in before the first sample

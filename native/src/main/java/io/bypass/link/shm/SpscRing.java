@@ -87,7 +87,6 @@ public final class SpscRing {
     /** The consumer's own count of slots consumed, the head's value. */
     private long head;
 
-
     /**
      * Views a ring in {@code region}, which must be at least {@link #regionBytes} long and
      * 8-byte aligned. Does not initialize the counters (see {@link #reset()}).
@@ -276,11 +275,10 @@ public final class SpscRing {
      * @param frameBytes the size of frame expected there (the last one sent)
      */
     public void prepareWrite(int i, int frameBytes) {
-        long slot = slotOffset(tail + i);
-        // Acquire: the consumer's reads of the bytes it held happen before our overwrite.
-        if ((int) HELD.getAcquire(region, slot + SLOT_HELD_OFFSET) != 0) {
+        if (held(i)) {
             return;
         }
+        long slot = slotOffset(tail + i);
         int lines = Math.min(Math.min(MAX_PREPARED_LINES, slotSize / SLOT_ALIGNMENT),
                 (SLOT_DATA_OFFSET + frameBytes + SLOT_ALIGNMENT - 1) / SLOT_ALIGNMENT);
         region.set(INT, slot, 0);

@@ -100,8 +100,8 @@ class LinkDoorbellTwoJvmTest {
             System.out.printf("two JVMs over shm, blocking ping-pong without spinning: %d round trips, doorbell"
                     + " sleeps: client %d, server %d; parks: client %d, server %d%n", ROUND_TRIPS, sleeps, childSleeps,
                     parks, childParks);
-            // Its waits are doorbell sleeps, but for the rare one that finds the helper on the
-            // doorbell and parks.
+            // Each side's waits are doorbell sleeps, but for the rare one that finds the helper on
+            // the doorbell and parks.
             assertTrue(sleeps >= ROUND_TRIPS / 4 && childSleeps >= ROUND_TRIPS / 4,
                     "doorbell sleeps: client " + sleeps + ", server " + childSleeps);
             assertTrue(parks + childParks <= ROUND_TRIPS / 100, "parks: client " + parks + ", server " + childParks);

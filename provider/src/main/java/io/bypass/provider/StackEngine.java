@@ -415,8 +415,9 @@ final class StackEngine {
     }
 
     /**
-     * Polls only when there is something to do: a stack has frames to send (a window
-     * update after a read), frames wait on the wire, or a timer is due. Caller holds the lock.
+     * Polls only when there is something to do: a stack has frames to send, frames wait on
+     * the wire, or a timer is due (a read that found nothing looks once this way). Caller
+     * holds the lock.
      *
      * @return whether it polled
      */
